@@ -1,0 +1,197 @@
+/**
+ * Wire schemas of SMS v3 `ExportConsistencyResults` and the calls around it (`../shared/reference/API.md`).
+ * The JSON Schemas the MCP tools advertise are derived from these, so every refinement carries a
+ * title and a description.
+ */
+import { Schema } from "effect"
+
+/** The limits the client enforces before sending (API.md §1: the 2026 pages). */
+export const Limits = {
+  taskIdMax: 36,
+  sourceIdMax: 255,
+  sourceNameMax: 255,
+  tasksPerCall: 200
+} as const
+
+export const TaskId = Schema.String.pipe(
+  Schema.minLength(1, { message: () => "must not be empty" }),
+  Schema.maxLength(Limits.taskIdMax, {
+    message: (issue) => `must be at most ${Limits.taskIdMax} characters (got ${String(issue.actual).length})`
+  })
+).annotations({
+  title: "task_id",
+  description: `Migration task ID (1 to ${Limits.taskIdMax} characters), e.g. the current_task.id of a source server.`
+})
+
+const boundedString = (title: string, max: number, description: string) =>
+  Schema.String.pipe(
+    Schema.maxLength(max, {
+      message: (issue) => `must be at most ${max} characters (got ${String(issue.actual).length})`
+    })
+  ).annotations({ title, description })
+
+export const SourceId = boundedString(
+  "source_id",
+  Limits.sourceIdMax,
+  `Source server ID (0 to ${Limits.sourceIdMax} characters).`
+)
+
+export const SourceName = boundedString(
+  "source_name",
+  Limits.sourceNameMax,
+  `Source server name (0 to ${Limits.sourceNameMax} characters).`
+)
+
+/** One task whose consistency result is exported. All three keys are always sent. */
+export const TaskRef = Schema.Struct({
+  task_id: TaskId,
+  source_id: SourceId,
+  source_name: SourceName
+}).annotations({ title: "TaskRef", description: "A migration task and the source server it migrates." })
+export type TaskRef = typeof TaskRef.Type
+
+export const Language = Schema.Literal("en-us", "zh-cn").annotations({
+  title: "language",
+  description: "Language of the exported results (sent as X-Language): en-us or zh-cn."
+})
+export type Language = typeof Language.Type
+
+export const TaskInfo = Schema.Array(TaskRef)
+  .pipe(
+    Schema.minItems(1, { message: () => "must hold at least 1 task" }),
+    Schema.maxItems(Limits.tasksPerCall, {
+      message: (issue) =>
+        `must hold at most ${Limits.tasksPerCall} tasks per call (got ${Array.isArray(issue.actual) ? issue.actual.length : "?"})`
+    })
+  )
+  .annotations({
+    title: "task_info",
+    description: `The tasks to export, 1 to ${Limits.tasksPerCall} per call.`
+  })
+
+/** The request of one export call. `language` travels as the `X-Language` header, not in the body. */
+export const ExportRequest = Schema.Struct({
+  task_info: TaskInfo,
+  language: Schema.optional(Language)
+}).annotations({
+  title: "ExportRequest",
+  description: "Export the consistency-verification results of up to 200 tasks."
+})
+export type ExportRequest = typeof ExportRequest.Type
+
+/** The JSON body actually sent. */
+export const ExportBody = Schema.Struct({ task_info: Schema.Array(TaskRef) })
+
+// --- error bodies -------------------------------------------------------------------------------
+
+/** 400 / 404 body (and the gateway's own, which adds `request_id`). */
+export const ErrorBody = Schema.Struct({
+  error_code: Schema.optional(Schema.String),
+  error_msg: Schema.optional(Schema.String),
+  request_id: Schema.optional(Schema.String)
+})
+export type ErrorBody = typeof ErrorBody.Type
+
+export const ErrorDetail = Schema.Struct({
+  error_code: Schema.optional(Schema.String),
+  error_msg: Schema.optional(Schema.String)
+})
+export type ErrorDetail = typeof ErrorDetail.Type
+
+/** 403 body, every documented field. */
+export const ForbiddenBody = Schema.Struct({
+  error_code: Schema.optional(Schema.String),
+  error_msg: Schema.optional(Schema.String),
+  encoded_authorization_message: Schema.optional(Schema.String),
+  error_param: Schema.optional(Schema.Array(Schema.String)),
+  details: Schema.optional(Schema.Array(ErrorDetail)),
+  request_id: Schema.optional(Schema.String)
+})
+export type ForbiddenBody = typeof ForbiddenBody.Type
+
+// --- discovery (lenient: the service adds fields over time) -----------------------------------
+
+const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Schema.optional(Schema.NullOr(schema))
+
+export const TaskSummary = Schema.Struct({
+  id: Schema.String,
+  name: optionalNullable(Schema.String),
+  state: optionalNullable(Schema.String),
+  type: optionalNullable(Schema.String)
+})
+
+export const SourceServer = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  ip: optionalNullable(Schema.String),
+  state: optionalNullable(Schema.String),
+  os_type: optionalNullable(Schema.String),
+  add_date: optionalNullable(Schema.Number),
+  current_task: optionalNullable(TaskSummary),
+  is_consistency_result_exist: optionalNullable(Schema.Boolean)
+})
+export type SourceServer = typeof SourceServer.Type
+
+export const ListSourcesResponse = Schema.Struct({
+  count: Schema.Number,
+  source_servers: Schema.Array(SourceServer)
+})
+export type ListSourcesResponse = typeof ListSourcesResponse.Type
+
+export const ServerRef = Schema.Struct({
+  id: optionalNullable(Schema.String),
+  name: optionalNullable(Schema.String),
+  ip: optionalNullable(Schema.String),
+  vm_id: optionalNullable(Schema.String),
+  os_type: optionalNullable(Schema.String)
+})
+
+export const MigrationTask = Schema.Struct({
+  id: Schema.String,
+  name: optionalNullable(Schema.String),
+  type: optionalNullable(Schema.String),
+  state: optionalNullable(Schema.String),
+  os_type: optionalNullable(Schema.String),
+  create_date: optionalNullable(Schema.Number),
+  finish_date: optionalNullable(Schema.Number),
+  source_server: optionalNullable(ServerRef),
+  target_server: optionalNullable(ServerRef)
+})
+export type MigrationTask = typeof MigrationTask.Type
+
+export const ListTasksResponse = Schema.Struct({
+  count: Schema.Number,
+  tasks: Schema.Array(MigrationTask)
+})
+export type ListTasksResponse = typeof ListTasksResponse.Type
+
+export const DirectoryCheck = Schema.Struct({
+  dir_check: optionalNullable(Schema.String),
+  num_total_files: optionalNullable(Schema.Number),
+  num_different_files: optionalNullable(Schema.Number),
+  num_target_miss_files: optionalNullable(Schema.Number),
+  num_target_more_files: optionalNullable(Schema.Number)
+})
+export type DirectoryCheck = typeof DirectoryCheck.Type
+
+export const ConsistencyCheck = Schema.Struct({
+  finished_time: optionalNullable(Schema.Union(Schema.String, Schema.Number)),
+  check_result: optionalNullable(Schema.String),
+  consistency_result: optionalNullable(Schema.Array(DirectoryCheck))
+})
+export type ConsistencyCheck = typeof ConsistencyCheck.Type
+
+/** `GET /v3/tasks/{task_id}/consistency-result`: two shapes exist across versions (API.md §4). */
+export const ConsistencyResult = Schema.Struct({
+  task_id: optionalNullable(Schema.String),
+  result_list: Schema.optionalWith(Schema.Array(Schema.Union(Schema.String, ConsistencyCheck)), {
+    default: () => []
+  })
+})
+export type ConsistencyResult = typeof ConsistencyResult.Type
+
+/** A source server with results, as a ready-made `task_info` entry (or undefined when it has no task). */
+export const sourceToTaskRef = (source: SourceServer): TaskRef | undefined =>
+  source.current_task?.id
+    ? { task_id: source.current_task.id, source_id: source.id, source_name: source.name }
+    : undefined

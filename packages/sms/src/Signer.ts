@@ -1,0 +1,209 @@
+/**
+ * SDK-HMAC-SHA256 request signing (and V11-HMAC-SHA256 derived keys), byte-identical with the cloud's
+ * official signer (`../shared/reference/API.md` §3). Pure: no I/O, no clock unless the caller omits a date.
+ */
+import { Redacted } from "effect"
+import { createHash, createHmac, hkdfSync } from "node:crypto"
+
+export const Algorithm = "SDK-HMAC-SHA256"
+export const DerivedAlgorithm = "V11-HMAC-SHA256"
+export const EmptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+export const DateHeader = "X-Sdk-Date"
+export const ContentSha256Header = "X-Sdk-Content-Sha256"
+
+export interface SigningKey {
+  readonly ak: string
+  readonly sk: Redacted.Redacted<string>
+}
+
+export interface SignableRequest {
+  readonly method: string
+  /** Absolute URL (scheme, host[:port], path, query). */
+  readonly url: string | URL
+  /** Headers as they will be sent; every one of them is signed. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The exact body bytes (or UTF-8 text) sent. */
+  readonly body?: Uint8Array | string | undefined
+}
+
+export interface DerivedKeyOptions {
+  readonly regionId: string
+  readonly service: string
+}
+
+export interface SignOptions {
+  /** `YYYYMMDDTHHMMSSZ`; defaults to a caller-set `X-Sdk-Date` header, else now. */
+  readonly date?: string
+  /** Sign with a V11 derived key instead of the SK itself. */
+  readonly derived?: DerivedKeyOptions
+  /** Add and sign `host` (default true; the Go SDK's unit vectors sign without it). */
+  readonly includeHost?: boolean
+}
+
+export interface SignedHeaders {
+  /** The headers to send: the caller's, plus `X-Sdk-Date`, `host` and `Authorization`. */
+  readonly headers: Record<string, string>
+  readonly authorization: string
+  readonly signedHeaders: string
+  readonly canonicalRequest: string
+  readonly stringToSign: string
+}
+
+const sha256Hex = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex")
+const hmacHex = (key: string | Uint8Array, data: string): string => createHmac("sha256", key).update(data).digest("hex")
+
+/** `YYYYMMDDTHHMMSSZ` in UTC. */
+export const formatDate = (date: Date): string =>
+  date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "")
+
+const unreserved = /^[A-Za-z0-9\-_.~]$/
+
+/** RFC 3986 percent-encoding over UTF-8 bytes: keeps `A-Z a-z 0-9 - _ . ~`, uppercase hex. */
+export const percentEncode = (value: string): string => {
+  let out = ""
+  for (const char of value) {
+    if (unreserved.test(char)) {
+      out += char
+    } else {
+      for (const byte of Buffer.from(char, "utf8")) out += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`
+    }
+  }
+  return out
+}
+
+const safeDecode = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
+/** Each decoded path segment encoded once, joined by `/`, with a trailing `/` (signature only). */
+export const canonicalUri = (pathname: string): string => {
+  const encoded = pathname
+    .split("/")
+    .map((segment) => percentEncode(safeDecode(segment)))
+    .join("/")
+  return encoded.endsWith("/") ? encoded : `${encoded}/`
+}
+
+const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * Keys sorted (raw, before encoding, as both official signers do); a repeated key gives one pair per
+ * value, values sorted raw too; then each key and value is encoded.
+ */
+export const canonicalQuery = (params: Iterable<readonly [string, string]>): string => {
+  const grouped = new Map<string, Array<string>>()
+  for (const [key, value] of params) {
+    const values = grouped.get(key)
+    if (values) values.push(value)
+    else grouped.set(key, [value])
+  }
+  return [...grouped.keys()]
+    .sort(byteOrder)
+    .flatMap((k) => (grouped.get(k) ?? []).sort(byteOrder).map((v) => `${percentEncode(k)}=${percentEncode(v)}`))
+    .join("&")
+}
+
+/** Lowercase, sorted `name:value\n` lines and the `;`-joined names. */
+export const canonicalHeaders = (headers: Readonly<Record<string, string>>) => {
+  const entries = Object.entries(headers)
+    .map(([name, value]) => [name.toLowerCase(), value.trim()] as const)
+    .sort(([a], [b]) => byteOrder(a, b))
+  return {
+    block: entries.map(([name, value]) => `${name}:${value}\n`).join(""),
+    signedHeaders: entries.map(([name]) => name).join(";")
+  }
+}
+
+const findHeader = (headers: Readonly<Record<string, string>>, name: string): string | undefined => {
+  const lower = name.toLowerCase()
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === lower) return value
+  return undefined
+}
+
+/** `host[:port]` as in the URL; default ports dropped (the URL parser already does). */
+export const hostOf = (url: URL): string => url.host
+
+export const payloadHash = (headers: Readonly<Record<string, string>>, body: Uint8Array | string | undefined) =>
+  findHeader(headers, ContentSha256Header) ??
+  (body === undefined || body.length === 0 ? EmptyPayloadHash : sha256Hex(body))
+
+export const canonicalRequest = (
+  request: SignableRequest & { readonly url: URL }
+): {
+  readonly canonicalRequest: string
+  readonly signedHeaders: string
+} => {
+  const { block, signedHeaders } = canonicalHeaders(request.headers)
+  return {
+    canonicalRequest: [
+      request.method.toUpperCase(),
+      canonicalUri(request.url.pathname),
+      canonicalQuery(request.url.searchParams),
+      block,
+      signedHeaders,
+      payloadHash(request.headers, request.body)
+    ].join("\n"),
+    signedHeaders
+  }
+}
+
+/** V11: hex(HKDF-SHA256(ikm = SK, salt = AK, info, 32 bytes)), used as a string key. */
+export const deriveKey = (key: SigningKey, info: string): string =>
+  Buffer.from(hkdfSync("sha256", Redacted.value(key.sk), key.ak, info, 32)).toString("hex")
+
+/**
+ * Signs a request: returns the headers to send (the caller's plus `X-Sdk-Date`, `host` and
+ * `Authorization`). Auth headers (`X-Domain-Id`/`X-Project-Id`, `X-Security-Token`) must already be in
+ * `request.headers`, since everything present is signed.
+ */
+export const sign = (request: SignableRequest, key: SigningKey, options: SignOptions = {}): SignedHeaders => {
+  const url = typeof request.url === "string" ? new URL(request.url) : request.url
+  const headers: Record<string, string> = { ...request.headers }
+  const existingDate = findHeader(headers, DateHeader)
+  const date = options.date ?? existingDate ?? formatDate(new Date())
+  if (existingDate === undefined || options.date !== undefined) {
+    for (const name of Object.keys(headers)) if (name.toLowerCase() === "x-sdk-date") delete headers[name]
+    headers[DateHeader] = date
+  }
+  if (options.includeHost !== false && findHeader(headers, "host") === undefined) headers.host = hostOf(url)
+  const { canonicalRequest: cr, signedHeaders } = canonicalRequest({ ...request, url, headers })
+  const crHash = sha256Hex(cr)
+  let stringToSign: string
+  let authorization: string
+  if (options.derived) {
+    const info = `${date.slice(0, 8)}/${options.derived.regionId}/${options.derived.service}`
+    stringToSign = `${DerivedAlgorithm}\n${date}\n${info}\n${crHash}`
+    const signature = hmacHex(deriveKey(key, info), stringToSign)
+    authorization = `${DerivedAlgorithm} Credential=${key.ak}/${info}, SignedHeaders=${signedHeaders}, Signature=${signature}`
+  } else {
+    stringToSign = `${Algorithm}\n${date}\n${crHash}`
+    const signature = hmacHex(Redacted.value(key.sk), stringToSign)
+    authorization = `${Algorithm} Access=${key.ak}, SignedHeaders=${signedHeaders}, Signature=${signature}`
+  }
+  headers.Authorization = authorization
+  return { headers, authorization, signedHeaders, canonicalRequest: cr, stringToSign }
+}
+
+export interface ParsedAuthorization {
+  readonly algorithm: string
+  readonly access: string
+  readonly signedHeaders: ReadonlyArray<string>
+  readonly signature: string
+}
+
+/** Parses an `SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…` header (for verifiers). */
+export const parseAuthorization = (header: string): ParsedAuthorization | undefined => {
+  const match = /^(SDK-HMAC-SHA256)\s+Access=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]+)$/.exec(
+    header.trim()
+  )
+  if (!match) return undefined
+  const [, algorithm = "", access = "", signed = "", signature = ""] = match
+  return { algorithm, access, signedHeaders: signed.split(";"), signature }
+}

@@ -1,0 +1,197 @@
+/**
+ * One tagged error per outcome of a call. Each carries what the wire gave (`status`, `requestId` from
+ * `X-Request-Id`, `errorCode`, `errorMsg`) and never a request object, header map, token or key.
+ */
+import { Schema } from "effect"
+
+const WireFields = {
+  status: Schema.optional(Schema.Number),
+  requestId: Schema.optional(Schema.String),
+  errorCode: Schema.optional(Schema.String),
+  errorMsg: Schema.optional(Schema.String)
+}
+
+const describe = (title: string, e: { status?: number; errorCode?: string; errorMsg?: string; requestId?: string }) => {
+  const head = [title, e.status !== undefined ? `(HTTP ${e.status})` : undefined].filter(Boolean).join(" ")
+  const code = e.errorCode ? `${e.errorCode}: ` : ""
+  const msg = e.errorMsg ? ` — ${code}${e.errorMsg}` : e.errorCode ? ` — ${e.errorCode}` : ""
+  const rid = e.requestId ? ` [request id ${e.requestId}]` : ""
+  return `${head}${msg}${rid}`
+}
+
+/** Rejected before anything was sent: names the field and the limit. */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+  field: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${this.field}: ${this.reason}`
+  }
+}
+
+/** No usable credentials (or region/endpoint) were configured; nothing was sent. */
+export class MissingCredentials extends Schema.TaggedError<MissingCredentials>()("MissingCredentials", {
+  reason: Schema.String
+}) {
+  override get message() {
+    return this.reason
+  }
+}
+
+export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", WireFields) {
+  override get message() {
+    return describe("Bad request", this)
+  }
+}
+
+/** 401 from the API gateway: signature, token or clock. */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", WireFields) {
+  override get message() {
+    return describe("Unauthorized", this)
+  }
+}
+
+/** 403 with every documented field. */
+export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
+  ...WireFields,
+  encodedAuthorizationMessage: Schema.optional(Schema.String),
+  errorParam: Schema.optional(Schema.Array(Schema.String)),
+  details: Schema.optional(
+    Schema.Array(Schema.Struct({ errorCode: Schema.optional(Schema.String), errorMsg: Schema.optional(Schema.String) }))
+  )
+}) {
+  override get message() {
+    const params = this.errorParam && this.errorParam.length > 0 ? ` (${this.errorParam.join(", ")})` : ""
+    return describe("Forbidden", this) + params
+  }
+}
+
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", WireFields) {
+  override get message() {
+    return describe("Not found", this)
+  }
+}
+
+/** 429; `retryAfterMs` from `Retry-After` when the service sent one. */
+export class Throttled extends Schema.TaggedError<Throttled>()("Throttled", {
+  ...WireFields,
+  retryAfterMs: Schema.optional(Schema.Number)
+}) {
+  override get message() {
+    return describe("Throttled", this)
+  }
+}
+
+export class ServerError extends Schema.TaggedError<ServerError>()("ServerError", {
+  ...WireFields,
+  retryAfterMs: Schema.optional(Schema.Number)
+}) {
+  override get message() {
+    return describe("Server error", this)
+  }
+}
+
+export class UnexpectedStatus extends Schema.TaggedError<UnexpectedStatus>()("UnexpectedStatus", WireFields) {
+  override get message() {
+    return describe("Unexpected status", this)
+  }
+}
+
+/** The connection failed or broke (before or during the body). */
+export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
+  ...WireFields,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `Transport error: ${this.reason}`
+  }
+}
+
+export class Timeout extends Schema.TaggedError<Timeout>()("Timeout", {
+  ...WireFields,
+  timeoutMs: Schema.Number
+}) {
+  override get message() {
+    return `Timed out after ${this.timeoutMs} ms`
+  }
+}
+
+/** A body that does not have the shape the service documents (or is cut short). */
+export class DecodeError extends Schema.TaggedError<DecodeError>()("DecodeError", {
+  ...WireFields,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${describe("Unreadable response", this)}: ${this.reason}`
+  }
+}
+
+/** Writing the exported file failed (disk full, permissions, existing file). */
+export class FileError extends Schema.TaggedError<FileError>()("FileError", {
+  path: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `${this.path}: ${this.reason}`
+  }
+}
+
+export type SmsError =
+  | InvalidRequest
+  | MissingCredentials
+  | BadRequest
+  | Unauthorized
+  | Forbidden
+  | NotFound
+  | Throttled
+  | ServerError
+  | UnexpectedStatus
+  | TransportError
+  | Timeout
+  | DecodeError
+  | FileError
+
+export const SmsError = Schema.Union(
+  InvalidRequest,
+  MissingCredentials,
+  BadRequest,
+  Unauthorized,
+  Forbidden,
+  NotFound,
+  Throttled,
+  ServerError,
+  UnexpectedStatus,
+  TransportError,
+  Timeout,
+  DecodeError,
+  FileError
+)
+
+/** Transient outcomes: retried with backoff. 400/401/403/404 never are. */
+export const isTransient = (e: SmsError): e is Throttled | ServerError | TransportError | Timeout =>
+  e._tag === "Throttled" || e._tag === "ServerError" || e._tag === "TransportError" || e._tag === "Timeout"
+
+/** A short, actionable hint for a person or an AI assistant. */
+export const hint = (e: SmsError): string | undefined => {
+  switch (e._tag) {
+    case "MissingCredentials":
+      return "Set SMS_AUTH_TOKEN, or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (optionally HUAWEICLOUD_SDK_DOMAIN_ID), or use ~/.huaweicloud/credentials."
+    case "Unauthorized":
+      return "Check the AK/SK or token, and that the machine clock is within 15 minutes of UTC."
+    case "Forbidden":
+      return "The identity lacks the IAM permission sms:server:getBatchConsistencyResults (or SMS read access); ask an administrator to grant it."
+    case "NotFound":
+      return "Check the task_id and that source_id/source_name belong to that task (list sources with results to get matching entries)."
+    case "Throttled":
+      return "The service is rate-limiting; retry later or lower the concurrency."
+    case "InvalidRequest":
+    case "BadRequest":
+      return "Fix the named field and try again."
+    case "Timeout":
+    case "TransportError":
+    case "ServerError":
+      return "A network or service problem; retrying later usually helps."
+    default:
+      return undefined
+  }
+}
