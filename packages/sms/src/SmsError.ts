@@ -11,7 +11,15 @@ const WireFields = {
   errorMsg: Schema.optional(Schema.String)
 }
 
-const describe = (title: string, e: { status?: number; errorCode?: string; errorMsg?: string; requestId?: string }) => {
+const describe = (
+  title: string,
+  e: {
+    readonly status?: number | undefined
+    readonly errorCode?: string | undefined
+    readonly errorMsg?: string | undefined
+    readonly requestId?: string | undefined
+  }
+) => {
   const head = [title, e.status !== undefined ? `(HTTP ${e.status})` : undefined].filter(Boolean).join(" ")
   const code = e.errorCode ? `${e.errorCode}: ` : ""
   const msg = e.errorMsg ? ` — ${code}${e.errorMsg}` : e.errorCode ? ` — ${e.errorCode}` : ""

@@ -1,3 +1,7 @@
+export * as BatchExport from "./BatchExport.js"
+export * as Credentials from "./Credentials.js"
 export * as Model from "./Model.js"
+export * as Region from "./Region.js"
 export * as Signer from "./Signer.js"
+export * as SmsClient from "./SmsClient.js"
 export * as SmsError from "./SmsError.js"

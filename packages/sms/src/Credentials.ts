@@ -1,0 +1,145 @@
+/**
+ * Credentials: an IAM token, or an AK/SK pair (optionally temporary, with a security token) scoped by a
+ * domain id (the default, `X-Domain-Id`) or a project id (`X-Project-Id`). Every secret is `Redacted`.
+ * Sources, first match wins: env `SMS_AUTH_TOKEN`; env `HUAWEICLOUD_SDK_AK`/`_SK` (or the page samples'
+ * `CLOUD_SDK_AK`/`CLOUD_SDK_SK`); the SDK credentials file `~/.huaweicloud/credentials`.
+ */
+import { Config, Data, Effect, Option, Redacted } from "effect"
+import { readFile } from "node:fs/promises"
+import { homedir } from "node:os"
+import { join } from "node:path"
+import { MissingCredentials } from "./SmsError.js"
+
+export class Token extends Data.TaggedClass("Token")<{
+  readonly token: Redacted.Redacted<string>
+}> {}
+
+export class AkSk extends Data.TaggedClass("AkSk")<{
+  readonly ak: string
+  readonly sk: Redacted.Redacted<string>
+  readonly securityToken?: Redacted.Redacted<string> | undefined
+  readonly domainId?: string | undefined
+  readonly projectId?: string | undefined
+}> {}
+
+export type Credentials = Token | AkSk
+
+/** `AKTE…0000`: enough to tell identities apart, never the whole key. */
+export const maskAk = (ak: string): string => (ak.length <= 8 ? "****" : `${ak.slice(0, 4)}…${ak.slice(-4)}`)
+
+/** A one-line, secret-free description of the identity, e.g. for an MCP result or `--verbose`. */
+export const describe = (credentials: Credentials): string => {
+  if (credentials._tag === "Token") return "IAM token"
+  const scope = credentials.projectId
+    ? `project ${credentials.projectId}`
+    : credentials.domainId
+      ? `domain ${credentials.domainId}`
+      : "domain (looked up)"
+  return `AK ${maskAk(credentials.ak)} (${scope}${credentials.securityToken ? ", temporary" : ""})`
+}
+
+const optionalString = (name: string) => Config.option(Config.nonEmptyString(name))
+const optionalSecret = (name: string) => Config.option(Config.redacted(Config.nonEmptyString(name)))
+
+const envConfig = Config.all({
+  token: optionalSecret("SMS_AUTH_TOKEN"),
+  ak: Config.zipWith(optionalString("HUAWEICLOUD_SDK_AK"), optionalString("CLOUD_SDK_AK"), (a, b) =>
+    Option.orElse(a, () => b)
+  ),
+  sk: Config.zipWith(optionalSecret("HUAWEICLOUD_SDK_SK"), optionalSecret("CLOUD_SDK_SK"), (a, b) =>
+    Option.orElse(a, () => b)
+  ),
+  securityToken: optionalSecret("HUAWEICLOUD_SDK_SECURITY_TOKEN"),
+  domainId: optionalString("HUAWEICLOUD_SDK_DOMAIN_ID"),
+  projectId: optionalString("HUAWEICLOUD_SDK_PROJECT_ID"),
+  file: optionalString("HUAWEICLOUD_SDK_CREDENTIALS_FILE")
+})
+
+/** The SDK's INI credentials file: `[basic]`/`[global]` sections with `ak, sk, project_id, domain_id, security_token`. */
+export const parseIni = (text: string): Option.Option<AkSk> => {
+  const sections = new Map<string, Map<string, string>>()
+  let current = new Map<string, string>()
+  sections.set("", current)
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim()
+    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue
+    const header = /^\[(.+)\]$/.exec(line)
+    if (header) {
+      current = new Map()
+      sections.set((header[1] ?? "").trim().toLowerCase(), current)
+      continue
+    }
+    const eq = line.indexOf("=")
+    if (eq > 0) current.set(line.slice(0, eq).trim().toLowerCase(), line.slice(eq + 1).trim())
+  }
+  for (const name of ["basic", "global", "default", ""]) {
+    const section = sections.get(name)
+    const ak = section?.get("ak")
+    const sk = section?.get("sk")
+    if (section && ak && sk) {
+      const token = section.get("security_token")
+      return Option.some(
+        new AkSk({
+          ak,
+          sk: Redacted.make(sk),
+          securityToken: token ? Redacted.make(token) : undefined,
+          domainId: section.get("domain_id") || undefined,
+          projectId: section.get("project_id") || undefined
+        })
+      )
+    }
+  }
+  return Option.none()
+}
+
+const defaultFile = () => join(process.env.HOME || homedir(), ".huaweicloud", "credentials")
+
+const readIniFile = (path: string) =>
+  Effect.tryPromise(() => readFile(path, "utf8")).pipe(
+    Effect.map(parseIni),
+    Effect.orElseSucceed(() => Option.none<AkSk>())
+  )
+
+export const missingMessage =
+  "No credentials: set SMS_AUTH_TOKEN, or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or CLOUD_SDK_AK/CLOUD_SDK_SK), " +
+  "or write ak/sk under [basic] in ~/.huaweicloud/credentials"
+
+/**
+ * Loads credentials from the environment (via `ConfigProvider`) and, failing that, the credentials file.
+ * Fails with `MissingCredentials` (nothing is sent) when none is found or only half a pair is.
+ */
+export const load: Effect.Effect<Credentials, MissingCredentials> = Effect.gen(function* () {
+  const env = yield* envConfig.pipe(
+    Effect.mapError(() => new MissingCredentials({ reason: "Unreadable credential configuration" }))
+  )
+  if (Option.isSome(env.token)) return new Token({ token: env.token.value })
+  const scope = { domainId: Option.getOrUndefined(env.domainId), projectId: Option.getOrUndefined(env.projectId) }
+  if (Option.isSome(env.ak) && Option.isSome(env.sk)) {
+    return new AkSk({
+      ak: env.ak.value,
+      sk: env.sk.value,
+      securityToken: Option.getOrUndefined(env.securityToken),
+      ...scope
+    })
+  }
+  if (Option.isSome(env.ak) !== Option.isSome(env.sk)) {
+    return yield* new MissingCredentials({
+      reason: Option.isSome(env.ak)
+        ? "HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK is not"
+        : "HUAWEICLOUD_SDK_SK is set but HUAWEICLOUD_SDK_AK is not"
+    })
+  }
+  const fromFile = yield* readIniFile(Option.getOrElse(env.file, defaultFile))
+  if (Option.isSome(fromFile)) {
+    const c = fromFile.value
+    // Env ids override the file's, as in the SDKs.
+    return new AkSk({
+      ak: c.ak,
+      sk: c.sk,
+      securityToken: Option.getOrUndefined(env.securityToken) ?? c.securityToken,
+      domainId: scope.domainId ?? c.domainId,
+      projectId: scope.projectId ?? c.projectId
+    })
+  }
+  return yield* new MissingCredentials({ reason: missingMessage })
+})

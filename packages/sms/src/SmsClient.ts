@@ -1,0 +1,642 @@
+/**
+ * The SMS client service. Pipeline per call: validate → base URL → auth (token header, or AK/SK signing
+ * last, over the exact body bytes) → per-attempt timeout → retry of transient failures (429/5xx/transport/
+ * timeout; jittered exponential backoff, bounded, honouring `Retry-After`) → status matching into `SmsError`.
+ * The export's 200 body is read as bytes, never as text.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { Clock, Context, Duration, Effect, Layer, Option, Random, Redacted, Ref, Schema, Stream } from "effect"
+import { createHash } from "node:crypto"
+import { open } from "node:fs/promises"
+import * as Credentials from "./Credentials.js"
+import * as files from "./internal/files.js"
+import { fromParseError } from "./internal/invalid.js"
+import * as Model from "./Model.js"
+import * as Region from "./Region.js"
+import * as Signer from "./Signer.js"
+import {
+  BadRequest,
+  DecodeError,
+  FileError,
+  Forbidden,
+  isTransient,
+  NotFound,
+  ServerError,
+  type SmsError,
+  Throttled,
+  Timeout,
+  TransportError,
+  Unauthorized,
+  UnexpectedStatus
+} from "./SmsError.js"
+
+export const version = "0.1.0"
+
+export interface Options {
+  /** SMS endpoint origin, e.g. `https://sms.ap-southeast-3.myhuaweicloud.com` or the emulator's URL. */
+  readonly endpoint: string
+  readonly region?: string | undefined
+  /** IAM endpoint for the domain-id look-up (default `https://iam.myhuaweicloud.com`). */
+  readonly iamEndpoint?: string | undefined
+  readonly credentials: Credentials.Credentials
+  /** Per-attempt timeout, response and body (default 30 s). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Retries of transient failures after the first attempt (default 3). */
+  readonly retries?: number | undefined
+  /** First backoff delay (default 250 ms); doubles per retry, jittered, capped by `retryMaxDelay` (default 10 s). */
+  readonly retryBaseDelay?: Duration.DurationInput | undefined
+  readonly retryMaxDelay?: Duration.DurationInput | undefined
+}
+
+/** Who and where the client acts: secret-free. */
+export interface Info {
+  readonly endpoint: string
+  readonly region?: string | undefined
+  readonly identity: string
+}
+
+export interface ExportedFile {
+  readonly _tag: "File"
+  readonly fileName: string
+  readonly contentType: string
+  readonly byteLength: number
+  readonly sha256: string
+  /** The body, when exported to memory. */
+  readonly bytes?: Uint8Array | undefined
+  /** Where the body was written, when exported to a file. */
+  readonly path?: string | undefined
+  readonly requestId?: string | undefined
+}
+
+/** The documented `{ }`-style JSON success body. */
+export interface ExportedJson {
+  readonly _tag: "Json"
+  readonly body: unknown
+  readonly contentType: string
+  readonly requestId?: string | undefined
+}
+
+export type ExportResult = ExportedFile | ExportedJson
+
+/** Where `exportConsistencyResultsToFile` writes. */
+export interface FileTarget {
+  readonly directory: string
+  /** Maps the service's (sanitised) file name to the name to write; it is sanitised again. */
+  readonly name?: ((suggested: string) => string) | undefined
+  /** Replace an existing file (default: never; a `-N` suffix is added instead). */
+  readonly overwrite?: boolean | undefined
+}
+
+export interface ExportInput {
+  readonly task_info: ReadonlyArray<Model.TaskRef>
+  readonly language?: Model.Language | undefined
+}
+
+export interface ListSourcesQuery {
+  readonly withResults?: boolean | undefined
+  readonly name?: string | undefined
+  readonly state?: string | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
+
+export interface ListTasksQuery {
+  readonly state?: string | undefined
+  readonly name?: string | undefined
+  readonly id?: string | undefined
+  readonly sourceServerId?: string | undefined
+  readonly limit?: number | undefined
+  readonly offset?: number | undefined
+}
+
+export interface Service {
+  readonly info: Info
+  /** Exports to memory: `File` with `bytes`, or `Json`. */
+  readonly exportConsistencyResults: (request: ExportInput) => Effect.Effect<ExportResult, SmsError>
+  /** Streams the body to a temporary file, verifies it, then places it under its final name. */
+  readonly exportConsistencyResultsToFile: (
+    request: ExportInput,
+    target: FileTarget
+  ) => Effect.Effect<ExportResult, SmsError>
+  readonly listSources: (query?: ListSourcesQuery) => Effect.Effect<Model.ListSourcesResponse, SmsError>
+  /** Every page of `listSources`. */
+  readonly listAllSources: (
+    query?: Omit<ListSourcesQuery, "limit" | "offset">
+  ) => Effect.Effect<ReadonlyArray<Model.SourceServer>, SmsError>
+  readonly listTasks: (query?: ListTasksQuery) => Effect.Effect<Model.ListTasksResponse, SmsError>
+  readonly showConsistencyResult: (taskId: string) => Effect.Effect<Model.ConsistencyResult, SmsError>
+}
+
+export class SmsClient extends Context.Tag("@sms-consistency/sms/SmsClient")<SmsClient, Service>() {}
+
+// --- wire helpers -------------------------------------------------------------------------------
+
+const exportPath = "/v3/tasks/consistency-results/export"
+const pageSize = 200
+const maxErrorBody = 64 * 1024
+const maxRetryAfterMs = 60_000
+const encoder = new TextEncoder()
+
+interface WireRequest {
+  readonly method: "GET" | "POST"
+  readonly base: string
+  readonly path: string
+  readonly query?: ReadonlyArray<readonly [string, string]>
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: Uint8Array
+  /** IAM calls carry no domain/project header. */
+  readonly scoped?: boolean
+}
+
+interface WireMeta {
+  readonly status: number
+  readonly requestId?: string | undefined
+}
+
+const header = (response: HttpClientResponse.HttpClientResponse, name: string): string | undefined => {
+  const value = response.headers[name]
+  return typeof value === "string" && value !== "" ? value : undefined
+}
+
+const metaOf = (response: HttpClientResponse.HttpClientResponse): WireMeta => ({
+  status: response.status,
+  requestId: header(response, "x-request-id")
+})
+
+/** `Retry-After` as seconds or an HTTP date, bounded. */
+export const parseRetryAfter = (value: string | undefined, nowMs: number): number | undefined => {
+  if (value === undefined) return undefined
+  const seconds = Number(value)
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - nowMs
+  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), maxRetryAfterMs) : undefined
+}
+
+const transport = (meta: Partial<WireMeta>) => (error: HttpClientError.HttpClientError) =>
+  new TransportError({
+    ...meta,
+    reason:
+      error.cause instanceof Error
+        ? `${error.cause.message}${error.cause.cause instanceof Error ? ` (${error.cause.cause.message})` : ""}`
+        : error.reason
+  })
+
+const decodeJson = (text: string): Option.Option<unknown> => {
+  try {
+    return Option.some(JSON.parse(text))
+  } catch {
+    return Option.none()
+  }
+}
+
+const decodeErrorBody = Schema.decodeUnknownOption(Model.ForbiddenBody)
+
+/** Maps a non-2xx response to its tagged error, reading at most 64 KiB of the body. */
+const statusError = (response: HttpClientResponse.HttpClientResponse, nowMs: number) =>
+  Effect.gen(function* () {
+    const meta = metaOf(response)
+    const text = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
+    const body = Option.flatMap(decodeJson(text.slice(0, maxErrorBody)), decodeErrorBody)
+    const contentType = header(response, "content-type") ?? "no content type"
+    const fields = Option.match(body, {
+      onNone: () => ({
+        ...meta,
+        errorMsg: text === "" ? undefined : `non-JSON error body (${contentType}, ${text.length} characters)`
+      }),
+      onSome: (b) => ({
+        ...meta,
+        requestId: meta.requestId ?? b.request_id,
+        errorCode: b.error_code,
+        errorMsg: b.error_msg
+      })
+    })
+    const retryAfterMs = parseRetryAfter(header(response, "retry-after"), nowMs)
+    const status = response.status
+    if (status === 400) return new BadRequest(fields)
+    if (status === 401) return new Unauthorized(fields)
+    if (status === 403) {
+      const b = Option.getOrUndefined(body)
+      return new Forbidden({
+        ...fields,
+        encodedAuthorizationMessage: b?.encoded_authorization_message,
+        errorParam: b?.error_param,
+        details: b?.details?.map((d) => ({ errorCode: d.error_code, errorMsg: d.error_msg }))
+      })
+    }
+    if (status === 404) return new NotFound(fields)
+    if (status === 429) return new Throttled({ ...fields, retryAfterMs })
+    if (status >= 500) return new ServerError({ ...fields, retryAfterMs })
+    return new UnexpectedStatus(fields)
+  })
+
+const isJsonType = (contentType: string) => /[/+]json\b/i.test(contentType)
+
+const contentLength = (response: HttpClientResponse.HttpClientResponse): number | undefined => {
+  const raw = header(response, "content-length")
+  const n = raw === undefined ? Number.NaN : Number(raw)
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined
+}
+
+const checkLength = (response: HttpClientResponse.HttpClientResponse, received: number) => {
+  const expected = contentLength(response)
+  return expected !== undefined && expected !== received
+    ? Effect.fail(
+        new TransportError({
+          ...metaOf(response),
+          reason: `body cut short: received ${received} of ${expected} bytes`
+        })
+      )
+    : Effect.void
+}
+
+const readBytes = (response: HttpClientResponse.HttpClientResponse) =>
+  response.arrayBuffer.pipe(
+    Effect.map((buffer) => new Uint8Array(buffer)),
+    Effect.mapError(transport(metaOf(response))),
+    Effect.tap((bytes) => checkLength(response, bytes.byteLength))
+  )
+
+const jsonResult = (response: HttpClientResponse.HttpClientResponse, bytes: Uint8Array, contentType: string) => {
+  const text = new TextDecoder().decode(bytes)
+  if (text.trim() === "")
+    return Effect.succeed<ExportResult>({ _tag: "Json", body: null, contentType, ...metaOf(response) })
+  return Option.match(decodeJson(text), {
+    onNone: () => Effect.fail(new DecodeError({ ...metaOf(response), reason: "the JSON success body does not parse" })),
+    onSome: (body) =>
+      Effect.succeed<ExportResult>({ _tag: "Json", body, contentType, requestId: metaOf(response).requestId })
+  })
+}
+
+// --- the service ---------------------------------------------------------------------------------
+
+export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
+  const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+  const credentials = options.credentials
+  const endpoint = options.endpoint.replace(/\/+$/, "")
+  const iamEndpoint = (options.iamEndpoint ?? Region.defaultIamEndpoint).replace(/\/+$/, "")
+  const timeout = Duration.decode(options.timeout ?? Duration.seconds(30))
+  const timeoutMs = Duration.toMillis(timeout)
+  const retries = Math.max(0, Math.floor(options.retries ?? 3))
+  const baseDelayMs = Duration.toMillis(Duration.decode(options.retryBaseDelay ?? Duration.millis(250)))
+  const maxDelayMs = Duration.toMillis(Duration.decode(options.retryMaxDelay ?? Duration.seconds(10)))
+  const domainId = yield* Ref.make(Option.fromNullable(credentials._tag === "AkSk" ? credentials.domainId : undefined))
+  const userAgent = `sms-consistency/${version}`
+
+  const withRetry = <A>(name: string, attempt: Effect.Effect<A, SmsError>): Effect.Effect<A, SmsError> => {
+    const timed = attempt.pipe(Effect.timeoutFail({ duration: timeout, onTimeout: () => new Timeout({ timeoutMs }) }))
+    const loop = (n: number): Effect.Effect<A, SmsError> =>
+      Effect.catchIf(
+        timed,
+        (e) => isTransient(e) && n < retries,
+        (e) =>
+          Effect.gen(function* () {
+            const exponential = Math.min(maxDelayMs, baseDelayMs * 2 ** n)
+            const jitter = yield* Random.nextRange(0.5, 1)
+            const retryAfter = "retryAfterMs" in e ? e.retryAfterMs : undefined
+            const delayMs = Math.round(retryAfter ?? exponential * jitter)
+            yield* Effect.logDebug(`${name}: ${e._tag}, retry ${n + 1}/${retries} in ${delayMs} ms`)
+            yield* Effect.sleep(Duration.millis(delayMs))
+            return yield* loop(n + 1)
+          })
+      )
+    return loop(0)
+  }
+
+  const signingKey = (c: Credentials.AkSk): Signer.SigningKey => ({ ak: c.ak, sk: c.sk })
+
+  /** `GET {iam}/v3/auth/domains`, once per client (per AK), only on success. */
+  const lookUpDomainId = () =>
+    Ref.get(domainId).pipe(
+      Effect.flatMap(
+        Option.match({
+          onSome: Effect.succeed,
+          onNone: () =>
+            sendJson(
+              "SmsClient.lookUpDomainId",
+              { method: "GET", base: iamEndpoint, path: "/v3/auth/domains", scoped: false },
+              DomainsResponse
+            ).pipe(
+              Effect.flatMap((body) => {
+                const id = body.domains[0]?.id
+                return id
+                  ? Effect.as(Ref.set(domainId, Option.some(id)), id)
+                  : Effect.fail(new DecodeError({ reason: "IAM returned no domain for this AK" }))
+              })
+            )
+        })
+      )
+    )
+
+  const authHeaders = (scoped: boolean): Effect.Effect<Record<string, string>, SmsError> => {
+    if (credentials._tag === "Token") return Effect.succeed({ "x-auth-token": Redacted.value(credentials.token) })
+    const base: Record<string, string> = {}
+    if (credentials.securityToken) base["x-security-token"] = Redacted.value(credentials.securityToken)
+    if (!scoped) return Effect.succeed(base)
+    if (credentials.projectId) return Effect.succeed({ ...base, "x-project-id": credentials.projectId })
+    return Effect.map(lookUpDomainId(), (id) => ({ ...base, "x-domain-id": id }))
+  }
+
+  /** One attempt: auth, sign, send. The response is the caller's to consume. */
+  const send = (request: WireRequest) =>
+    Effect.gen(function* () {
+      const url = new URL(request.base + request.path)
+      for (const [k, v] of request.query ?? []) url.searchParams.append(k, v)
+      const auth = yield* authHeaders(request.scoped ?? true)
+      let headers: Record<string, string> = { ...request.headers, ...auth }
+      if (credentials._tag === "AkSk") {
+        headers = Signer.sign({ method: request.method, url, headers, body: request.body }, signingKey(credentials), {
+          date: Signer.formatDate(new Date(yield* Clock.currentTimeMillis))
+        }).headers
+        // undici derives Host from the URL; it is the value signed.
+        delete headers.host
+      }
+      let req = HttpClientRequest.make(request.method)(url).pipe(
+        HttpClientRequest.setHeaders({ ...headers, "user-agent": userAgent, accept: "*/*" })
+      )
+      if (request.body) req = HttpClientRequest.bodyUint8Array(req, request.body, headers["content-type"])
+      return yield* http.execute(req).pipe(Effect.mapError(transport({})))
+    })
+
+  const ensureOk = (response: HttpClientResponse.HttpClientResponse) =>
+    response.status >= 200 && response.status < 300
+      ? Effect.succeed(response)
+      : Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.flatMap(statusError(response, now), Effect.fail))
+
+  const sendJson = <A, I>(name: string, request: WireRequest, schema: Schema.Schema<A, I>) =>
+    withRetry(
+      name,
+      send(request).pipe(
+        Effect.flatMap(ensureOk),
+        Effect.flatMap((response) =>
+          readBytes(response).pipe(
+            Effect.flatMap((bytes) =>
+              Option.match(decodeJson(new TextDecoder().decode(bytes)), {
+                onNone: () => Effect.fail(new DecodeError({ ...metaOf(response), reason: "the body is not JSON" })),
+                onSome: (json) =>
+                  Schema.decodeUnknown(schema)(json).pipe(
+                    Effect.mapError(
+                      (error) => new DecodeError({ ...metaOf(response), reason: fromParseError(error, "body").message })
+                    )
+                  )
+              })
+            )
+          )
+        )
+      )
+    )
+
+  const decodeRequest = Schema.decodeUnknown(Model.ExportRequest)
+
+  const exportRequest = (input: ExportInput) =>
+    decodeRequest(input).pipe(
+      Effect.mapError((error) => fromParseError(error)),
+      Effect.map(
+        (request): WireRequest => ({
+          method: "POST",
+          base: endpoint,
+          path: exportPath,
+          headers: {
+            "content-type": "application/json;charset=UTF-8",
+            ...(request.language ? { "x-language": request.language } : {})
+          },
+          // All three keys, always, in the documented order.
+          body: encoder.encode(
+            JSON.stringify({
+              task_info: request.task_info.map((t) => ({
+                task_id: t.task_id,
+                source_id: t.source_id,
+                source_name: t.source_name
+              }))
+            })
+          )
+        })
+      )
+    )
+
+  const fileMeta = (response: HttpClientResponse.HttpClientResponse, head: Uint8Array, nowMs: number) => {
+    const contentType = header(response, "content-type") ?? "application/octet-stream"
+    const fallback = files.defaultFileName(contentType, head, nowMs)
+    const fromHeader = files.fileNameFromDisposition(header(response, "content-disposition"))
+    return { contentType, fileName: files.sanitizeFileName(fromHeader ?? fallback, fallback) }
+  }
+
+  const exportConsistencyResults = Effect.fn("SmsClient.exportConsistencyResults")(function* (input: ExportInput) {
+    const request = yield* exportRequest(input)
+    return yield* withRetry(
+      "exportConsistencyResults",
+      send(request).pipe(
+        Effect.flatMap(ensureOk),
+        Effect.flatMap((response) =>
+          Effect.gen(function* () {
+            const bytes = yield* readBytes(response)
+            const contentType = header(response, "content-type") ?? "application/octet-stream"
+            if (isJsonType(contentType)) return yield* jsonResult(response, bytes, contentType)
+            const meta = fileMeta(response, bytes.subarray(0, 8), yield* Clock.currentTimeMillis)
+            return {
+              _tag: "File",
+              ...meta,
+              byteLength: bytes.byteLength,
+              sha256: createHash("sha256").update(bytes).digest("hex"),
+              bytes,
+              requestId: metaOf(response).requestId
+            } satisfies ExportedFile
+          })
+        )
+      )
+    )
+  })
+
+  /** Streams one response body into a temporary file; removed on any failure or interruption. */
+  const streamToTemporary = (response: HttpClientResponse.HttpClientResponse, path: string) =>
+    Effect.acquireUseRelease(
+      Effect.tryPromise({
+        try: () => open(path, "wx"),
+        catch: (cause) => new FileError({ path, reason: cause instanceof Error ? cause.message : String(cause) })
+      }),
+      (handle) =>
+        Effect.gen(function* () {
+          const hash = createHash("sha256")
+          let received = 0
+          let head = new Uint8Array(0)
+          yield* response.stream.pipe(
+            Stream.mapError(transport(metaOf(response))),
+            Stream.runForEach((chunk) => {
+              if (head.byteLength < 8) head = Uint8Array.from([...head, ...chunk.subarray(0, 8 - head.byteLength)])
+              hash.update(chunk)
+              received += chunk.byteLength
+              return Effect.tryPromise({
+                try: () => handle.write(chunk),
+                catch: (cause) =>
+                  new FileError({ path, reason: cause instanceof Error ? cause.message : String(cause) })
+              })
+            })
+          )
+          yield* checkLength(response, received)
+          return { sha256: hash.digest("hex"), byteLength: received, head }
+        }),
+      (handle) => Effect.promise(() => handle.close().catch(() => undefined))
+    ).pipe(Effect.onError(() => files.removeQuietly(path)))
+
+  const exportConsistencyResultsToFile = Effect.fn("SmsClient.exportConsistencyResultsToFile")(function* (
+    input: ExportInput,
+    target: FileTarget
+  ) {
+    const request = yield* exportRequest(input)
+    yield* files.ensureDirectory(target.directory)
+    return yield* withRetry(
+      "exportConsistencyResultsToFile",
+      send(request).pipe(
+        Effect.flatMap(ensureOk),
+        Effect.flatMap((response) =>
+          Effect.gen(function* () {
+            const contentType = header(response, "content-type") ?? "application/octet-stream"
+            if (isJsonType(contentType)) return yield* jsonResult(response, yield* readBytes(response), contentType)
+            const temporary = files.temporaryPath(target.directory, "export")
+            const written = yield* streamToTemporary(response, temporary)
+            const meta = fileMeta(response, written.head, yield* Clock.currentTimeMillis)
+            const fileName = target.name
+              ? files.sanitizeFileName(target.name(meta.fileName), meta.fileName)
+              : meta.fileName
+            const path = yield* files
+              .place(temporary, target.directory, fileName, target.overwrite ?? false)
+              .pipe(Effect.onError(() => files.removeQuietly(temporary)))
+            return {
+              _tag: "File",
+              contentType: meta.contentType,
+              fileName,
+              byteLength: written.byteLength,
+              sha256: written.sha256,
+              path,
+              requestId: metaOf(response).requestId
+            } satisfies ExportedFile
+          })
+        )
+      )
+    )
+  })
+
+  const param = (name: string, value: string | number | boolean | undefined): ReadonlyArray<[string, string]> =>
+    value === undefined || value === "" ? [] : [[name, String(value)]]
+
+  const listSources = Effect.fn("SmsClient.listSources")(function* (query: ListSourcesQuery = {}) {
+    return yield* sendJson(
+      "listSources",
+      {
+        method: "GET",
+        base: endpoint,
+        path: "/v3/sources",
+        query: [
+          ...param("is_consistency_result_exist", query.withResults),
+          ...param("name", query.name),
+          ...param("state", query.state),
+          ...param("limit", query.limit),
+          ...param("offset", query.offset)
+        ]
+      },
+      Model.ListSourcesResponse
+    )
+  })
+
+  const listAllSources = Effect.fn("SmsClient.listAllSources")(function* (
+    query: Omit<ListSourcesQuery, "limit" | "offset"> = {}
+  ) {
+    const all: Array<Model.SourceServer> = []
+    for (;;) {
+      const page = yield* listSources({ ...query, limit: pageSize, offset: all.length })
+      all.push(...page.source_servers)
+      if (page.source_servers.length === 0 || all.length >= page.count) return all
+    }
+  })
+
+  const listTasks = Effect.fn("SmsClient.listTasks")(function* (query: ListTasksQuery = {}) {
+    return yield* sendJson(
+      "listTasks",
+      {
+        method: "GET",
+        base: endpoint,
+        path: "/v3/tasks",
+        query: [
+          ...param("state", query.state),
+          ...param("name", query.name),
+          ...param("id", query.id),
+          ...param("source_server_id", query.sourceServerId),
+          ...param("limit", query.limit),
+          ...param("offset", query.offset)
+        ]
+      },
+      Model.ListTasksResponse
+    )
+  })
+
+  const showConsistencyResult = Effect.fn("SmsClient.showConsistencyResult")(function* (taskId: string) {
+    const id = yield* Schema.decodeUnknown(Model.TaskId)(taskId).pipe(
+      Effect.mapError((error) => fromParseError(error, "task_id"))
+    )
+    return yield* sendJson(
+      "showConsistencyResult",
+      { method: "GET", base: endpoint, path: `/v3/tasks/${encodeURIComponent(id)}/consistency-result` },
+      Model.ConsistencyResult
+    )
+  })
+
+  return SmsClient.of({
+    info: { endpoint, region: options.region, identity: Credentials.describe(credentials) },
+    exportConsistencyResults,
+    exportConsistencyResultsToFile,
+    listSources,
+    listAllSources,
+    listTasks,
+    showConsistencyResult
+  })
+})
+
+const DomainsResponse = Schema.Struct({ domains: Schema.Array(Schema.Struct({ id: Schema.String })) })
+
+/** A client for explicit options; needs an `HttpClient` (e.g. `NodeHttpClient.layerUndici`). */
+export const layer = (options: Options): Layer.Layer<SmsClient, never, HttpClient.HttpClient> =>
+  Layer.effect(SmsClient, make(options))
+
+export interface ConfigOverrides {
+  readonly region?: string | undefined
+  readonly endpoint?: string | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly retries?: number | undefined
+}
+
+/** Options from the environment (credentials, region, endpoint; API.md §2-3), with explicit overrides. */
+export const optionsFromConfig = Effect.fn("SmsClient.optionsFromConfig")(function* (overrides: ConfigOverrides = {}) {
+  const resolved = yield* Region.resolve({ region: overrides.region, endpoint: overrides.endpoint })
+  const credentials = yield* Credentials.load
+  return {
+    endpoint: resolved.endpoint,
+    region: resolved.region,
+    iamEndpoint: resolved.iamEndpoint,
+    credentials,
+    timeout: overrides.timeout,
+    retries: overrides.retries
+  } satisfies Options
+})
+
+/** A client configured from the environment; fails before any request when credentials or region are missing. */
+export const layerConfig = (overrides: ConfigOverrides = {}) =>
+  Layer.effect(SmsClient, Effect.flatMap(optionsFromConfig(overrides), make))
+
+/** A stand-in for tests: unimplemented operations die (a test bug, not a domain failure). */
+export const layerTest = (implementation: Partial<Service>): Layer.Layer<SmsClient> => {
+  const missing = (name: string) => () => Effect.dieMessage(`SmsClient.layerTest: ${name} not implemented`)
+  return Layer.succeed(
+    SmsClient,
+    SmsClient.of({
+      info: { endpoint: "test", identity: "test" },
+      exportConsistencyResults: missing("exportConsistencyResults"),
+      exportConsistencyResultsToFile: missing("exportConsistencyResultsToFile"),
+      listSources: missing("listSources"),
+      listAllSources: missing("listAllSources"),
+      listTasks: missing("listTasks"),
+      showConsistencyResult: missing("showConsistencyResult"),
+      ...implementation
+    })
+  )
+}

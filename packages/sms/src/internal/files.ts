@@ -1,0 +1,110 @@
+/** File naming and atomic placement for exported bodies: no partial file ever stands under a final name. */
+import { Effect } from "effect"
+import { randomBytes } from "node:crypto"
+import { link, mkdir, rename, unlink } from "node:fs/promises"
+import { basename, extname, join } from "node:path"
+import { FileError } from "../SmsError.js"
+
+const maxNameLength = 200
+
+/**
+ * Keeps a file name safe to join under a folder: last path component only, no control or reserved
+ * characters, no leading dots, bounded length. `fallback` when nothing usable is left.
+ */
+export const sanitizeFileName = (raw: string, fallback: string): string => {
+  const last = raw.split(/[/\\]/).pop() ?? ""
+  let name = ""
+  for (const char of last) {
+    const code = char.codePointAt(0) ?? 0
+    name += code < 0x20 || code === 0x7f || '<>:"|?*'.includes(char) ? "_" : char
+  }
+  name = name.replace(/^[.\s]+/, "").trim()
+  if (name.length > maxNameLength) {
+    const ext = extname(name).slice(0, 16)
+    name = name.slice(0, maxNameLength - ext.length) + ext
+  }
+  return name === "" || name === "." || name === ".." ? fallback : name
+}
+
+/** `filename*=UTF-8''…` (RFC 5987) over `filename="…"` over `filename=token`. */
+export const fileNameFromDisposition = (header: string | undefined): string | undefined => {
+  if (!header) return undefined
+  const extended = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(header)
+  if (extended?.[2]) {
+    try {
+      return decodeURIComponent(extended[2].trim().replace(/^"|"$/g, ""))
+    } catch {
+      // fall through to the plain form
+    }
+  }
+  const quoted = /filename\s*=\s*"((?:[^"\\]|\\.)*)"/i.exec(header)
+  if (quoted?.[1] !== undefined) return quoted[1].replace(/\\(.)/g, "$1")
+  const token = /filename\s*=\s*([^;\s]+)/i.exec(header)
+  return token?.[1]
+}
+
+const isZip = (head: Uint8Array) => head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04
+
+/** An extension from the content type, else from the first bytes. */
+export const extensionFor = (contentType: string, head: Uint8Array): string => {
+  const type = contentType.toLowerCase()
+  if (type.includes("spreadsheetml")) return ".xlsx"
+  if (type.includes("zip") || isZip(head)) return ".zip"
+  if (type.includes("csv")) return ".csv"
+  if (type.startsWith("text/")) return ".txt"
+  if (type.includes("json")) return ".json"
+  return ".bin"
+}
+
+const timestamp = (millis: number) =>
+  new Date(millis)
+    .toISOString()
+    .replace(/[-:T]/g, "")
+    .replace(/\.\d+Z$/, "")
+
+export const defaultFileName = (contentType: string, head: Uint8Array, millis: number) =>
+  `consistency-results-${timestamp(millis)}${extensionFor(contentType, head)}`
+
+export const temporaryPath = (directory: string, finalName: string) =>
+  join(directory, `.${basename(finalName)}.${randomBytes(6).toString("hex")}.partial`)
+
+const fileError = (path: string) => (cause: unknown) =>
+  new FileError({ path, reason: cause instanceof Error ? cause.message : String(cause) })
+
+export const ensureDirectory = (directory: string) =>
+  Effect.tryPromise({ try: () => mkdir(directory, { recursive: true }), catch: fileError(directory) })
+
+export const removeQuietly = (path: string) => Effect.promise(() => unlink(path).catch(() => undefined))
+
+const errnoCode = (cause: unknown): unknown =>
+  typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
+
+/**
+ * Moves a complete temporary file to `name` in `directory`. Without `overwrite`, an existing file is
+ * never replaced: `name-1.ext`, `name-2.ext`, … are tried (hard links make the check and the placement
+ * one atomic step).
+ */
+export const place = (temporary: string, directory: string, name: string, overwrite: boolean) =>
+  Effect.gen(function* () {
+    if (overwrite) {
+      const target = join(directory, name)
+      yield* Effect.tryPromise({ try: () => rename(temporary, target), catch: fileError(target) })
+      return target
+    }
+    const ext = extname(name)
+    const stem = name.slice(0, name.length - ext.length)
+    for (let k = 0; k < 10_000; k++) {
+      const target = join(directory, k === 0 ? name : `${stem}-${k}${ext}`)
+      const placed = yield* Effect.tryPromise({ try: () => link(temporary, target), catch: (cause) => cause }).pipe(
+        Effect.as(true),
+        Effect.catchAll((cause) =>
+          errnoCode(cause) === "EEXIST" ? Effect.succeed(false) : Effect.fail(fileError(target)(cause))
+        )
+      )
+      if (placed) {
+        yield* removeQuietly(temporary)
+        return target
+      }
+    }
+    return yield* new FileError({ path: join(directory, name), reason: "too many files with this name" })
+  })
