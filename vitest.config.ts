@@ -2,6 +2,7 @@ import { defineConfig } from "vitest/config"
 
 export default defineConfig({
   test: {
-    projects: ["packages/*", "apps/*", "test"]
+    projects: ["packages/*", "apps/*", "test"],
+    reporters: ["default", "./scripts/summary-reporter.ts"]
   }
 })
