@@ -1,0 +1,460 @@
+/**
+ * A local, real HTTP endpoint emulating SMS v3 (consistency-result export and the calls around it) and the
+ * IAM calls a client needs (password token, domain lookup), with gateway-exact authentication, seeded data,
+ * and injectable faults. It never logs: callers print what they need from the returned handle.
+ */
+import type { Model } from "@sms-consistency/sms"
+import { Clock, Config, Duration, Effect, FiberSet, Option, Redacted, Schema } from "effect"
+import * as Crypto from "node:crypto"
+import * as Http from "node:http"
+import type * as Net from "node:net"
+import * as Dataset from "./Dataset.js"
+import * as Faults from "./internal/faults.js"
+import * as Reply from "./internal/reply.js"
+import * as Routes from "./internal/routes.js"
+import * as LargeBody from "./LargeBody.js"
+
+export interface EmulatorCredentials {
+  readonly ak: string
+  readonly sk: Redacted.Redacted<string>
+  readonly token: Redacted.Redacted<string>
+  readonly domainId: string
+  readonly domainName: string
+  readonly projectId: string
+  /** A second identity whose policy denies sms:server:getBatchConsistencyResults (403 on export). */
+  readonly deniedAk: string
+  readonly deniedSk: Redacted.Redacted<string>
+  readonly deniedToken: Redacted.Redacted<string>
+}
+
+export type ExportMode = Routes.ExportMode
+
+export interface EmulatorOptions {
+  /** Default "127.0.0.1". */
+  readonly host?: string
+  /** Default 0: a random free port. */
+  readonly port?: number
+  /** Number of seeded source servers (one task each). Default 25. */
+  readonly sources?: number
+  /** Seeds the data and the random faults. Default 1. */
+  readonly seed?: number
+  /** Added before every response. Default 0. */
+  readonly latencyMs?: number
+  /** 0..1: share of API requests (not `GET /`) answered with a transient fault. Default 0. */
+  readonly faultRate?: number
+  /** Body of a successful export. Default "zip". */
+  readonly exportMode?: ExportMode
+  /** Size of the "large" export body, streamed and never held in memory. Default 200 MiB. */
+  readonly largeBodyBytes?: number
+  readonly credentials?: Partial<EmulatorCredentials>
+}
+
+export type ScriptedFault = Faults.ScriptedFault
+
+export interface RecordedRequest {
+  readonly method: string
+  readonly path: string
+  readonly query: string
+  /** Lowercase names. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: Uint8Array
+  /** The status answered; 0 when the connection was reset before any response. */
+  readonly status: number
+}
+
+export interface EmulatorStats {
+  readonly requests: number
+  readonly faults: number
+  /** Keyed by status; "0" counts resets before any response. */
+  readonly byStatus: Readonly<Record<string, number>>
+}
+
+export interface EmulatorHandle {
+  /** e.g. "http://127.0.0.1:43123": SMS and IAM paths on the same origin. */
+  readonly url: string
+  readonly port: number
+  readonly credentials: EmulatorCredentials
+  /** The last 10,000 requests, oldest first. */
+  readonly requests: () => ReadonlyArray<RecordedRequest>
+  readonly stats: () => EmulatorStats
+  /** Faults served to the next API requests, in order, before any random fault. */
+  readonly script: (faults: ReadonlyArray<ScriptedFault>) => Effect.Effect<void>
+  readonly setExportMode: (mode: ExportMode) => Effect.Effect<void>
+  readonly seeded: {
+    readonly sources: ReadonlyArray<Model.SourceServer>
+    readonly tasks: ReadonlyArray<Model.MigrationTask>
+  }
+}
+
+export class EmulatorError extends Schema.TaggedError<EmulatorError>()("EmulatorError", {
+  reason: Schema.Literal("PortInUse", "ListenFailed", "InvalidOptions"),
+  message: Schema.String
+}) {}
+
+/** Fixed, documented test values; not secrets. Override them with options or `credentialsFromEnv`. */
+export const defaultCredentials: EmulatorCredentials = {
+  ak: "EMULATORAK0000000000",
+  sk: Redacted.make("EMULATORSK000000000000000000000000000000"),
+  token: Redacted.make("emulator-token"),
+  domainId: "d0a1e2b3c4d5e6f708192a3b4c5d6e7f",
+  domainName: "emulator",
+  projectId: "b1c2d3e4f5a6978899aabbccddeeff00",
+  deniedAk: "EMULATORDENIEDAK0000",
+  deniedSk: Redacted.make("EMULATORDENIEDSK000000000000000000000000"),
+  deniedToken: Redacted.make("emulator-denied-token")
+}
+
+/** The IAM password of both emulated users: `<domainName>` and `<domainName>-denied`. */
+export const iamPassword = Routes.iamPassword
+
+export const ErrorCodes = Routes.ErrorCodes
+
+const logLimit = 10_000
+
+// --- configuration from the environment ----------------------------------------------------------
+
+type Mutable<A> = { -readonly [K in keyof A]?: A[K] }
+
+/** `SMS_EMULATOR_AK`, `_SK`, `_TOKEN`, `_DOMAIN_ID`, `_DOMAIN_NAME`, `_PROJECT_ID`; secrets stay `Redacted`. */
+export const credentialsFromEnv: Config.Config<Partial<EmulatorCredentials>> = Config.all({
+  ak: Config.option(Config.string("SMS_EMULATOR_AK")),
+  sk: Config.option(Config.redacted("SMS_EMULATOR_SK")),
+  token: Config.option(Config.redacted("SMS_EMULATOR_TOKEN")),
+  domainId: Config.option(Config.string("SMS_EMULATOR_DOMAIN_ID")),
+  domainName: Config.option(Config.string("SMS_EMULATOR_DOMAIN_NAME")),
+  projectId: Config.option(Config.string("SMS_EMULATOR_PROJECT_ID"))
+}).pipe(
+  Config.map((env) => {
+    const credentials: Mutable<EmulatorCredentials> = {}
+    if (Option.isSome(env.ak)) credentials.ak = env.ak.value
+    if (Option.isSome(env.sk)) credentials.sk = env.sk.value
+    if (Option.isSome(env.token)) credentials.token = env.token.value
+    if (Option.isSome(env.domainId)) credentials.domainId = env.domainId.value
+    if (Option.isSome(env.domainName)) credentials.domainName = env.domainName.value
+    if (Option.isSome(env.projectId)) credentials.projectId = env.projectId.value
+    return credentials
+  })
+)
+
+/**
+ * Options from `SMS_EMULATOR_HOST`, `_PORT`, `_SOURCES`, `_SEED`, `_LATENCY_MS`, `_FAULT_RATE`, `_EXPORT_MODE`,
+ * `_LARGE_BODY_BYTES`, plus the credentials of `credentialsFromEnv`.
+ */
+export const optionsFromEnv: Config.Config<EmulatorOptions> = Config.all({
+  host: Config.option(Config.string("SMS_EMULATOR_HOST")),
+  port: Config.option(Config.port("SMS_EMULATOR_PORT")),
+  sources: Config.option(Config.integer("SMS_EMULATOR_SOURCES")),
+  seed: Config.option(Config.integer("SMS_EMULATOR_SEED")),
+  latencyMs: Config.option(Config.integer("SMS_EMULATOR_LATENCY_MS")),
+  faultRate: Config.option(Config.number("SMS_EMULATOR_FAULT_RATE")),
+  exportMode: Config.option(Config.literal("zip", "json", "text", "large")("SMS_EMULATOR_EXPORT_MODE")),
+  largeBodyBytes: Config.option(Config.integer("SMS_EMULATOR_LARGE_BODY_BYTES")),
+  credentials: credentialsFromEnv
+}).pipe(
+  Config.map((env) => {
+    const options: Mutable<EmulatorOptions> = { credentials: env.credentials }
+    if (Option.isSome(env.host)) options.host = env.host.value
+    if (Option.isSome(env.port)) options.port = env.port.value
+    if (Option.isSome(env.sources)) options.sources = env.sources.value
+    if (Option.isSome(env.seed)) options.seed = env.seed.value
+    if (Option.isSome(env.latencyMs)) options.latencyMs = env.latencyMs.value
+    if (Option.isSome(env.faultRate)) options.faultRate = env.faultRate.value
+    if (Option.isSome(env.exportMode)) options.exportMode = env.exportMode.value
+    if (Option.isSome(env.largeBodyBytes)) options.largeBodyBytes = env.largeBodyBytes.value
+    return options
+  })
+)
+
+// --- the server ----------------------------------------------------------------------------------
+
+const invalid = (message: string) => new EmulatorError({ reason: "InvalidOptions", message })
+
+const checkOptions = (options: EmulatorOptions): EmulatorError | undefined => {
+  const { port = 0, sources = 25, faultRate = 0, latencyMs = 0, largeBodyBytes = LargeBody.defaultBytes } = options
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return invalid(`port must be 0..65535 (got ${port})`)
+  if (!Number.isInteger(sources) || sources < 0)
+    return invalid(`sources must be a non-negative integer (got ${sources})`)
+  if (!(faultRate >= 0 && faultRate <= 1)) return invalid(`faultRate must be between 0 and 1 (got ${faultRate})`)
+  if (!(latencyMs >= 0)) return invalid(`latencyMs must be non-negative (got ${latencyMs})`)
+  if (!Number.isInteger(largeBodyBytes) || largeBodyBytes < 0)
+    return invalid(`largeBodyBytes must be a non-negative integer (got ${largeBodyBytes})`)
+  return undefined
+}
+
+const flattenHeaders = (headers: Http.IncomingHttpHeaders): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue
+    out[name] = Array.isArray(value) ? value.join(", ") : value
+  }
+  return out
+}
+
+const readBody = (req: Http.IncomingMessage) =>
+  Effect.async<Uint8Array, Error>((resume) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (chunk: Buffer) => chunks.push(chunk))
+    req.on("end", () => resume(Effect.succeed(Buffer.concat(chunks))))
+    req.on("error", (error) => resume(Effect.fail(error)))
+  })
+
+/** The default body of a status fault: what the gateway or the service would say for that status. */
+const faultReply = (fault: Extract<ScriptedFault, { _tag: "Status" }>, requestId: string): Reply.Reply => {
+  const headers: Record<string, string> = {}
+  if (fault.retryAfter !== undefined) headers["Retry-After"] = fault.retryAfter
+  if (fault.body !== undefined)
+    return Reply.bytes(fault.status, Buffer.from(fault.body, "utf8"), {
+      "Content-Type": fault.contentType ?? "text/plain;charset=UTF-8",
+      ...headers
+    })
+  const base =
+    fault.status === 429
+      ? Routes.gatewayError(
+          429,
+          Routes.ErrorCodes.throttled,
+          "The throttling threshold has been reached: policy user over ratelimit",
+          requestId
+        )
+      : Routes.serviceError(
+          fault.status,
+          Routes.ErrorCodes.internal,
+          fault.status === 503
+            ? "The service is temporarily unavailable."
+            : `Internal error (emulated ${fault.status}).`
+        )
+  return {
+    ...base,
+    headers: {
+      ...base.headers,
+      ...(fault.contentType !== undefined ? { "Content-Type": fault.contentType } : {}),
+      ...headers
+    }
+  }
+}
+
+/** Resolves when the response is finished or its connection closed, whichever comes first. */
+const settled = (res: Http.ServerResponse, start: (done: () => void) => void) =>
+  Effect.async<void>((resume) => {
+    let finished = false
+    const done = () => {
+      if (finished) return
+      finished = true
+      resume(Effect.void)
+    }
+    res.once("finish", done)
+    res.once("close", done)
+    start(done)
+  })
+
+const writeBody = (res: Http.ServerResponse, body: Reply.Body) =>
+  settled(res, () => {
+    if (body._tag === "Bytes") {
+      res.end(body.bytes)
+      return
+    }
+    const stream = LargeBody.stream(body.bytes, body.seed)
+    // A client that goes away stops the generator too.
+    res.once("close", () => stream.destroy())
+    stream.pipe(res)
+  })
+
+/** At most 1 MiB of the body, for faults that send only part of it. */
+const partOf = (body: Reply.Body): Buffer => {
+  const half = Math.floor(Reply.bodyLength(body) / 2)
+  return body._tag === "Bytes"
+    ? Buffer.from(body.bytes.subarray(0, half))
+    : LargeBody.prefix(body.bytes, body.seed, Math.min(half, 1024 * 1024))
+}
+
+const send = (
+  req: Http.IncomingMessage,
+  res: Http.ServerResponse,
+  reply: Reply.Reply,
+  fault: ScriptedFault | undefined
+) =>
+  Effect.gen(function* () {
+    const length = Reply.bodyLength(reply.body)
+    const headers = { ...reply.headers, "Content-Length": String(length) }
+    switch (fault?._tag) {
+      case "ResetBeforeBody":
+        req.socket.resetAndDestroy()
+        return
+      case "ResetDuringBody": {
+        res.writeHead(reply.status, headers)
+        res.write(partOf(reply.body))
+        // Give the client time to read the headers and the partial body before the reset drops them.
+        yield* Effect.sleep(Duration.millis(30))
+        req.socket.resetAndDestroy()
+        return
+      }
+      case "TruncatedBody": {
+        res.writeHead(reply.status, { ...headers, Connection: "close" })
+        yield* settled(res, () => res.end(partOf(reply.body)))
+        return
+      }
+      case "ContentLengthMismatch": {
+        // The declared length promises more than the body holds; the connection then closes.
+        res.writeHead(reply.status, { ...headers, "Content-Length": String(length + 100), Connection: "close" })
+        yield* writeBody(res, reply.body)
+        return
+      }
+      case "SlowBody": {
+        res.writeHead(reply.status, headers)
+        res.flushHeaders()
+        yield* Effect.sleep(Duration.millis(fault.delayMs))
+        yield* writeBody(res, reply.body)
+        return
+      }
+      default: {
+        res.writeHead(reply.status, headers)
+        yield* writeBody(res, reply.body)
+      }
+    }
+  })
+
+/** Starts the emulator; closing the scope stops it and drops every open connection. */
+export const start = Effect.fn("Emulator.start")(function* (options: EmulatorOptions = {}) {
+  const problem = checkOptions(options)
+  if (problem !== undefined) return yield* problem
+  const host = options.host ?? "127.0.0.1"
+  const seed = options.seed ?? 1
+  const latencyMs = options.latencyMs ?? 0
+  const credentials: EmulatorCredentials = { ...defaultCredentials, ...options.credentials }
+  const dataset = Dataset.make(seed, options.sources ?? 25)
+  const faults = Faults.make(seed, options.faultRate ?? 0)
+  let exportMode: ExportMode = options.exportMode ?? "zip"
+  const largeBodyBytes = options.largeBodyBytes ?? LargeBody.defaultBytes
+  const account = {
+    domainId: credentials.domainId,
+    projectId: credentials.projectId,
+    identities: [
+      { ak: credentials.ak, sk: credentials.sk, token: credentials.token, principal: "allowed" as const },
+      {
+        ak: credentials.deniedAk,
+        sk: credentials.deniedSk,
+        token: credentials.deniedToken,
+        principal: "denied" as const
+      }
+    ]
+  }
+
+  let log: Array<RecordedRequest> = []
+  let requestCount = 0
+  let faultCount = 0
+  const byStatus: Record<string, number> = {}
+  const record = (entry: RecordedRequest, faulted: boolean) => {
+    log.push(entry)
+    // Trim in batches so recording stays O(1) amortised.
+    if (log.length > 2 * logLimit) log = log.slice(-logLimit)
+    requestCount++
+    if (faulted) faultCount++
+    const key = String(entry.status)
+    byStatus[key] = (byStatus[key] ?? 0) + 1
+  }
+
+  // Handlers sleep (latency, slow bodies) on the real clock even when the caller runs under a TestClock.
+  const liveClock = Clock.make()
+
+  const handle = (req: Http.IncomingMessage, res: Http.ServerResponse) =>
+    Effect.gen(function* () {
+      const body = yield* readBody(req)
+      const nowMillis = yield* Clock.currentTimeMillis
+      const requestId = Crypto.randomUUID()
+      const target = req.url ?? "/"
+      const method = req.method ?? "GET"
+      const headers = flattenHeaders(req.headers)
+      const url = URL.canParse(target, "http://emulator")
+        ? new URL(target, "http://emulator")
+        : new URL("http://emulator/")
+      const fault = Routes.isApiPath(url.pathname) ? faults.next() : undefined
+      const settings = { dataset, account, domainName: credentials.domainName, exportMode, largeBodyBytes }
+      const routed =
+        fault?._tag === "Status"
+          ? faultReply(fault, requestId)
+          : Routes.route(
+              { method, target, pathname: url.pathname, query: url.searchParams, headers, body, nowMillis, requestId },
+              settings
+            )
+      const reply: Reply.Reply = { ...routed, headers: { ...routed.headers, "X-Request-Id": requestId } }
+      record(
+        {
+          method,
+          path: url.pathname,
+          query: url.search.replace(/^\?/, ""),
+          headers,
+          body,
+          status: fault?._tag === "ResetBeforeBody" ? 0 : reply.status
+        },
+        fault !== undefined
+      )
+      if (latencyMs > 0) yield* Effect.sleep(Duration.millis(latencyMs))
+      yield* send(req, res, reply, fault)
+    }).pipe(
+      // A client that vanished mid-request needs no answer.
+      Effect.catchAll(() => Effect.sync(() => req.socket.destroy())),
+      Effect.withClock(liveClock)
+    )
+
+  const run = yield* FiberSet.makeRuntime<never, void, never>()
+  const sockets = new Set<Net.Socket>()
+  const server = Http.createServer((req, res) => {
+    run(handle(req, res))
+  })
+  server.on("connection", (socket) => {
+    sockets.add(socket)
+    socket.once("close", () => sockets.delete(socket))
+  })
+
+  const requestedPort = options.port ?? 0
+  yield* Effect.acquireRelease(
+    Effect.async<void, EmulatorError>((resume) => {
+      const onError = (error: NodeJS.ErrnoException) =>
+        resume(
+          Effect.fail(
+            error.code === "EADDRINUSE"
+              ? new EmulatorError({
+                  reason: "PortInUse",
+                  message: `port ${requestedPort} on ${host} is already in use`
+                })
+              : new EmulatorError({
+                  reason: "ListenFailed",
+                  message: `cannot listen on ${host}:${requestedPort}: ${error.message}`
+                })
+          )
+        )
+      server.once("error", onError)
+      server.listen(requestedPort, host, () => {
+        server.off("error", onError)
+        resume(Effect.void)
+      })
+    }),
+    () =>
+      Effect.async<void>((resume) => {
+        server.close(() => resume(Effect.void))
+        server.closeAllConnections()
+        for (const socket of sockets) socket.destroy()
+      })
+  )
+
+  const address = server.address()
+  const port = typeof address === "object" && address !== null ? address.port : requestedPort
+  const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host
+
+  const handle_: EmulatorHandle = {
+    url: `http://${urlHost}:${port}`,
+    port,
+    credentials,
+    requests: () => log.slice(-logLimit),
+    stats: () => ({ requests: requestCount, faults: faultCount, byStatus: { ...byStatus } }),
+    script: (scripted) => Effect.sync(() => faults.script(scripted)),
+    setExportMode: (mode) =>
+      Effect.sync(() => {
+        exportMode = mode
+      }),
+    seeded: { sources: dataset.sources, tasks: dataset.tasks }
+  }
+  return handle_
+})
+
+/** Hex SHA-256 of the "large" export body for `bytes` and `seed`, computed without holding the body. */
+export const largeBodySha256 = (bytes: number, seed: number): string => LargeBody.sha256(bytes, seed)
