@@ -1,0 +1,130 @@
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { Emulator } from "../src/index.js"
+import { type RawResult, raw } from "./support.js"
+
+const sources = { path: "/v3/sources", query: "limit=0" }
+
+describe("Emulator faults", () => {
+  it.scoped("serves scripted status faults in order, then normal answers; GET / is never faulted", () =>
+    Effect.gen(function* () {
+      const emulator = yield* Emulator.start({ sources: 3 })
+      const html = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+      yield* emulator.script([
+        { _tag: "Status", status: 502, body: html, contentType: "text/html" },
+        { _tag: "Status", status: 429, retryAfter: "1" },
+        { _tag: "Status", status: 503 },
+        { _tag: "Status", status: 200, body: "{not json", contentType: "application/json" }
+      ])
+      const probe = yield* raw(emulator, { path: "/", token: false })
+      assert.strictEqual(probe.status, 200)
+
+      const proxy = yield* raw(emulator, sources)
+      assert.strictEqual(proxy.status, 502)
+      assert.strictEqual(proxy.headers?.["content-type"], "text/html")
+      assert.strictEqual(proxy.body.toString("utf8"), html)
+      assert.isString(proxy.headers?.["x-request-id"])
+
+      const throttled = yield* raw(emulator, sources)
+      assert.strictEqual(throttled.status, 429)
+      assert.strictEqual(throttled.headers?.["retry-after"], "1")
+      expect(JSON.parse(throttled.body.toString("utf8"))).toMatchObject({
+        error_code: "APIGW.0308",
+        request_id: throttled.headers?.["x-request-id"]
+      })
+
+      const unavailable = yield* raw(emulator, sources)
+      assert.strictEqual(unavailable.status, 503)
+      expect(JSON.parse(unavailable.body.toString("utf8"))).toMatchObject({ error_code: "SMS.0001" })
+
+      const malformed = yield* raw(emulator, sources)
+      assert.strictEqual(malformed.status, 200)
+      assert.strictEqual(malformed.body.toString("utf8"), "{not json")
+
+      const normal = yield* raw(emulator, sources)
+      assert.strictEqual(normal.status, 200)
+      expect(JSON.parse(normal.body.toString("utf8"))).toMatchObject({ count: 3 })
+      expect(emulator.stats()).toMatchObject({ requests: 6, faults: 4 })
+    })
+  )
+
+  it.scoped("breaks connections and bodies as scripted", () =>
+    Effect.gen(function* () {
+      const emulator = yield* Emulator.start({ sources: 30 })
+      yield* emulator.script([
+        { _tag: "ResetBeforeBody" },
+        { _tag: "ResetDuringBody" },
+        { _tag: "TruncatedBody" },
+        { _tag: "ContentLengthMismatch" },
+        { _tag: "SlowBody", delayMs: 300 }
+      ])
+      const full = (result: RawResult) => Number(result.headers?.["content-length"] ?? Number.NaN)
+
+      const resetBefore = yield* raw(emulator, sources)
+      assert.isUndefined(resetBefore.status)
+      assert.strictEqual(resetBefore.error, "ECONNRESET")
+
+      const resetDuring = yield* raw(emulator, sources)
+      assert.strictEqual(resetDuring.status, 200)
+      assert.isDefined(resetDuring.error)
+      assert.isBelow(resetDuring.received, full(resetDuring))
+
+      const truncated = yield* raw(emulator, sources)
+      assert.strictEqual(truncated.status, 200)
+      assert.isDefined(truncated.error)
+      assert.isAbove(truncated.received, 0)
+      assert.isBelow(truncated.received, full(truncated))
+
+      const mismatch = yield* raw(emulator, sources)
+      assert.strictEqual(mismatch.status, 200)
+      assert.isDefined(mismatch.error)
+      assert.strictEqual(full(mismatch), mismatch.received + 100)
+      // The whole real body did arrive: only the declared length lies.
+      expect(JSON.parse(mismatch.body.toString("utf8"))).toMatchObject({ count: 30 })
+
+      const slow = yield* raw(emulator, sources)
+      assert.strictEqual(slow.status, 200)
+      assert.isUndefined(slow.error)
+      assert.isBelow(slow.headersAtMs ?? Number.POSITIVE_INFINITY, 250)
+      assert.isAtLeast(slow.endAtMs, 290)
+      assert.strictEqual(slow.received, full(slow))
+
+      expect(emulator.requests().map((r) => r.status)).toStrictEqual([0, 200, 200, 200, 200])
+      expect(emulator.stats()).toMatchObject({ faults: 5, byStatus: { "0": 1, "200": 4 } })
+    })
+  )
+
+  it.scoped("draws random faults at faultRate, reproducibly for a seed", () =>
+    Effect.gen(function* () {
+      const outcomes = (seed: number) =>
+        Effect.gen(function* () {
+          const emulator = yield* Emulator.start({ sources: 2, seed, faultRate: 0.3 })
+          const seen: Array<string> = []
+          for (let i = 0; i < 40; i++) {
+            const result = yield* raw(emulator, sources)
+            seen.push(result.error !== undefined ? `reset:${result.error}` : String(result.status))
+          }
+          return { seen, stats: emulator.stats() }
+        })
+      const a = yield* outcomes(5)
+      const b = yield* outcomes(5)
+      const c = yield* outcomes(6)
+      assert.deepStrictEqual(a.seen, b.seen)
+      assert.notDeepEqual(a.seen, c.seen)
+      const faults = a.seen.filter((s) => s !== "200")
+      assert.strictEqual(a.stats.faults, faults.length)
+      assert.isAtLeast(faults.length, 4)
+      assert.isAtMost(faults.length, 22)
+      for (const outcome of faults) assert.oneOf(outcome, ["429", "500", "503", "reset:ECONNRESET"])
+    })
+  )
+
+  it.scoped("adds latencyMs before each response", () =>
+    Effect.gen(function* () {
+      const emulator = yield* Emulator.start({ sources: 1, latencyMs: 150 })
+      const result = yield* raw(emulator, { path: "/", token: false })
+      assert.strictEqual(result.status, 200)
+      assert.isAtLeast(result.endAtMs, 140)
+    })
+  )
+})
