@@ -4,7 +4,7 @@
  * and injectable faults. It never logs: callers print what they need from the returned handle.
  */
 import type { Model } from "@sms-consistency/sms"
-import { Clock, Config, Duration, Effect, FiberSet, Option, Redacted, Schema } from "effect"
+import { Clock, Config, Duration, Effect, FiberSet, Option, Redacted, Schema, type Scope } from "effect"
 import * as Crypto from "node:crypto"
 import * as Http from "node:http"
 import type * as Net from "node:net"
@@ -313,148 +313,158 @@ const send = (
   })
 
 /** Starts the emulator; closing the scope stops it and drops every open connection. */
-export const start = Effect.fn("Emulator.start")(function* (options: EmulatorOptions = {}) {
-  const problem = checkOptions(options)
-  if (problem !== undefined) return yield* problem
-  const host = options.host ?? "127.0.0.1"
-  const seed = options.seed ?? 1
-  const latencyMs = options.latencyMs ?? 0
-  const credentials: EmulatorCredentials = { ...defaultCredentials, ...options.credentials }
-  const dataset = Dataset.make(seed, options.sources ?? 25)
-  const faults = Faults.make(seed, options.faultRate ?? 0)
-  let exportMode: ExportMode = options.exportMode ?? "zip"
-  const largeBodyBytes = options.largeBodyBytes ?? LargeBody.defaultBytes
-  const account = {
-    domainId: credentials.domainId,
-    projectId: credentials.projectId,
-    identities: [
-      { ak: credentials.ak, sk: credentials.sk, token: credentials.token, principal: "allowed" as const },
-      {
-        ak: credentials.deniedAk,
-        sk: credentials.deniedSk,
-        token: credentials.deniedToken,
-        principal: "denied" as const
-      }
-    ]
-  }
-
-  let log: Array<RecordedRequest> = []
-  let requestCount = 0
-  let faultCount = 0
-  const byStatus: Record<string, number> = {}
-  const record = (entry: RecordedRequest, faulted: boolean) => {
-    log.push(entry)
-    // Trim in batches so recording stays O(1) amortised.
-    if (log.length > 2 * logLimit) log = log.slice(-logLimit)
-    requestCount++
-    if (faulted) faultCount++
-    const key = String(entry.status)
-    byStatus[key] = (byStatus[key] ?? 0) + 1
-  }
-
-  // Handlers sleep (latency, slow bodies) on the real clock even when the caller runs under a TestClock.
-  const liveClock = Clock.make()
-
-  const handle = (req: Http.IncomingMessage, res: Http.ServerResponse) =>
-    Effect.gen(function* () {
-      const body = yield* readBody(req)
-      const nowMillis = yield* Clock.currentTimeMillis
-      const requestId = Crypto.randomUUID()
-      const target = req.url ?? "/"
-      const method = req.method ?? "GET"
-      const headers = flattenHeaders(req.headers)
-      const url = URL.canParse(target, "http://emulator")
-        ? new URL(target, "http://emulator")
-        : new URL("http://emulator/")
-      const fault = Routes.isApiPath(url.pathname) ? faults.next() : undefined
-      const settings = { dataset, account, domainName: credentials.domainName, exportMode, largeBodyBytes }
-      const routed =
-        fault?._tag === "Status"
-          ? faultReply(fault, requestId)
-          : Routes.route(
-              { method, target, pathname: url.pathname, query: url.searchParams, headers, body, nowMillis, requestId },
-              settings
-            )
-      const reply: Reply.Reply = { ...routed, headers: { ...routed.headers, "X-Request-Id": requestId } }
-      record(
+export const start: (options?: EmulatorOptions) => Effect.Effect<EmulatorHandle, EmulatorError, Scope.Scope> =
+  Effect.fn("Emulator.start")(function* (options: EmulatorOptions = {}) {
+    const problem = checkOptions(options)
+    if (problem !== undefined) return yield* problem
+    const host = options.host ?? "127.0.0.1"
+    const seed = options.seed ?? 1
+    const latencyMs = options.latencyMs ?? 0
+    const credentials: EmulatorCredentials = { ...defaultCredentials, ...options.credentials }
+    const dataset = Dataset.make(seed, options.sources ?? 25)
+    const faults = Faults.make(seed, options.faultRate ?? 0)
+    let exportMode: ExportMode = options.exportMode ?? "zip"
+    const largeBodyBytes = options.largeBodyBytes ?? LargeBody.defaultBytes
+    const account = {
+      domainId: credentials.domainId,
+      projectId: credentials.projectId,
+      identities: [
+        { ak: credentials.ak, sk: credentials.sk, token: credentials.token, principal: "allowed" as const },
         {
-          method,
-          path: url.pathname,
-          query: url.search.replace(/^\?/, ""),
-          headers,
-          body,
-          status: fault?._tag === "ResetBeforeBody" ? 0 : reply.status
-        },
-        fault !== undefined
+          ak: credentials.deniedAk,
+          sk: credentials.deniedSk,
+          token: credentials.deniedToken,
+          principal: "denied" as const
+        }
+      ]
+    }
+
+    let log: Array<RecordedRequest> = []
+    let requestCount = 0
+    let faultCount = 0
+    const byStatus: Record<string, number> = {}
+    const record = (entry: RecordedRequest, faulted: boolean) => {
+      log.push(entry)
+      // Trim in batches so recording stays O(1) amortised.
+      if (log.length > 2 * logLimit) log = log.slice(-logLimit)
+      requestCount++
+      if (faulted) faultCount++
+      const key = String(entry.status)
+      byStatus[key] = (byStatus[key] ?? 0) + 1
+    }
+
+    // Handlers sleep (latency, slow bodies) on the real clock even when the caller runs under a TestClock.
+    const liveClock = Clock.make()
+
+    const handle = (req: Http.IncomingMessage, res: Http.ServerResponse) =>
+      Effect.gen(function* () {
+        const body = yield* readBody(req)
+        const nowMillis = yield* Clock.currentTimeMillis
+        const requestId = Crypto.randomUUID()
+        const target = req.url ?? "/"
+        const method = req.method ?? "GET"
+        const headers = flattenHeaders(req.headers)
+        const url = URL.canParse(target, "http://emulator")
+          ? new URL(target, "http://emulator")
+          : new URL("http://emulator/")
+        const fault = Routes.isApiPath(url.pathname) ? faults.next() : undefined
+        const settings = { dataset, account, domainName: credentials.domainName, exportMode, largeBodyBytes }
+        const routed =
+          fault?._tag === "Status"
+            ? faultReply(fault, requestId)
+            : Routes.route(
+                {
+                  method,
+                  target,
+                  pathname: url.pathname,
+                  query: url.searchParams,
+                  headers,
+                  body,
+                  nowMillis,
+                  requestId
+                },
+                settings
+              )
+        const reply: Reply.Reply = { ...routed, headers: { ...routed.headers, "X-Request-Id": requestId } }
+        record(
+          {
+            method,
+            path: url.pathname,
+            query: url.search.replace(/^\?/, ""),
+            headers,
+            body,
+            status: fault?._tag === "ResetBeforeBody" ? 0 : reply.status
+          },
+          fault !== undefined
+        )
+        if (latencyMs > 0) yield* Effect.sleep(Duration.millis(latencyMs))
+        yield* send(req, res, reply, fault)
+      }).pipe(
+        // A client that vanished mid-request needs no answer.
+        Effect.catchAll(() => Effect.sync(() => req.socket.destroy())),
+        Effect.withClock(liveClock)
       )
-      if (latencyMs > 0) yield* Effect.sleep(Duration.millis(latencyMs))
-      yield* send(req, res, reply, fault)
-    }).pipe(
-      // A client that vanished mid-request needs no answer.
-      Effect.catchAll(() => Effect.sync(() => req.socket.destroy())),
-      Effect.withClock(liveClock)
+
+    const run = yield* FiberSet.makeRuntime<never, void, never>()
+    const sockets = new Set<Net.Socket>()
+    const server = Http.createServer((req, res) => {
+      run(handle(req, res))
+    })
+    server.on("connection", (socket) => {
+      sockets.add(socket)
+      socket.once("close", () => sockets.delete(socket))
+    })
+
+    const requestedPort = options.port ?? 0
+    yield* Effect.acquireRelease(
+      Effect.async<void, EmulatorError>((resume) => {
+        const onError = (error: NodeJS.ErrnoException) =>
+          resume(
+            Effect.fail(
+              error.code === "EADDRINUSE"
+                ? new EmulatorError({
+                    reason: "PortInUse",
+                    message: `port ${requestedPort} on ${host} is already in use`
+                  })
+                : new EmulatorError({
+                    reason: "ListenFailed",
+                    message: `cannot listen on ${host}:${requestedPort}: ${error.message}`
+                  })
+            )
+          )
+        server.once("error", onError)
+        server.listen(requestedPort, host, () => {
+          server.off("error", onError)
+          resume(Effect.void)
+        })
+      }),
+      () =>
+        Effect.async<void>((resume) => {
+          server.close(() => resume(Effect.void))
+          server.closeAllConnections()
+          for (const socket of sockets) socket.destroy()
+        })
     )
 
-  const run = yield* FiberSet.makeRuntime<never, void, never>()
-  const sockets = new Set<Net.Socket>()
-  const server = Http.createServer((req, res) => {
-    run(handle(req, res))
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : requestedPort
+    const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host
+
+    const handle_: EmulatorHandle = {
+      url: `http://${urlHost}:${port}`,
+      port,
+      credentials,
+      requests: () => log.slice(-logLimit),
+      stats: () => ({ requests: requestCount, faults: faultCount, byStatus: { ...byStatus } }),
+      script: (scripted) => Effect.sync(() => faults.script(scripted)),
+      setExportMode: (mode) =>
+        Effect.sync(() => {
+          exportMode = mode
+        }),
+      seeded: { sources: dataset.sources, tasks: dataset.tasks }
+    }
+    return handle_
   })
-  server.on("connection", (socket) => {
-    sockets.add(socket)
-    socket.once("close", () => sockets.delete(socket))
-  })
-
-  const requestedPort = options.port ?? 0
-  yield* Effect.acquireRelease(
-    Effect.async<void, EmulatorError>((resume) => {
-      const onError = (error: NodeJS.ErrnoException) =>
-        resume(
-          Effect.fail(
-            error.code === "EADDRINUSE"
-              ? new EmulatorError({
-                  reason: "PortInUse",
-                  message: `port ${requestedPort} on ${host} is already in use`
-                })
-              : new EmulatorError({
-                  reason: "ListenFailed",
-                  message: `cannot listen on ${host}:${requestedPort}: ${error.message}`
-                })
-          )
-        )
-      server.once("error", onError)
-      server.listen(requestedPort, host, () => {
-        server.off("error", onError)
-        resume(Effect.void)
-      })
-    }),
-    () =>
-      Effect.async<void>((resume) => {
-        server.close(() => resume(Effect.void))
-        server.closeAllConnections()
-        for (const socket of sockets) socket.destroy()
-      })
-  )
-
-  const address = server.address()
-  const port = typeof address === "object" && address !== null ? address.port : requestedPort
-  const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host
-
-  const handle_: EmulatorHandle = {
-    url: `http://${urlHost}:${port}`,
-    port,
-    credentials,
-    requests: () => log.slice(-logLimit),
-    stats: () => ({ requests: requestCount, faults: faultCount, byStatus: { ...byStatus } }),
-    script: (scripted) => Effect.sync(() => faults.script(scripted)),
-    setExportMode: (mode) =>
-      Effect.sync(() => {
-        exportMode = mode
-      }),
-    seeded: { sources: dataset.sources, tasks: dataset.tasks }
-  }
-  return handle_
-})
 
 /** Hex SHA-256 of the "large" export body for `bytes` and `seed`, computed without holding the body. */
 export const largeBodySha256 = (bytes: number, seed: number): string => LargeBody.sha256(bytes, seed)

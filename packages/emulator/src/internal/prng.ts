@@ -21,6 +21,10 @@ export const mix = (...values: ReadonlyArray<number>): number => {
   return h >>> 0
 }
 
+const byteHex = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"))
+const hex4 = (n: number): string => `${byteHex[(n >>> 8) & 0xff]}${byteHex[n & 0xff]}`
+const hex8 = (n: number): string => `${hex4(n >>> 16)}${hex4(n & 0xffff)}`
+
 export const make = (seed: number): Prng => {
   let state = seed >>> 0
   const next = (): number => {
@@ -32,11 +36,16 @@ export const make = (seed: number): Prng => {
   }
   const int = (min: number, max: number): number => min + Math.floor(next() * (max - min + 1))
   const pick = <A>(items: readonly [A, ...Array<A>]): A => items[int(0, items.length - 1)] ?? items[0]
+  const word = (): number => Math.floor(next() * 4294967296)
   const uuid = (): string => {
-    let hex = ""
-    for (let i = 0; i < 4; i++) hex += int(0, 0xffffffff).toString(16).padStart(8, "0")
-    const variant = ((Number.parseInt(hex[16] ?? "0", 16) & 0x3) | 0x8).toString(16)
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
+    const a = word()
+    const b = word()
+    const c = word()
+    const d = word()
+    // Version 4 nibble and RFC 4122 variant bits, so the ids look like any other UUID.
+    const b2 = (b & 0xffff0fff) | 0x4000
+    const c2 = (c & 0x3fffffff) | 0x80000000
+    return `${hex8(a)}-${hex4(b2 >>> 16)}-${hex4(b2 & 0xffff)}-${hex4(c2 >>> 16)}-${hex4(c2 & 0xffff)}${hex8(d)}`
   }
   return { next, int, pick, uuid }
 }
