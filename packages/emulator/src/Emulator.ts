@@ -194,8 +194,16 @@ const readBody = (req: Http.IncomingMessage) =>
   Effect.async<Uint8Array, Error>((resume) => {
     const chunks: Array<Buffer> = []
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => resume(Effect.succeed(Buffer.concat(chunks))))
+    let ended = false
+    req.on("end", () => {
+      ended = true
+      resume(Effect.succeed(Buffer.concat(chunks)))
+    })
     req.on("error", (error) => resume(Effect.fail(error)))
+    // A client that disconnects mid-body emits neither "end" nor always "error".
+    req.on("close", () => {
+      if (!ended) resume(Effect.fail(new Error("client closed the request")))
+    })
   })
 
 /** The default body of a status fault: what the gateway or the service would say for that status. */
