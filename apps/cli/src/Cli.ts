@@ -1,0 +1,73 @@
+/** The command tree of `sms-consistency` and its runner: exit code out, nothing thrown, logs on stderr. */
+import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { version } from "@sms-consistency/sms/SmsClient"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Demo from "./commands/demo.js"
+import * as Emulator from "./commands/emulator.js"
+import * as Export from "./commands/export.js"
+import * as Result from "./commands/result.js"
+import * as Sources from "./commands/sources.js"
+import * as Tasks from "./commands/tasks.js"
+import { credentialsHelp, Exit } from "./internal/common.js"
+import { ExitCode, exitCodeHelp } from "./internal/exitCodes.js"
+import { withPlainConsole, withStderrLogger, writeErr } from "./internal/terminal.js"
+
+export const name = "sms-consistency"
+
+const root = Command.make(name, {}, () =>
+  Effect.zipRight(
+    writeErr(`${name}: a command is required (export, sources, tasks, result, emulator, demo); see ${name} --help`),
+    Effect.fail(new Exit({ code: ExitCode.usage }))
+  )
+).pipe(
+  Command.withDescription(
+    "Export the consistency-verification results of Huawei Cloud SMS migration tasks, many at once. Results on stdout, logs on stderr."
+  ),
+  Command.withSubcommands([
+    Export.command,
+    Sources.command,
+    Tasks.command,
+    Result.command,
+    Emulator.command,
+    Demo.command
+  ])
+)
+
+const footer = HelpDoc.blocks([
+  HelpDoc.h1("ENVIRONMENT"),
+  HelpDoc.p(credentialsHelp),
+  HelpDoc.h1("EXIT CODES"),
+  HelpDoc.p(exitCodeHelp)
+])
+
+const cli = Command.run(root, { name, version, footer })
+
+const defectMessage = (cause: Cause.Cause<unknown>): string => {
+  const [defect] = Cause.defects(cause)
+  return defect instanceof Error ? defect.message : String(defect ?? Cause.pretty(cause).split("\n")[0])
+}
+
+/** Runs the CLI on `argv` (node, script, ...args) and succeeds with the exit code. */
+export const main = (argv: ReadonlyArray<string>): Effect.Effect<number> =>
+  cli(argv).pipe(
+    Effect.as<number>(ExitCode.ok),
+    Effect.catchAll((error) =>
+      // @effect/cli has already printed its usage errors.
+      Effect.succeed(ValidationError.isValidationError(error) ? ExitCode.usage : error.code)
+    ),
+    Effect.provide(NodeContext.layer),
+    withStderrLogger,
+    withPlainConsole,
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause)
+        ? Effect.failCause(cause)
+        : Effect.as(writeErr(`internal error: ${defectMessage(cause)}`), ExitCode.internal)
+    )
+  )
+
+/** Interrupted by SIGINT/SIGTERM: 0 for a serving emulator (its normal stop), else 130. */
+export const interruptedCode = (): number => (Emulator.stopping.graceful ? ExitCode.ok : 130)

@@ -1,0 +1,83 @@
+/**
+ * `sms-consistency demo`: the README's first command. Starts the emulator in-process on a free port,
+ * discovers the seeded sources with results, exports them all into `./consistency-results/`. No credentials.
+ */
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as Emulator from "@sms-consistency/emulator/Emulator"
+import * as BatchExport from "@sms-consistency/sms/BatchExport"
+import * as Credentials from "@sms-consistency/sms/Credentials"
+import * as Model from "@sms-consistency/sms/Model"
+import * as SmsClient from "@sms-consistency/sms/SmsClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { relative, resolve } from "node:path"
+import { Exit, report } from "../internal/common.js"
+import { ExitCode, forError } from "../internal/exitCodes.js"
+import { plural } from "../internal/render.js"
+import { stdoutColor, writeErr, writeOut } from "../internal/terminal.js"
+import { exitCodeOf, renderSummary, summarize } from "./export.js"
+
+const options = {
+  output: Options.text("output").pipe(
+    Options.withAlias("o"),
+    Options.withPseudoName("DIR"),
+    Options.withDescription("Directory for the exported files (created). Default ./consistency-results"),
+    Options.withDefault("consistency-results")
+  ),
+  sources: Options.integer("sources").pipe(
+    Options.withPseudoName("N"),
+    Options.withDescription("Source servers the emulator seeds (default 25)."),
+    Options.withDefault(25)
+  )
+}
+
+export const command = Command.make("demo", options, (args) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const started = Date.now()
+      const handle = yield* Emulator.start({ sources: args.sources })
+      yield* writeOut(
+        `Started the SMS emulator at ${handle.url} with ${plural(handle.seeded.sources.length, "seeded source server")}.`
+      )
+      const c = handle.credentials
+      const layer = SmsClient.layer({
+        endpoint: handle.url,
+        iamEndpoint: handle.url,
+        credentials: new Credentials.AkSk({ ak: c.ak, sk: c.sk, domainId: c.domainId })
+      }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+      const directory = resolve(args.output)
+      const code = yield* Effect.gen(function* () {
+        const client = yield* SmsClient.SmsClient
+        const sources = yield* client.listAllSources({ withResults: true })
+        const tasks = sources.flatMap((s) => {
+          const ref = Model.sourceToTaskRef(s)
+          return ref === undefined ? [] : [ref]
+        })
+        yield* writeOut(
+          `Discovered ${plural(sources.length, "source server")} with consistency results (GET /v3/sources?is_consistency_result_exist=true).`
+        )
+        if (tasks.length === 0) return ExitCode.ok
+        const result = yield* BatchExport.exportAll(tasks, { target: () => ({ directory }) })
+        yield* writeOut(renderSummary(result, summarize(result, client.info), stdoutColor()))
+        const where = relative(process.cwd(), directory) || "."
+        yield* writeOut(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s; the files are in ${where}/`)
+        return exitCodeOf(result)
+      }).pipe(Effect.provide(layer))
+      if (code !== ExitCode.ok) return yield* new Exit({ code })
+    })
+  ).pipe(
+    Effect.catchAll((e) =>
+      e._tag === "Exit"
+        ? Effect.fail(e)
+        : e._tag === "EmulatorError"
+          ? Effect.zipRight(writeErr(`error: ${e.message}`), Effect.fail(new Exit({ code: ExitCode.usage })))
+          : Effect.zipRight(report(e, false), Effect.fail(new Exit({ code: forError(e) })))
+    )
+  )
+).pipe(
+  Command.withDescription(
+    "Run the whole workflow against an in-process emulator: start it on a free port, discover the seeded sources with consistency results, export them all into ./consistency-results/. No credentials needed."
+  )
+)

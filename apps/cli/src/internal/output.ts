@@ -1,0 +1,67 @@
+/** Where exported files go (`--output`), decided and checked before anything is sent. */
+import type { FileTarget } from "@sms-consistency/sms/SmsClient"
+import { InvalidRequest } from "@sms-consistency/sms/SmsError"
+import * as Effect from "effect/Effect"
+import { stat } from "node:fs/promises"
+import { basename, dirname, extname, resolve, sep } from "node:path"
+
+export type Plan =
+  /** Files go inside `directory`, named by the service, made unique unless `overwrite`. */
+  | { readonly _tag: "Directory"; readonly directory: string; readonly overwrite: boolean }
+  /** Exactly these paths, one per chunk. */
+  | { readonly _tag: "Files"; readonly paths: ReadonlyArray<string>; readonly overwrite: boolean }
+
+/** `name.zip` → `name-part-3.zip` (the part number is 1-based). */
+export const partName = (path: string, part: number): string => {
+  const ext = extname(basename(path))
+  const stem = path.slice(0, path.length - ext.length)
+  return `${stem}-part-${part}${ext}`
+}
+
+type Kind = "directory" | "file" | "missing"
+
+const kindOf = (path: string): Effect.Effect<Kind> =>
+  Effect.promise(() =>
+    stat(path).then(
+      (s): Kind => (s.isDirectory() ? "directory" : "file"),
+      (): Kind => "missing"
+    )
+  )
+
+/**
+ * An existing directory (or a path ending in `/`) receives the files; anything else is the file path
+ * (with `-part-N` before the extension for several chunks). An existing file is an error unless `force`.
+ */
+export const plan = (
+  output: string | undefined,
+  chunks: number,
+  force: boolean,
+  cwd: string = process.cwd()
+): Effect.Effect<Plan, InvalidRequest> =>
+  Effect.gen(function* () {
+    const raw = output ?? "."
+    const path = resolve(cwd, raw)
+    const kind = yield* kindOf(path)
+    if (kind === "directory" || raw.endsWith("/") || raw.endsWith(sep))
+      return { _tag: "Directory", directory: path, overwrite: force } satisfies Plan
+    const paths = chunks <= 1 ? [path] : Array.from({ length: chunks }, (_, i) => partName(path, i + 1))
+    if (!force) {
+      for (const p of paths) {
+        const k = p === path ? kind : yield* kindOf(p)
+        if (k !== "missing")
+          return yield* new InvalidRequest({
+            field: "--output",
+            reason: `${p} already exists (use --force to overwrite it)`
+          })
+      }
+    }
+    return { _tag: "Files", paths, overwrite: force } satisfies Plan
+  })
+
+/** The core's `FileTarget` for one chunk (0-based) of a plan. */
+export const targetFor = (p: Plan, chunk: number): FileTarget => {
+  if (p._tag === "Directory") return { directory: p.directory, overwrite: p.overwrite }
+  const path = p.paths[chunk] ?? partName(p.paths[0] ?? "consistency-results", chunk + 1)
+  const name = basename(path)
+  return { directory: dirname(path), name: () => name, overwrite: p.overwrite }
+}

@@ -1,0 +1,215 @@
+/**
+ * Task input: `--task TASK_ID,SOURCE_ID,SOURCE_NAME`, a JSON file (`{"task_info": [...]}` or a bare array)
+ * or a CSV file with a header row. The parsers are pure and return `Either`, each failure an
+ * `InvalidRequest` naming where the bad input is (`--task #2`, `tasks.csv line 4`, `tasks.json task_info[3]`)
+ * and what is wrong, so nothing is ever sent for bad input.
+ */
+import * as Model from "@sms-consistency/sms/Model"
+import { InvalidRequest } from "@sms-consistency/sms/SmsError"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+
+export type TaskRef = Model.TaskRef
+
+const fail = (field: string, reason: string) => Either.left(new InvalidRequest({ field, reason }))
+
+const decodeTask = Schema.decodeUnknownEither(Model.TaskRef, { errors: "first" })
+
+/** Checks one task against the service's limits, naming `origin` and the field in the message. */
+export const validateTask = (origin: string, task: unknown): Either.Either<TaskRef, InvalidRequest> =>
+  Either.mapLeft(decodeTask(task), (error) => {
+    const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+    const field = issue?.path.map(String).join(".") ?? ""
+    const reason = issue === undefined ? "is invalid" : issue._tag === "Missing" ? "is required" : issue.message
+    return new InvalidRequest({ field: origin, reason: field === "" ? reason : `${field} ${reason}` })
+  })
+
+/**
+ * Splits one line of comma-separated fields: `"…"` quotes a field (a doubled `""` is a literal quote);
+ * unquoted fields are trimmed, quoted ones kept exactly. Returns the fields, or a reason.
+ */
+export const splitFields = (line: string): Either.Either<ReadonlyArray<string>, string> => {
+  const fields: Array<string> = []
+  let field = ""
+  let quoted = false
+  let wasQuoted = false
+  for (let i = 0; i < line.length; i++) {
+    const char = line[i]
+    if (quoted) {
+      if (char === '"') {
+        if (line[i + 1] === '"') {
+          field += '"'
+          i++
+        } else quoted = false
+      } else field += char
+      continue
+    }
+    if (char === '"') {
+      if (field.trim() !== "" || wasQuoted) return Either.left(`unexpected quote in field ${fields.length + 1}`)
+      field = ""
+      quoted = true
+      wasQuoted = true
+    } else if (char === ",") {
+      fields.push(wasQuoted ? field : field.trim())
+      field = ""
+      wasQuoted = false
+    } else if (wasQuoted) {
+      if (char !== " " && char !== "\t")
+        return Either.left(`text after the closing quote in field ${fields.length + 1}`)
+    } else field += char
+  }
+  if (quoted) return Either.left(`unterminated quote in field ${fields.length + 1}`)
+  fields.push(wasQuoted ? field : field.trim())
+  return Either.right(fields)
+}
+
+/** One `--task` value; `index` is 1-based. The third field (the name) may contain spaces. */
+export const parseTaskSpec = (spec: string, index: number): Either.Either<TaskRef, InvalidRequest> => {
+  const origin = `--task #${index}`
+  return Either.flatMap(
+    Either.mapLeft(splitFields(spec), (reason) => new InvalidRequest({ field: origin, reason })),
+    (fields) =>
+      fields.length !== 3
+        ? fail(origin, `expected TASK_ID,SOURCE_ID,SOURCE_NAME (3 fields, got ${fields.length})`)
+        : validateTask(origin, { task_id: fields[0], source_id: fields[1], source_name: fields[2] })
+  )
+}
+
+/** Every `--task` value, or the first error. */
+export const parseTaskSpecs = (specs: ReadonlyArray<string>): Either.Either<ReadonlyArray<TaskRef>, InvalidRequest> =>
+  Either.all(specs.map((spec, i) => parseTaskSpec(spec, i + 1)))
+
+/**
+ * RFC 4180-style records: quoted fields may hold commas, quotes (`""`) and line breaks; CRLF or LF;
+ * a leading UTF-8 BOM is ignored. Each record carries the line it starts on (1-based).
+ */
+export const parseCsvRecords = (
+  text: string
+): Either.Either<
+  ReadonlyArray<{ readonly line: number; readonly fields: ReadonlyArray<string> }>,
+  { line: number; reason: string }
+> => {
+  const records: Array<{ line: number; fields: Array<string> }> = []
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  let fields: Array<string> = []
+  let field = ""
+  let line = 1
+  let start = 1
+  let quoted = false
+  let afterQuote = false
+  let atStart = true
+  const endRecord = () => {
+    fields.push(field)
+    // A blank line is no record.
+    if (!(fields.length === 1 && fields[0] === "" && !afterQuote)) records.push({ line: start, fields })
+    fields = []
+    field = ""
+    afterQuote = false
+    atStart = true
+  }
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i]
+    if (quoted) {
+      if (char === '"') {
+        if (source[i + 1] === '"') {
+          field += '"'
+          i++
+        } else {
+          quoted = false
+          afterQuote = true
+        }
+      } else {
+        if (char === "\n") line++
+        field += char
+      }
+      continue
+    }
+    if (char === "\r" && source[i + 1] === "\n") continue
+    if (char === "\n" || char === "\r") {
+      endRecord()
+      line++
+      start = line
+      continue
+    }
+    if (atStart) {
+      start = line
+      atStart = false
+    }
+    if (char === '"') {
+      if (field !== "" || afterQuote)
+        return Either.left({ line, reason: `unexpected quote in field ${fields.length + 1}` })
+      quoted = true
+    } else if (char === ",") {
+      fields.push(field)
+      field = ""
+      afterQuote = false
+    } else if (afterQuote) {
+      return Either.left({ line, reason: `text after the closing quote in field ${fields.length + 1}` })
+    } else field += char
+  }
+  if (quoted) return Either.left({ line: start, reason: "unterminated quoted field" })
+  if (!atStart || field !== "" || fields.length > 0) endRecord()
+  return Either.right(records)
+}
+
+const csvColumns = ["task_id", "source_id", "source_name"] as const
+
+/** CSV with a header row naming `task_id,source_id,source_name` (any order; other columns ignored). */
+export const parseTasksCsv = (text: string, label: string): Either.Either<ReadonlyArray<TaskRef>, InvalidRequest> =>
+  Either.flatMap(
+    Either.mapLeft(
+      parseCsvRecords(text),
+      (e) => new InvalidRequest({ field: `${label} line ${e.line}`, reason: e.reason })
+    ),
+    (records) => {
+      const [header, ...rows] = records
+      if (header === undefined) return fail(label, "is empty (expected a header row task_id,source_id,source_name)")
+      const names = header.fields.map((f) => f.trim().toLowerCase())
+      const positions: Array<number> = []
+      for (const column of csvColumns) {
+        const at = names.indexOf(column)
+        if (at < 0)
+          return fail(
+            `${label} line ${header.line}`,
+            `header must name the columns task_id,source_id,source_name (missing ${column})`
+          )
+        positions.push(at)
+      }
+      const tasks: Array<TaskRef> = []
+      for (const row of rows) {
+        const origin = `${label} line ${row.line}`
+        if (row.fields.length !== header.fields.length)
+          return fail(origin, `expected ${header.fields.length} fields like the header (got ${row.fields.length})`)
+        const [t = 0, s = 0, n = 0] = positions
+        const task = validateTask(origin, {
+          task_id: row.fields[t]?.trim(),
+          source_id: row.fields[s]?.trim(),
+          source_name: row.fields[n]
+        })
+        if (Either.isLeft(task)) return Either.left(task.left)
+        tasks.push(task.right)
+      }
+      return Either.right(tasks)
+    }
+  )
+
+/** JSON: `{"task_info": [...]}` or a bare array of `{task_id, source_id, source_name}`. */
+export const parseTasksJson = (text: string, label: string): Either.Either<ReadonlyArray<TaskRef>, InvalidRequest> => {
+  let json: unknown
+  try {
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
+  } catch (cause) {
+    return fail(label, `is not valid JSON (${cause instanceof Error ? cause.message : String(cause)})`)
+  }
+  const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+    typeof value === "object" && value !== null && !Array.isArray(value)
+  const list = Array.isArray(json) ? json : isRecord(json) ? json.task_info : undefined
+  const root = Array.isArray(json) ? "" : "task_info"
+  if (!Array.isArray(list)) return fail(label, 'expected {"task_info": [...]} or an array of tasks')
+  return Either.all(list.map((task, i) => validateTask(`${label} ${root}[${i}]`, task)))
+}
+
+/** JSON when the text starts with `{` or `[` (after a BOM and blanks), else CSV. */
+export const parseTasksFile = (text: string, label: string): Either.Either<ReadonlyArray<TaskRef>, InvalidRequest> =>
+  /^\uFEFF?\s*[[{]/.test(text) ? parseTasksJson(text, label) : parseTasksCsv(text, label)

@@ -1,0 +1,73 @@
+/**
+ * stdout carries results only; logs, errors and progress go to stderr. Colour only on a TTY and never
+ * when `NO_COLOR` is set (https://no-color.org).
+ */
+import type * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import { formatWithOptions } from "node:util"
+
+const noColor = () => {
+  const value = process.env.NO_COLOR
+  return value !== undefined && value !== ""
+}
+
+export const stdoutColor = (): boolean => !noColor() && process.stdout.isTTY === true
+export const stderrColor = (): boolean => !noColor() && process.stderr.isTTY === true
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching ANSI escapes is the point
+const ansi = /\u001b\[[0-9;?]*[ -/]*[@-~]/g
+
+export const stripAnsi = (text: string): string => text.replace(ansi, "")
+
+const format = (args: ReadonlyArray<unknown>, color: boolean) => {
+  const text = formatWithOptions({ colors: false }, ...args)
+  return color ? text : stripAnsi(text)
+}
+
+export const writeOut = (text: string): Effect.Effect<void> =>
+  Effect.sync(() => {
+    process.stdout.write(text.endsWith("\n") ? text : `${text}\n`)
+  })
+
+export const writeErr = (text: string): Effect.Effect<void> =>
+  Effect.sync(() => {
+    process.stderr.write(text.endsWith("\n") ? text : `${text}\n`)
+  })
+
+/** The default console, except that `log` and `error` drop ANSI colour when it is off (the help text uses it). */
+export const withPlainConsole = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.console, (current) =>
+    Effect.withConsole(effect, {
+      ...current,
+      log: (...args: ReadonlyArray<unknown>) =>
+        Effect.sync(() => {
+          process.stdout.write(`${format(args, stdoutColor())}\n`)
+        }),
+      error: (...args: ReadonlyArray<unknown>) =>
+        Effect.sync(() => {
+          process.stderr.write(`${format(args, stderrColor())}\n`)
+        })
+    } satisfies Console.Console)
+  )
+
+const messageText = (message: unknown): string =>
+  Array.isArray(message)
+    ? message.map((m) => messageText(m)).join(" ")
+    : typeof message === "string"
+      ? message
+      : formatWithOptions({ colors: false, depth: 4 }, message)
+
+/** One line per log entry on stderr: `[level] message`. */
+export const stderrLogger = Logger.make(({ logLevel, message }) => {
+  process.stderr.write(`[${logLevel.label.toLowerCase()}] ${messageText(message)}\n`)
+})
+
+export const withStderrLogger = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.provide(effect, Logger.replace(Logger.defaultLogger, stderrLogger))
+
+const paint = (code: string, text: string, color: boolean) => (color ? `\u001b[${code}m${text}\u001b[0m` : text)
+
+export const red = (text: string, color: boolean) => paint("31", text, color)
+export const bold = (text: string, color: boolean) => paint("1", text, color)
+export const dim = (text: string, color: boolean) => paint("2", text, color)
