@@ -51,9 +51,34 @@ const defectMessage = (cause: Cause.Cause<unknown>): string => {
   return defect instanceof Error ? defect.message : String(defect ?? Cause.pretty(cause).split("\n")[0])
 }
 
+const commandNames = new Set(["export", "sources", "tasks", "result", "emulator", "demo"])
+const builtInFlags = new Set(["--help", "-h", "--version", "--wizard"])
+const builtInWithValue = new Set(["--log-level", "--completions"])
+
+/**
+ * @effect/cli recognises its built-in options (`--help`, `--log-level`, …) after a subcommand only when they
+ * come first; move them there so `export --all --log-level debug` works as users expect.
+ */
+export const hoistBuiltIns = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const [command, ...rest] = args
+  if (command === undefined || !commandNames.has(command)) return args
+  const builtIns: Array<string> = []
+  const others: Array<string> = []
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] ?? ""
+    const name = arg.split("=", 1)[0] ?? ""
+    if (builtInFlags.has(arg)) builtIns.push(arg)
+    else if (builtInWithValue.has(name)) {
+      builtIns.push(arg)
+      if (!arg.includes("=") && i + 1 < rest.length) builtIns.push(rest[++i] ?? "")
+    } else others.push(arg)
+  }
+  return [command, ...builtIns, ...others]
+}
+
 /** Runs the CLI on `argv` (node, script, ...args) and succeeds with the exit code. */
 export const main = (argv: ReadonlyArray<string>): Effect.Effect<number> =>
-  cli(argv).pipe(
+  cli([...argv.slice(0, 2), ...hoistBuiltIns(argv.slice(2))]).pipe(
     Effect.as<number>(ExitCode.ok),
     Effect.catchAll((error) =>
       // @effect/cli has already printed its usage errors.

@@ -280,7 +280,7 @@ export const run = (args: {
       const summary = summarize(result, client.info)
       yield* writeOut(args.json ? json(summary) : renderSummary(result, summary, stdoutColor()))
       const code = exitCodeOf(result)
-      if (code !== ExitCode.ok && !args.json) {
+      if (code !== ExitCode.ok) {
         const first = result.failed[0]?.error
         if (first !== undefined) {
           yield* writeErr(`error: ${plural(result.failed.length, "task")} not exported: ${first.message}`)

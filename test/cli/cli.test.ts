@@ -1,0 +1,484 @@
+/**
+ * End-to-end: the built bin (`pnpm build` first) spawned against the in-process emulator and a byte-level
+ * capture server. Every case checks the exit code, that stderr holds no stack trace, and where it matters
+ * that nothing was sent.
+ */
+import * as Emulator from "@sms-consistency/emulator/Emulator"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
+import { createHash, createHmac } from "node:crypto"
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { binBuilt, captureServer, cleanEnv, run, stackFrame, tempDir } from "./support.js"
+
+const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex")
+
+let scope: Scope.CloseableScope
+let emu: Emulator.EmulatorHandle
+let home: string
+
+const envFor = (extra: Record<string, string> = {}) => {
+  const c = emu.credentials
+  return cleanEnv(home, {
+    SMS_ENDPOINT: emu.url,
+    HUAWEICLOUD_SDK_IAM_ENDPOINT: emu.url,
+    HUAWEICLOUD_SDK_AK: c.ak,
+    HUAWEICLOUD_SDK_SK: Redacted.value(c.sk),
+    HUAWEICLOUD_SDK_DOMAIN_ID: c.domainId,
+    ...extra
+  })
+}
+
+const taskOf = (i: number) => {
+  const s = emu.seeded.sources[i]
+  if (s?.current_task?.id === undefined) throw new Error(`no seeded source ${i}`)
+  return { task_id: s.current_task.id, source_id: s.id, source_name: s.name }
+}
+
+const exportsSent = () => emu.requests().filter((r) => r.path === "/v3/tasks/consistency-results/export").length
+const requestCount = () => emu.stats().requests
+
+/** Runs the bin and checks what holds for every run: no stack trace anywhere, no secret anywhere. */
+const cli = async (args: ReadonlyArray<string>, options: Parameters<typeof run>[1]) => {
+  const r = await run(args, options)
+  for (const text of [r.stdout, r.stderr]) {
+    expect(text).not.toMatch(stackFrame)
+    if (emu !== undefined && !args.includes("emulator")) {
+      expect(text).not.toContain(Redacted.value(emu.credentials.sk))
+      expect(text).not.toContain(Redacted.value(emu.credentials.token))
+    }
+  }
+  return r
+}
+
+beforeAll(async () => {
+  if (!binBuilt()) throw new Error("build the bin first: pnpm build (or apps/cli: pnpm bundle)")
+  home = await tempDir("sms-cli-home-")
+  scope = Effect.runSync(Scope.make())
+  emu = await Effect.runPromise(Scope.extend(Emulator.start({ sources: 450 }), scope))
+})
+
+afterAll(async () => {
+  if (scope !== undefined) await Effect.runPromise(Scope.close(scope, Exit.void))
+})
+
+describe("help, version, completions, colour", () => {
+  it("--help lists the commands, the credential env names and the exit codes, without ANSI when piped", async () => {
+    const r = await cli(["--help"], { env: cleanEnv(home) })
+    expect(r.code).toBe(0)
+    for (const word of ["export", "sources", "tasks", "result", "emulator", "demo"]) expect(r.stdout).toContain(word)
+    for (const name of ["SMS_AUTH_TOKEN", "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "SMS_REGION", "SMS_ENDPOINT"])
+      expect(r.stdout).toContain(name)
+    expect(r.stdout).toMatch(/3 authentication or permission/)
+    expect(r.stdout).not.toContain("\u001b[")
+  })
+
+  it("export --help documents the tasks, --output, --json and the environment", async () => {
+    const r = await cli(["export", "--help"], { env: cleanEnv(home, { NO_COLOR: "1" }) })
+    expect(r.code).toBe(0)
+    for (const flag of ["--task", "--tasks-file", "--all", "--output", "--force", "--language", "--json", "--region"])
+      expect(r.stdout).toContain(flag)
+    expect(r.stdout).toContain('"failed"')
+    expect(r.stdout).toContain("HUAWEICLOUD_SDK_DOMAIN_ID")
+    expect(r.stdout).not.toContain("\u001b[")
+  })
+
+  it("--version prints 0.1.0; --completions bash prints a script", async () => {
+    const v = await cli(["--version"], { env: cleanEnv(home) })
+    expect(v.code).toBe(0)
+    expect(v.stdout.trim()).toBe("0.1.0")
+    const c = await cli(["--completions", "bash"], { env: cleanEnv(home) })
+    expect(c.code).toBe(0)
+    expect(c.stdout).toContain("sms-consistency")
+    expect(c.stdout).toContain("complete")
+  })
+})
+
+describe("export against a capture server", () => {
+  it("sends one signed request with the exact body and writes the response bytes losslessly", async () => {
+    // Every byte value, invalid UTF-8 included: a text decode anywhere would change the hash.
+    const body = Buffer.concat([Buffer.from("PK\u0003\u0004"), Buffer.from(Array.from({ length: 256 }, (_, i) => i))])
+    const server = await captureServer(() => ({
+      status: 200,
+      headers: {
+        "Content-Type": "application/octet-stream",
+        "Content-Disposition": 'attachment; filename="results-capture.zip"',
+        "X-Request-Id": "req-capture-1"
+      },
+      body
+    }))
+    const cwd = await tempDir()
+    const ak = "AKTESTEXAMPLE0000000"
+    const sk = "SKTESTEXAMPLESECRET0000000000000000000000"
+    try {
+      const r = await cli(
+        ["export", "--task", "t-1,s-1,web 01", "--task", 't-2,s-2,"db, primary"', "--language", "en-us", "--json"],
+        {
+          cwd,
+          env: cleanEnv(home, {
+            SMS_ENDPOINT: server.url,
+            HUAWEICLOUD_SDK_AK: ak,
+            HUAWEICLOUD_SDK_SK: sk,
+            HUAWEICLOUD_SDK_DOMAIN_ID: "0123456789abcdef0123456789abcdef"
+          })
+        }
+      )
+      expect(r.stderr).toBe("")
+      expect(r.code).toBe(0)
+      expect(server.requests).toHaveLength(1)
+      const req = server.requests[0]
+      if (req === undefined) throw new Error("no request")
+      expect(req.method).toBe("POST")
+      expect(req.url).toBe("/v3/tasks/consistency-results/export")
+      expect(req.body.toString("utf8")).toBe(
+        '{"task_info":[{"task_id":"t-1","source_id":"s-1","source_name":"web 01"},{"task_id":"t-2","source_id":"s-2","source_name":"db, primary"}]}'
+      )
+      expect(req.headers["x-language"]).toBe("en-us")
+      expect(req.headers["x-domain-id"]).toBe("0123456789abcdef0123456789abcdef")
+      // Recompute the signature independently over what arrived.
+      const auth = /^SDK-HMAC-SHA256 Access=(\S+), SignedHeaders=(\S+), Signature=([0-9a-f]{64})$/.exec(
+        String(req.headers.authorization)
+      )
+      expect(auth?.[1]).toBe(ak)
+      const signed = (auth?.[2] ?? "").split(";")
+      expect(signed).toEqual(
+        expect.arrayContaining(["content-type", "host", "x-domain-id", "x-language", "x-sdk-date"])
+      )
+      const canonical = [
+        "POST",
+        "/v3/tasks/consistency-results/export/",
+        "",
+        ...signed.map((h) => `${h}:${String(req.headers[h]).trim()}`),
+        "",
+        signed.join(";"),
+        sha256(req.body)
+      ].join("\n")
+      const toSign = `SDK-HMAC-SHA256\n${String(req.headers["x-sdk-date"])}\n${sha256(canonical)}`
+      expect(auth?.[3]).toBe(createHmac("sha256", sk).update(toSign).digest("hex"))
+      // One JSON document on stdout, and the file is the body, byte for byte.
+      const doc = JSON.parse(r.stdout)
+      expect(doc.exported).toBe(2)
+      expect(doc.failed).toEqual([])
+      expect(doc.files).toHaveLength(1)
+      expect(doc.files[0].path).toBe(join(cwd, "results-capture.zip"))
+      expect(doc.files[0]).toMatchObject({ bytes: body.length, sha256: sha256(body), tasks: 2 })
+      expect(Buffer.compare(await readFile(join(cwd, "results-capture.zip")), body)).toBe(0)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("sends an IAM token as X-Auth-Token, unsigned, and never prints it", async () => {
+    const server = await captureServer(() => ({
+      status: 200,
+      headers: { "Content-Type": "application/zip" },
+      body: Buffer.from("PK\u0003\u0004zip")
+    }))
+    const cwd = await tempDir()
+    try {
+      const token = "MIIToken-secret-value-0123456789"
+      const r = await cli(["export", "--task", "t-1,s-1,web", "--log-level", "debug"], {
+        cwd,
+        env: cleanEnv(home, { SMS_ENDPOINT: server.url, SMS_AUTH_TOKEN: token })
+      })
+      expect(r.code).toBe(0)
+      expect(server.requests[0]?.headers["x-auth-token"]).toBe(token)
+      expect(server.requests[0]?.headers.authorization).toBeUndefined()
+      expect(r.stdout + r.stderr).not.toContain(token)
+      expect(r.stdout).toContain("IAM token")
+      expect((await readdir(cwd)).filter((f) => f.endsWith(".zip"))).toHaveLength(1)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe("export against the emulator", () => {
+  it("450 tasks → 3 calls and 3 files; --output FILE becomes -part-1..3", async () => {
+    const cwd = await tempDir()
+    const tasks = Array.from({ length: 450 }, (_, i) => taskOf(i))
+    await writeFile(join(cwd, "tasks.json"), JSON.stringify({ task_info: tasks }))
+    const before = exportsSent()
+    const r = await cli(["export", "--tasks-file", "tasks.json", "--output", "out/results.zip", "--json"], {
+      cwd,
+      env: envFor()
+    })
+    expect(r.code).toBe(0)
+    expect(exportsSent() - before).toBe(3)
+    const doc = JSON.parse(r.stdout)
+    expect(doc.exported).toBe(450)
+    expect(doc.files.map((f: { tasks: number }) => f.tasks)).toEqual([200, 200, 50])
+    expect(doc.files.map((f: { path: string }) => f.path)).toEqual([
+      join(cwd, "out", "results-part-1.zip"),
+      join(cwd, "out", "results-part-2.zip"),
+      join(cwd, "out", "results-part-3.zip")
+    ])
+    for (const f of doc.files) {
+      const bytes = await readFile(f.path)
+      expect(bytes.length).toBe(f.bytes)
+      expect(sha256(bytes)).toBe(f.sha256)
+      expect(bytes.subarray(0, 4).toString("latin1")).toBe("PK\u0003\u0004")
+    }
+    // A second run without --force refuses before sending anything.
+    const again = await cli(["export", "--tasks-file", "tasks.json", "--output", "out/results.zip"], {
+      cwd,
+      env: envFor()
+    })
+    expect(again.code).toBe(2)
+    expect(again.stderr).toContain("results-part-1.zip already exists")
+    expect(again.stderr).toContain("--force")
+    expect(exportsSent() - before).toBe(3)
+  })
+
+  it("--all discovers every source with results (all pages) and writes into an existing directory", async () => {
+    const cwd = await tempDir()
+    await mkdir(join(cwd, "into"))
+    const withResults = emu.seeded.sources.filter((s) => s.is_consistency_result_exist).length
+    const r = await cli(["export", "--all", "--output", "into"], { cwd, env: envFor() })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain(`Exported ${withResults} tasks in ${Math.ceil(withResults / 200)} files`)
+    expect(r.stdout).toContain("AK EMUL…0000")
+    const files = await readdir(join(cwd, "into"))
+    expect(files.filter((f) => f.endsWith(".zip"))).toHaveLength(Math.ceil(withResults / 200))
+  })
+
+  it("exit 1: a 404 chunk fails, the other chunk is still written", async () => {
+    const cwd = await tempDir()
+    const tasks = Array.from({ length: 250 }, (_, i) => taskOf(i))
+    tasks[220] = { task_id: "00000000-0000-0000-0000-000000000000", source_id: "nope", source_name: "nope" }
+    const csv = ["task_id,source_id,source_name", ...tasks.map((t) => `${t.task_id},${t.source_id},${t.source_name}`)]
+    await writeFile(join(cwd, "tasks.csv"), csv.join("\r\n"))
+    const r = await cli(["export", "--tasks-file", "tasks.csv", "--json", "--concurrency", "1"], { cwd, env: envFor() })
+    expect(r.code).toBe(1)
+    const doc = JSON.parse(r.stdout)
+    expect(doc.exported).toBe(200)
+    expect(doc.failed).toHaveLength(50)
+    expect(doc.failed[0].error).toMatchObject({ tag: "NotFound", status: 404, errorCode: "SMS.9003" })
+    expect(typeof doc.failed[0].error.requestId).toBe("string")
+    expect(doc.files).toHaveLength(1)
+    expect((await stat(doc.files[0].path)).size).toBe(doc.files[0].bytes)
+  })
+
+  it("exit 3: the identity is denied (403); the error names the permission and the request id", async () => {
+    const cwd = await tempDir()
+    const c = emu.credentials
+    const r = await cli(["export", "--task", Object.values(taskOf(0)).join(",")], {
+      cwd,
+      env: envFor({ HUAWEICLOUD_SDK_AK: c.deniedAk, HUAWEICLOUD_SDK_SK: Redacted.value(c.deniedSk) })
+    })
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain("Forbidden (HTTP 403)")
+    expect(r.stderr).toContain("sms:server:getBatchConsistencyResults")
+    expect(r.stderr).toMatch(/request id [0-9a-f-]{36}/)
+    expect(r.stdout + r.stderr).not.toContain(Redacted.value(c.deniedSk))
+    expect(await readdir(cwd)).toEqual([])
+  })
+
+  it("exit 4: result of an unknown task", async () => {
+    const r = await cli(["result", "00000000-0000-0000-0000-000000000000"], { env: envFor() })
+    expect(r.code).toBe(4)
+    expect(r.stderr).toContain("Not found (HTTP 404)")
+  })
+
+  it("exit 5: a closed port with --retries 0", async () => {
+    const closed = await captureServer(() => ({ status: 200, headers: {}, body: Buffer.alloc(0) }))
+    const url = closed.url
+    await closed.close()
+    const r = await cli(["export", "--task", "t-1,s-1,web", "--endpoint", url, "--retries", "0", "--json"], {
+      cwd: await tempDir(),
+      env: envFor()
+    })
+    expect(r.code).toBe(5)
+    expect(r.stderr).toContain("error:")
+    expect(JSON.parse(r.stdout).failed[0].error.tag).toBe("TransportError")
+  })
+
+  it("reads CSV from stdin (BOM, CRLF, quoted fields, header in any order) and retries a 503", async () => {
+    const cwd = await tempDir()
+    const [a, b] = [taskOf(1), taskOf(2)]
+    const csv = `\uFEFFsource_name,task_id,source_id\r\n"${a.source_name}",${a.task_id},${a.source_id}\r\n${b.source_name},${b.task_id},${b.source_id}\r\n`
+    await Effect.runPromise(emu.script([{ _tag: "Status", status: 503 }]))
+    const r = await cli(["export", "--tasks-file", "-", "--log-level", "debug"], { cwd, env: envFor(), stdin: csv })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("Exported 2 tasks in 1 file")
+    expect(r.stderr).toContain("retry 1/3")
+  })
+})
+
+describe("bad input: one line on stderr, exit 2, nothing sent", () => {
+  const cases: ReadonlyArray<{
+    readonly name: string
+    readonly args: ReadonlyArray<string>
+    readonly files?: Record<string, string>
+    readonly expected: RegExp
+  }> = [
+    {
+      name: "malformed --task",
+      args: ["export", "--task", "a,b,c", "--task", "t1,s1"],
+      expected: /--task #2: expected TASK_ID,SOURCE_ID,SOURCE_NAME \(3 fields, got 2\)/
+    },
+    {
+      name: "over-long task_id",
+      args: ["export", "--task", `${"x".repeat(40)},s1,web`],
+      expected: /--task #1: task_id must be at most 36 characters \(got 40\)/
+    },
+    {
+      name: "unterminated quote",
+      args: ["export", "--task", 't1,s1,"web'],
+      expected: /--task #1: unterminated quote/
+    },
+    { name: "no tasks", args: ["export"], expected: /tasks: none given/ },
+    {
+      name: "empty task list in a file",
+      args: ["export", "--tasks-file", "empty.json"],
+      files: { "empty.json": '{"task_info": []}' },
+      expected: /empty\.json: holds no tasks/
+    },
+    {
+      name: "unreadable file",
+      args: ["export", "--tasks-file", "missing.csv"],
+      expected: /--tasks-file: cannot read missing\.csv: no such file/
+    },
+    {
+      name: "bad CSV",
+      args: ["export", "--tasks-file", "bad.csv"],
+      files: { "bad.csv": 'task_id,source_id,source_name\nt1,s1,web\nt2,"s2,db\n' },
+      expected: /bad\.csv line 3: unterminated quoted field/
+    },
+    {
+      name: "CSV without the header",
+      args: ["export", "--tasks-file", "nohead.csv"],
+      files: { "nohead.csv": "t1,s1,web\n" },
+      expected: /nohead\.csv line 1: header must name the columns task_id,source_id,source_name/
+    },
+    {
+      name: "over-long name in JSON",
+      args: ["export", "--tasks-file", "long.json"],
+      files: { "long.json": JSON.stringify([{ task_id: "t", source_id: "s", source_name: "n".repeat(256) }]) },
+      expected: /long\.json \[0\]: source_name must be at most 255 characters \(got 256\)/
+    },
+    {
+      name: "existing --output file without --force",
+      args: ["export", "--task", "t1,s1,web", "--output", "taken.zip"],
+      files: { "taken.zip": "x" },
+      expected: /--output: .*taken\.zip already exists \(use --force to overwrite it\)/
+    },
+    { name: "bad --concurrency", args: ["export", "--all", "--concurrency", "0"], expected: /--concurrency: must be/ },
+    { name: "bad --timeout", args: ["export", "--all", "--timeout", "soon"], expected: /--timeout: expected seconds/ },
+    { name: "unknown flag", args: ["export", "--all", "--bogus"], expected: /--bogus/ }
+  ]
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      const cwd = await tempDir()
+      for (const [name, text] of Object.entries(c.files ?? {})) await writeFile(join(cwd, name), text)
+      const before = requestCount()
+      const r = await cli(c.args, { cwd, env: envFor() })
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(c.expected)
+      if (!c.args.includes("--bogus")) expect(r.stderr.trim().split("\n")).toHaveLength(1)
+      expect(r.stdout).toBe("")
+      expect(requestCount()).toBe(before)
+    })
+  }
+
+  it("no credentials: exit 3, nothing sent", async () => {
+    const before = requestCount()
+    const r = await cli(["export", "--task", "t1,s1,web"], {
+      cwd: await tempDir(),
+      env: cleanEnv(home, { SMS_ENDPOINT: emu.url })
+    })
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain("No credentials")
+    expect(requestCount()).toBe(before)
+  })
+
+  it("--json with bad input: stdout is one JSON error document", async () => {
+    const r = await cli(["export", "--task", "t1", "--json"], { cwd: await tempDir(), env: envFor() })
+    expect(r.code).toBe(2)
+    expect(JSON.parse(r.stdout)).toEqual({
+      error: { tag: "InvalidRequest", message: "--task #1: expected TASK_ID,SOURCE_ID,SOURCE_NAME (3 fields, got 1)" }
+    })
+  })
+})
+
+describe("discovery commands", () => {
+  it("sources --with-results --json and tasks --json list every page", async () => {
+    const s = await cli(["sources", "--with-results", "--json"], { env: envFor() })
+    expect(s.code).toBe(0)
+    const sources = JSON.parse(s.stdout)
+    expect(sources.count).toBe(emu.seeded.sources.filter((x) => x.is_consistency_result_exist).length)
+    const t = await cli(["tasks", "--json"], { env: envFor() })
+    expect(t.code).toBe(0)
+    expect(JSON.parse(t.stdout).count).toBe(450)
+  })
+
+  it("tasks --state and result as tables; the domain id is looked up when not given", async () => {
+    const t = await cli(["tasks", "--state", "MIGRATE_SUCCESS"], { env: envFor({ HUAWEICLOUD_SDK_DOMAIN_ID: "" }) })
+    expect(t.code).toBe(0)
+    expect(t.stdout.split("\n")[0]).toMatch(/^TASK ID\s+NAME\s+STATE/)
+    expect(t.stdout).not.toContain("SYNC_SUCCESS")
+    const withResult = emu.seeded.sources.find((x) => x.is_consistency_result_exist)
+    const r = await cli(["result", withResult?.current_task?.id ?? ""], { env: envFor() })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/DIRECTORY\s+FILES\s+DIFFERENT/)
+  })
+})
+
+describe("emulator and demo", () => {
+  it("demo from an empty directory exports the seeded results into ./consistency-results/", async () => {
+    const cwd = await tempDir()
+    const r = await cli(["demo"], { cwd, env: cleanEnv(home) })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("Started the SMS emulator")
+    expect(r.stdout).toMatch(/Discovered \d+ source servers with consistency results/)
+    const files = await readdir(join(cwd, "consistency-results"))
+    expect(files.filter((f) => f.endsWith(".zip"))).toHaveLength(1)
+  })
+
+  it("emulator prints the environment to paste and stops with exit 0 on SIGTERM", async () => {
+    const { spawn } = await import("node:child_process")
+    const { bin } = await import("./support.js")
+    const child = spawn(process.execPath, [bin, "emulator", "--port", "0", "--sources", "3"], {
+      env: cleanEnv(home),
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let out = ""
+    let err = ""
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      err += d
+    })
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}${err}`)), 10_000)
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        out += d
+        if (out.includes("Ctrl+C")) {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    })
+    const line = out.split("\n").find((l) => l.startsWith("export SMS_ENDPOINT="))
+    expect(line).toMatch(
+      /^export SMS_ENDPOINT=http:\/\/127\.0\.0\.1:\d+ HUAWEICLOUD_SDK_IAM_ENDPOINT=\S+ HUAWEICLOUD_SDK_AK=\S+ HUAWEICLOUD_SDK_SK=\S+ HUAWEICLOUD_SDK_DOMAIN_ID=\S+$/
+    )
+    const env = Object.fromEntries(
+      (line ?? "")
+        .replace(/^export /, "")
+        .split(" ")
+        .map((kv) => kv.split("=", 2))
+    )
+    const s = await cli(["sources", "--json"], { env: cleanEnv(home, env) })
+    expect(s.code).toBe(0)
+    expect(JSON.parse(s.stdout).count).toBe(3)
+    const code = await new Promise<number | null>((resolve) => {
+      child.on("close", (c) => resolve(c))
+      child.kill("SIGTERM")
+    })
+    expect(code).toBe(0)
+    expect(err).not.toMatch(/^\s+at\s/m)
+  })
+})
