@@ -1,0 +1,94 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Either from "effect/Either"
+import { hoistBuiltIns } from "../src/Cli.js"
+import { parseDuration } from "../src/internal/common.js"
+import { partName } from "../src/internal/output.js"
+import * as Tasks from "../src/internal/tasks.js"
+
+const message = <A>(e: Either.Either<A, { readonly message: string }>) =>
+  Either.isLeft(e) ? e.left.message : `ok: ${JSON.stringify(e.right)}`
+
+describe("parseTaskSpec", () => {
+  it("splits three fields, keeps spaces in the name, honours quotes", () => {
+    expect(Tasks.parseTaskSpec("t1,s1,web 01", 1)).toEqual(
+      Either.right({ task_id: "t1", source_id: "s1", source_name: "web 01" })
+    )
+    expect(Tasks.parseTaskSpec(' t1 , s1 ,"db, ""primary"""', 1)).toEqual(
+      Either.right({ task_id: "t1", source_id: "s1", source_name: 'db, "primary"' })
+    )
+    expect(Tasks.parseTaskSpec("t1,,", 1)).toEqual(Either.right({ task_id: "t1", source_id: "", source_name: "" }))
+  })
+
+  it("names the flag occurrence, the field and the limit", () => {
+    expect(message(Tasks.parseTaskSpec("t1,s1", 2))).toBe(
+      "--task #2: expected TASK_ID,SOURCE_ID,SOURCE_NAME (3 fields, got 2)"
+    )
+    expect(message(Tasks.parseTaskSpec("a,b,c,d", 1))).toContain("got 4")
+    expect(message(Tasks.parseTaskSpec(`${"x".repeat(37)},s,n`, 3))).toBe(
+      "--task #3: task_id must be at most 36 characters (got 37)"
+    )
+    expect(message(Tasks.parseTaskSpec(",s,n", 1))).toBe("--task #1: task_id must not be empty")
+    expect(message(Tasks.parseTaskSpec('t,"s,n', 1))).toBe("--task #1: unterminated quote in field 2")
+    expect(message(Tasks.parseTaskSpec('t,"s"x,n', 1))).toBe("--task #1: text after the closing quote in field 2")
+  })
+})
+
+describe("parseTasksCsv", () => {
+  it("reads a header in any order, BOM, CRLF, quoted fields with commas, quotes and line breaks", () => {
+    const text = '\uFEFFsource_name,extra,task_id,source_id\r\n"web, ""01""",x,t1,s1\r\n\r\n"two\nlines",y,t2,s2\r\n'
+    expect(Tasks.parseTasksCsv(text, "tasks.csv")).toEqual(
+      Either.right([
+        { task_id: "t1", source_id: "s1", source_name: 'web, "01"' },
+        { task_id: "t2", source_id: "s2", source_name: "two\nlines" }
+      ])
+    )
+  })
+
+  it("names the file and line", () => {
+    expect(message(Tasks.parseTasksCsv("task_id,source_id,source_name\nt1,s1\n", "a.csv"))).toBe(
+      "a.csv line 2: expected 3 fields like the header (got 2)"
+    )
+    expect(message(Tasks.parseTasksCsv("task_id,source_id\n", "a.csv"))).toContain("missing source_name")
+    expect(message(Tasks.parseTasksCsv("", "a.csv"))).toContain("a.csv: is empty")
+    expect(message(Tasks.parseTasksCsv(`task_id,source_id,source_name\nt,s,n\n${"x".repeat(40)},s,n\n`, "a.csv"))).toBe(
+      "a.csv line 3: task_id must be at most 36 characters (got 40)"
+    )
+    expect(message(Tasks.parseTasksCsv('task_id,source_id,source_name\nt,"s,n\n', "a.csv"))).toBe(
+      "a.csv line 2: unterminated quoted field"
+    )
+  })
+})
+
+describe("parseTasksFile", () => {
+  it("reads JSON objects and bare arrays, and CSV otherwise", () => {
+    const task = { task_id: "t", source_id: "s", source_name: "n" }
+    expect(Tasks.parseTasksFile(JSON.stringify({ task_info: [task] }), "f")).toEqual(Either.right([task]))
+    expect(Tasks.parseTasksFile(` \n${JSON.stringify([task])}`, "f")).toEqual(Either.right([task]))
+    expect(Tasks.parseTasksFile("task_id,source_id,source_name\nt,s,n", "f")).toEqual(Either.right([task]))
+    expect(message(Tasks.parseTasksFile("{nope", "f.json"))).toMatch(/^f\.json: is not valid JSON/)
+    expect(message(Tasks.parseTasksFile('{"tasks": []}', "f.json"))).toContain('expected {"task_info": [...]}')
+    expect(message(Tasks.parseTasksFile('[{"task_id": "t", "source_id": "s"}]', "f.json"))).toBe(
+      "f.json [0]: source_name is required"
+    )
+  })
+})
+
+describe("helpers", () => {
+  it("names parts, parses durations, hoists built-in options", () => {
+    expect(partName("/x/results.zip", 2)).toBe("/x/results-part-2.zip")
+    expect(partName("out", 1)).toBe("out-part-1")
+    expect(parseDuration("30")).toEqual(parseDuration("30s"))
+    expect(parseDuration("500ms")._tag).toBe("Some")
+    expect(parseDuration("soon")._tag).toBe("None")
+    expect(parseDuration("0")._tag).toBe("None")
+    expect(hoistBuiltIns(["export", "--all", "--log-level", "debug", "--json", "--help"])).toEqual([
+      "export",
+      "--log-level",
+      "debug",
+      "--help",
+      "--all",
+      "--json"
+    ])
+    expect(hoistBuiltIns(["--version"])).toEqual(["--version"])
+  })
+})
