@@ -9,6 +9,23 @@ export interface Entry {
   /** Path inside the archive; ASCII keeps every unzip tool happy (UTF-8 names set flag bit 11). */
   readonly name: string
   readonly data: Uint8Array
+  /** The entry already compressed (see `prepare`): lets a caller cache the costly part. */
+  readonly prepared?: Prepared
+}
+
+export interface Prepared {
+  readonly crc: number
+  readonly size: number
+  readonly payload: Uint8Array
+  /** 8 deflate, 0 stored. */
+  readonly method: 0 | 8
+}
+
+/** CRC and deflate of one entry's data: stored when deflate does not help (tiny entries), as zip tools do. */
+export const prepare = (data: Uint8Array, compress = true): Prepared => {
+  const deflated = compress ? Zlib.deflateRawSync(data, { level: 6 }) : undefined
+  const useDeflate = deflated !== undefined && deflated.length < data.length
+  return { crc: Zlib.crc32(data), size: data.length, payload: useDeflate ? deflated : data, method: useDeflate ? 8 : 0 }
 }
 
 export interface WriteOptions {
@@ -32,12 +49,7 @@ export const write = (entries: ReadonlyArray<Entry>, options: WriteOptions): Uin
     const name = Buffer.from(entry.name, "utf8")
     const ascii = name.length === entry.name.length
     const flags = ascii ? 0 : 0x0800
-    const crc = Zlib.crc32(entry.data)
-    const deflated = options.compress === false ? undefined : Zlib.deflateRawSync(entry.data, { level: 6 })
-    // Store when deflate does not help (tiny entries), as zip tools do.
-    const useDeflate = deflated !== undefined && deflated.length < entry.data.length
-    const payload = useDeflate ? deflated : entry.data
-    const method = useDeflate ? 8 : 0
+    const { crc, size, payload, method } = entry.prepared ?? prepare(entry.data, options.compress !== false)
 
     const local = Buffer.alloc(30)
     local.writeUInt32LE(0x04034b50, 0)
@@ -48,7 +60,7 @@ export const write = (entries: ReadonlyArray<Entry>, options: WriteOptions): Uin
     local.writeUInt16LE(day, 12)
     local.writeUInt32LE(crc, 14)
     local.writeUInt32LE(payload.length, 18)
-    local.writeUInt32LE(entry.data.length, 22)
+    local.writeUInt32LE(size, 22)
     local.writeUInt16LE(name.length, 26)
     local.writeUInt16LE(0, 28)
 
@@ -62,7 +74,7 @@ export const write = (entries: ReadonlyArray<Entry>, options: WriteOptions): Uin
     header.writeUInt16LE(day, 14)
     header.writeUInt32LE(crc, 16)
     header.writeUInt32LE(payload.length, 20)
-    header.writeUInt32LE(entry.data.length, 24)
+    header.writeUInt32LE(size, 24)
     header.writeUInt16LE(name.length, 28)
     // extra length, comment length, disk number, internal and external attributes stay 0
     header.writeUInt32LE(offset, 42)

@@ -1,0 +1,83 @@
+/** Shared pieces of the benchmarks: child emulators, statistics, timing, the Markdown report. */
+import { type ChildProcess, spawn } from "node:child_process"
+import { once } from "node:events"
+import { cpus } from "node:os"
+import { fileURLToPath } from "node:url"
+import { createInterface } from "node:readline"
+
+export const root = fileURLToPath(new URL("../../", import.meta.url))
+export const cliBin = fileURLToPath(new URL("../../apps/cli/dist/sms-consistency.js", import.meta.url))
+export const mcpBin = fileURLToPath(new URL("../../apps/mcp-server/dist/sms-consistency-mcp.js", import.meta.url))
+
+export interface ChildEmulator {
+  readonly url: string
+  readonly ak: string
+  readonly sk: string
+  readonly domainId: string
+  readonly process: ChildProcess
+  readonly stop: () => Promise<void>
+}
+
+export const startEmulator = async (options: Record<string, unknown> = {}): Promise<ChildEmulator> => {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", fileURLToPath(new URL("./emulator-child.ts", import.meta.url)), JSON.stringify(options)],
+    { cwd: root, stdio: ["pipe", "pipe", "inherit"] }
+  )
+  const lines = createInterface({ input: child.stdout ?? process.stdin })
+  const [line] = await once(lines, "line")
+  lines.close()
+  const info = JSON.parse(String(line))
+  return {
+    ...info,
+    process: child,
+    stop: async () => {
+      if (child.exitCode !== null) return
+      child.kill("SIGTERM")
+      await once(child, "exit")
+    }
+  }
+}
+
+export const median = (xs: ReadonlyArray<number>) => percentile(xs, 50)
+
+export const percentile = (xs: ReadonlyArray<number>, p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  if (sorted.length === 0) return Number.NaN
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[i] ?? Number.NaN
+}
+
+export const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`
+export const ratio = (n: number) => `${n.toFixed(2)}×`
+
+export interface Row {
+  readonly benchmark: string
+  readonly measured: string
+  readonly baseline: string
+  readonly ratio: string
+  readonly target: string
+  readonly met: boolean | undefined
+}
+
+export const machine = () => `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "?"}), Node ${process.version}`
+
+/** Runs `fn` `n` times at `concurrency`, returning per-call latencies (ms) and the wall time. */
+export const load = async (n: number, concurrency: number, fn: () => Promise<unknown>) => {
+  const latencies: Array<number> = []
+  let next = 0
+  const started = performance.now()
+  const worker = async () => {
+    while (next < n) {
+      next++
+      const t0 = performance.now()
+      await fn()
+      latencies.push(performance.now() - t0)
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  const wallMs = performance.now() - started
+  return { latencies, wallMs, perSecond: (n / wallMs) * 1000 }
+}
+
+export const log = (line: string) => process.stdout.write(`${line}\n`)

@@ -1,0 +1,122 @@
+/**
+ * Benchmark 1, per-request overhead: our `exportConsistencyResults` vs a raw undici POST of the same
+ * pre-signed bytes vs the official SDK core's `HcClient`, against the emulator on loopback (in its own
+ * process, so the three clients are measured and not the server's share of one event loop), at concurrency
+ * 1 and 16. Targets: ours ≤ 1.10× raw undici latency; ≥ 2× the official core's throughput.
+ */
+import { ClientBuilder } from "@huaweicloud/huaweicloud-sdk-core/ClientBuilder.js"
+import { GlobalCredentials } from "@huaweicloud/huaweicloud-sdk-core/auth/GlobalCredentials.js"
+import { HcClient } from "@huaweicloud/huaweicloud-sdk-core/HcClient.js"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as Credentials from "@sms-consistency/sms/Credentials"
+import * as Model from "@sms-consistency/sms/Model"
+import * as Signer from "@sms-consistency/sms/Signer"
+import * as SmsClient from "@sms-consistency/sms/SmsClient"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Agent, request } from "undici"
+import { load, log, median, ms, percentile, ratio, type Row, startEmulator } from "./lib.js"
+
+export const run = async (): Promise<ReadonlyArray<Row>> => {
+  // The official SDK writes under HOME; keep it out of the user's.
+  process.env.HOME = mkdtempSync(join(tmpdir(), "sms-bench-home-"))
+  const emulator = await startEmulator({ sources: 25 })
+  try {
+    const runtime = ManagedRuntime.make(
+      SmsClient.layer({
+        endpoint: emulator.url,
+        iamEndpoint: emulator.url,
+        credentials: new Credentials.AkSk({ ak: emulator.ak, sk: Redacted.make(emulator.sk), domainId: emulator.domainId })
+      }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+    )
+    const sources = await runtime.runPromise(Effect.flatMap(SmsClient.SmsClient, (c) => c.listAllSources({ withResults: true })))
+    const task = sources.map(Model.sourceToTaskRef).find((t) => t !== undefined)
+    if (!task) throw new Error("the emulator has no source with results")
+    const exportOnce = Effect.flatMap(SmsClient.SmsClient, (c) => c.exportConsistencyResults({ task_info: [task] }))
+    const ours = () => runtime.runPromise(exportOnce)
+
+    const body = new TextEncoder().encode(JSON.stringify({ task_info: [task] }))
+    const url = `${emulator.url}/v3/tasks/consistency-results/export`
+    const signed = Signer.sign(
+      { method: "POST", url, headers: { "content-type": "application/json;charset=UTF-8", "x-domain-id": emulator.domainId }, body },
+      { ak: emulator.ak, sk: Redacted.make(emulator.sk) }
+    )
+    const dispatcher = new Agent({ keepAliveTimeout: 30_000 })
+    const raw = async () => {
+      const res = await request(url, { method: "POST", headers: signed.headers, body, dispatcher })
+      await res.body.arrayBuffer()
+      if (res.statusCode !== 200) throw new Error(`raw undici: HTTP ${res.statusCode}`)
+    }
+
+    const official: HcClient = new ClientBuilder((c: HcClient) => c)
+      .withEndpoint(emulator.url)
+      .withCredential(new GlobalCredentials().withAk(emulator.ak).withSk(emulator.sk).withDomainId(emulator.domainId))
+      .build()
+    const sdk = async () => {
+      const res = await official.sendRequest({
+        method: "POST",
+        url: "/v3/tasks/consistency-results/export",
+        contentType: "application/json",
+        headers: {},
+        data: { task_info: [task] },
+        pathParams: {},
+        queryParams: {}
+      })
+      if (res.httpStatusCode !== 200) throw new Error(`official core: HTTP ${res.httpStatusCode}`)
+    }
+
+    const clients = { ours, "raw undici": raw, "official core": sdk } as const
+    for (const fn of Object.values(clients)) await load(300, 4, fn)
+
+    const rows: Array<Row> = []
+    for (const concurrency of [1, 16]) {
+      const n = concurrency === 1 ? 1500 : 4000
+      const results: Record<string, Array<Awaited<ReturnType<typeof load>>>> = {}
+      // Three interleaved rounds: drift on a shared machine hits all three clients alike.
+      for (let round = 0; round < 3; round++) {
+        for (const [name, fn] of Object.entries(clients)) (results[name] ??= []).push(await load(n, concurrency, fn))
+      }
+      const summary = Object.fromEntries(
+        Object.entries(results).map(([name, rounds]) => [
+          name,
+          {
+            p50: median(rounds.map((r) => median(r.latencies))),
+            p99: median(rounds.map((r) => percentile(r.latencies, 99))),
+            rps: median(rounds.map((r) => r.perSecond))
+          }
+        ])
+      )
+      const o = summary.ours
+      const u = summary["raw undici"]
+      const s = summary["official core"]
+      if (!o || !u || !s) throw new Error("missing results")
+      for (const [name, x] of Object.entries(summary))
+        log(`  c=${concurrency} ${name.padEnd(14)} p50 ${ms(x.p50)}  p99 ${ms(x.p99)}  ${x.rps.toFixed(0)} req/s`)
+      rows.push(
+        {
+          benchmark: `export, c=${concurrency}: median latency vs raw undici`,
+          measured: `${ms(o.p50)} (p99 ${ms(o.p99)})`,
+          baseline: `${ms(u.p50)} (p99 ${ms(u.p99)})`,
+          ratio: ratio(o.p50 / u.p50),
+          target: "≤ 1.10×",
+          met: o.p50 / u.p50 <= 1.1
+        },
+        {
+          benchmark: `export, c=${concurrency}: throughput vs official SDK core`,
+          measured: `${o.rps.toFixed(0)} req/s`,
+          baseline: `${s.rps.toFixed(0)} req/s`,
+          ratio: ratio(o.rps / s.rps),
+          target: "≥ 2×",
+          met: o.rps / s.rps >= 2
+        }
+      )
+    }
+    await runtime.dispose()
+    await dispatcher.close()
+    return rows
+  } finally {
+    await emulator.stop()
+  }
+}
