@@ -1,0 +1,182 @@
+/**
+ * Streamable HTTP on `node:http`, stateless: a new transport (and `Server`) per POST. In front of the SDK:
+ * a Host allow-list (loopback names + port; DNS rebinding), the spec's Origin rule (present and invalid → 403),
+ * an optional bearer token (`SMS_MCP_TOKEN`, compared in constant time, never forwarded), a body cap (413),
+ * GET/DELETE → 405 (no SSE stream, no sessions), an unsupported `MCP-Protocol-Version` → 400, no CORS headers.
+ */
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js"
+import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import { createHash, timingSafeEqual } from "node:crypto"
+import * as Http from "node:http"
+import type { App } from "./internal/app.js"
+import * as Server from "./Server.js"
+
+export interface Options {
+  /** Default 127.0.0.1. */
+  readonly host?: string | undefined
+  /** Default 0: a free port. */
+  readonly port?: number | undefined
+  /** When set, every request must carry `Authorization: Bearer <token>`. */
+  readonly token?: Redacted.Redacted<string> | undefined
+  /** Default 1 MiB. */
+  readonly maxBodyBytes?: number | undefined
+}
+
+export class HttpError extends Data.TaggedError("HttpError")<{ readonly message: string }> {}
+
+export const path = "/mcp"
+
+const loopbackNames = ["127.0.0.1", "localhost", "[::1]"]
+
+const bracketed = (host: string) => (host.includes(":") && !host.startsWith("[") ? `[${host}]` : host)
+
+/** `Host` values accepted: loopback names (and the bound host) with the port. */
+export const allowedHosts = (host: string, port: number): ReadonlySet<string> =>
+  new Set([...loopbackNames, bracketed(host)].map((h) => `${h.toLowerCase()}:${port}`))
+
+/** `Origin` values accepted (when present): the same hosts over http or https. */
+export const allowedOrigins = (host: string, port: number): ReadonlySet<string> =>
+  new Set([...allowedHosts(host, port)].flatMap((h) => [`http://${h}`, `https://${h}`]))
+
+const digest = (value: string) => createHash("sha256").update(value, "utf8").digest()
+
+/** Constant-time comparison of the presented bearer token with the configured one. */
+export const bearerMatches = (header: string | undefined, token: Redacted.Redacted<string>): boolean => {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? "")
+  return match?.[1] !== undefined && timingSafeEqual(digest(match[1].trim()), digest(Redacted.value(token)))
+}
+
+const reject = (
+  res: Http.ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+  code = -32000
+) => {
+  if (res.headersSent) return
+  res.writeHead(status, { "Content-Type": "application/json", ...headers })
+  res.end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }))
+}
+
+type Body =
+  | { readonly _tag: "Ok"; readonly text: string }
+  | { readonly _tag: "TooLarge" }
+  | { readonly _tag: "Aborted" }
+
+const readBody = (req: Http.IncomingMessage, max: number): Promise<Body> =>
+  new Promise((resolve) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    let done = false
+    const finish = (body: Body) => {
+      if (done) return
+      done = true
+      resolve(body)
+    }
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.byteLength
+      if (size > max) {
+        finish({ _tag: "TooLarge" })
+        req.removeAllListeners("data")
+        req.resume()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on("end", () => finish({ _tag: "Ok", text: Buffer.concat(chunks).toString("utf8") }))
+    req.on("error", () => finish({ _tag: "Aborted" }))
+    req.on("close", () => finish({ _tag: "Aborted" }))
+  })
+
+const parseJson = (text: string): { readonly ok: true; readonly value: unknown } | { readonly ok: false } => {
+  try {
+    return { ok: true, value: JSON.parse(text) }
+  } catch {
+    return { ok: false }
+  }
+}
+
+export const handler = (
+  app: App,
+  options: { readonly host: string; readonly port: () => number } & Omit<Options, "host" | "port">
+) => {
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
+  return async (req: Http.IncomingMessage, res: Http.ServerResponse): Promise<void> => {
+    const port = options.port()
+    const host = (req.headers.host ?? "").toLowerCase()
+    if (!allowedHosts(options.host, port).has(host)) return reject(res, 403, "Forbidden: Host header not allowed")
+    const origin = req.headers.origin
+    if (origin !== undefined && !allowedOrigins(options.host, port).has(origin.toLowerCase()))
+      return reject(res, 403, "Forbidden: Origin not allowed")
+    const url = new URL(req.url ?? "/", "http://localhost")
+    if (url.pathname !== path) return reject(res, 404, `Not found: the MCP endpoint is ${path}`)
+    if (options.token !== undefined && !bearerMatches(req.headers.authorization, options.token))
+      return reject(res, 401, "Unauthorized: a valid bearer token is required", {
+        "WWW-Authenticate": 'Bearer realm="sms-consistency-mcp"'
+      })
+    if (req.method !== "POST")
+      return reject(res, 405, "Method not allowed: stateless server, POST only (no SSE stream, no sessions)", {
+        Allow: "POST"
+      })
+    const version = req.headers["mcp-protocol-version"]
+    if (typeof version === "string" && !SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+      return reject(
+        res,
+        400,
+        `Bad Request: unsupported MCP-Protocol-Version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`
+      )
+    const declared = Number(req.headers["content-length"])
+    if (Number.isFinite(declared) && declared > maxBodyBytes)
+      return reject(res, 413, `Payload too large: at most ${maxBodyBytes} bytes`, { Connection: "close" })
+    const body = await readBody(req, maxBodyBytes)
+    if (body._tag === "TooLarge")
+      return reject(res, 413, `Payload too large: at most ${maxBodyBytes} bytes`, { Connection: "close" })
+    if (body._tag === "Aborted") return
+    const parsed = parseJson(body.text)
+    if (!parsed.ok) return reject(res, 400, "Parse error: the body is not JSON", {}, -32700)
+    const server = Server.make(app)
+    const transport = new StreamableHTTPServerTransport({})
+    res.on("close", () => {
+      void transport.close().catch(() => undefined)
+      void server.close().catch(() => undefined)
+    })
+    await server.connect(transport)
+    await transport.handleRequest(req, res, parsed.value)
+  }
+}
+
+/** Listens until the scope closes; returns the bound port. */
+export const serve = (app: App, options: Options) =>
+  Effect.gen(function* () {
+    const host = options.host ?? "127.0.0.1"
+    let boundPort = options.port ?? 0
+    const handle = handler(app, { ...options, host, port: () => boundPort })
+    const server = Http.createServer((req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        process.stderr.write(`HTTP handler error: ${error instanceof Error ? error.message : String(error)}\n`)
+        reject(res, 500, "Internal error")
+      })
+    })
+    yield* Effect.acquireRelease(
+      Effect.async<void, HttpError>((resume) => {
+        const onError = (error: NodeJS.ErrnoException) =>
+          resume(Effect.fail(new HttpError({ message: `cannot listen on ${host}:${boundPort}: ${error.message}` })))
+        server.once("error", onError)
+        server.listen(boundPort, host, () => {
+          server.off("error", onError)
+          resume(Effect.void)
+        })
+      }),
+      () =>
+        Effect.async<void>((resume) => {
+          server.close(() => resume(Effect.void))
+          server.closeAllConnections()
+        })
+    )
+    const address = server.address()
+    boundPort = typeof address === "object" && address !== null ? address.port : boundPort
+    return { port: boundPort, url: `http://${bracketed(host)}:${boundPort}${path}` }
+  })

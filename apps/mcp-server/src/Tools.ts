@@ -1,0 +1,637 @@
+/**
+ * The tools: name, title, description (written for a model choosing between tools), annotations, input and
+ * output Effect Schemas (the advertised JSON Schemas are derived from them, arguments are decoded with them,
+ * results are encoded with them), and the handler as an Effect over `SmsClient`.
+ */
+import type * as CallToolTypes from "@modelcontextprotocol/sdk/types.js"
+import * as BatchExport from "@sms-consistency/sms/BatchExport"
+import * as Model from "@sms-consistency/sms/Model"
+import * as SmsClient from "@sms-consistency/sms/SmsClient"
+import * as SmsError from "@sms-consistency/sms/SmsError"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { rmdir } from "node:fs/promises"
+import { isAbsolute, relative } from "node:path"
+import { pathToFileURL } from "node:url"
+import * as Format from "./internal/format.js"
+import { type ObjectSchema, objectSchema } from "./internal/jsonSchema.js"
+
+export interface CallContext {
+  /** A fresh folder for this call's files, inside the export folder (created on first write). */
+  readonly exportDir: string
+  /** Present when the caller asked for progress (`_meta.progressToken`). */
+  readonly reportProgress?: ((progress: number, total: number, message: string) => Effect.Effect<void>) | undefined
+}
+
+/** What a handler returns: a short summary, the structured result, links, and whether it counts as a failure. */
+export interface Reply<O> {
+  readonly text: string
+  readonly output: O
+  readonly links?: ReadonlyArray<CallToolTypes.ResourceLink>
+  readonly isError?: boolean
+}
+
+export interface Definition {
+  readonly name: string
+  readonly title: string
+  readonly description: string
+  readonly annotations: CallToolTypes.ToolAnnotations
+  readonly inputSchema: ObjectSchema
+  readonly outputSchema: ObjectSchema
+}
+
+export interface Tool {
+  readonly definition: Definition
+  /** Never fails: domain failures become `isError` results. */
+  readonly call: (
+    args: unknown,
+    context: CallContext
+  ) => Effect.Effect<CallToolTypes.CallToolResult, never, SmsClient.SmsClient>
+}
+
+interface Spec<I, IE, O, OE> {
+  readonly name: string
+  readonly title: string
+  readonly description: string
+  readonly annotations: Omit<CallToolTypes.ToolAnnotations, "title">
+  readonly input: Schema.Schema<I, IE, never>
+  readonly output: Schema.Schema<O, OE, never>
+  readonly handler: (input: I, context: CallContext) => Effect.Effect<Reply<O>, SmsError.SmsError, SmsClient.SmsClient>
+}
+
+/** A failure as a tool result: what failed, what to do, who acted where. */
+export const errorResult = (
+  tool: string,
+  error: SmsError.SmsError,
+  info: SmsClient.Info
+): CallToolTypes.CallToolResult => ({
+  content: [
+    {
+      type: "text",
+      text: [
+        `${tool} failed.`,
+        ...Format.errorLines(error),
+        ...(error._tag === "InvalidRequest" ? ["Nothing was sent to the service."] : []),
+        Format.actedAs(info)
+      ].join("\n")
+    }
+  ],
+  isError: true
+})
+
+const isStructured = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+export const make = <I, IE, O, OE>(spec: Spec<I, IE, O, OE>): Tool => {
+  const decode = Schema.decodeUnknown(spec.input)
+  const encode = Schema.encode(spec.output)
+  return {
+    definition: {
+      name: spec.name,
+      title: spec.title,
+      description: spec.description,
+      annotations: { title: spec.title, ...spec.annotations },
+      inputSchema: objectSchema(spec.input),
+      outputSchema: objectSchema(spec.output)
+    },
+    call: (args, context) =>
+      Effect.gen(function* () {
+        const client = yield* SmsClient.SmsClient
+        return yield* decode(args ?? {}).pipe(
+          Effect.mapError(Format.invalidArguments),
+          Effect.flatMap((input) => spec.handler(input, context)),
+          Effect.flatMap((reply) =>
+            encode(reply.output).pipe(
+              Effect.orDie,
+              Effect.map(
+                (structured): CallToolTypes.CallToolResult => ({
+                  content: [
+                    { type: "text", text: `${reply.text}\n${Format.actedAs(client.info)}` },
+                    ...(reply.links ?? [])
+                  ],
+                  ...(isStructured(structured) ? { structuredContent: structured } : {}),
+                  ...(reply.isError ? { isError: true } : {})
+                })
+              )
+            )
+          ),
+          Effect.catchAll((error) => Effect.succeed(errorResult(spec.name, error, client.info))),
+          Effect.withSpan(`tool.${spec.name}`)
+        )
+      })
+  }
+}
+
+// --- shared schema pieces ------------------------------------------------------------------------
+
+const text = (description: string) => Schema.String.annotations({ description })
+const count = (description: string) =>
+  Schema.Number.pipe(Schema.int(), Schema.nonNegative()).annotations({ title: "count", description })
+const optionalText = (description: string) => Schema.optional(text(description))
+const optionalCount = (description: string) => Schema.optional(count(description))
+
+const ActedAs = {
+  endpoint: text("The SMS endpoint the server called (the cloud region's endpoint, or the local emulator)."),
+  region: optionalText("The configured region, when one is set."),
+  identity: text("The identity the server acted as, secret-free: e.g. 'AK EMUL…0000 (domain …)' or 'IAM token'.")
+}
+
+const actedAs = (info: SmsClient.Info) => ({ endpoint: info.endpoint, region: info.region, identity: info.identity })
+
+const undefinedIfNull = <A>(value: A | null | undefined): A | undefined => (value === null ? undefined : value)
+
+// --- export_consistency_results -------------------------------------------------------------------
+
+const ExportInput = Schema.Struct({
+  task_info: Schema.Array(Model.TaskRef)
+    .pipe(Schema.minItems(1, { message: () => "must hold at least 1 task" }))
+    .annotations({
+      title: "task_info",
+      description:
+        "The tasks whose consistency results to export: any number of {task_id, source_id, source_name} entries " +
+        "(the server sends them 200 per call). list_sources_with_results returns ready-made entries."
+    }),
+  language: Schema.optional(Model.Language)
+}).annotations({ title: "export_consistency_results input" })
+
+const ExportedFileOut = Schema.Struct({
+  path: text("Absolute path of the written file, inside the server's export folder."),
+  uri: text("The same file as a file:// URI (also sent as a resource_link)."),
+  fileName: text("File name (sanitised; as suggested by the service when it sent one)."),
+  contentType: text("Content type the service sent."),
+  byteLength: count("Size of the file in bytes."),
+  sha256: text("Lowercase hex SHA-256 of the file's bytes."),
+  taskCount: count("How many of the requested tasks this file covers."),
+  requestId: optionalText("The service's X-Request-Id for the call that produced this file.")
+}).annotations({ description: "One exported file." })
+
+const JsonResponseOut = Schema.Struct({
+  taskCount: count("How many tasks this call covered."),
+  contentType: text("Content type the service sent."),
+  body: text("The JSON body the service answered with instead of a file (at most 2,000 characters)."),
+  requestId: optionalText("The service's X-Request-Id.")
+}).annotations({ description: "A call the service answered with JSON (its documented '{ }' body) instead of a file." })
+
+const FailureOut = Schema.Struct({
+  error: text("The tagged error, e.g. Forbidden, NotFound, Throttled, TransportError."),
+  message: text("One-line description of the failure."),
+  status: optionalCount("HTTP status, when the service answered."),
+  errorCode: optionalText("The service's error code, e.g. SMS.9004."),
+  errorMessage: optionalText("The service's error message."),
+  requestId: optionalText("The service's X-Request-Id: quote it to support."),
+  missingPermissions: Schema.optional(
+    Schema.Array(Schema.String).annotations({ description: "IAM actions the identity lacks (403 only)." })
+  ),
+  hint: optionalText("What to do about it."),
+  task_ids: Schema.Array(Schema.String).annotations({ description: "The task_ids of the tasks this failure covers." })
+}).annotations({ description: "One failed call (up to 200 tasks) and why it failed." })
+
+const ExportOutput = Schema.Struct({
+  ...ActedAs,
+  exportDirectory: text("The folder this call wrote into."),
+  requested: count("Distinct tasks requested."),
+  duplicates: count("Entries given more than once (exported once)."),
+  exported: count("Tasks whose results were exported."),
+  failedCount: count("Tasks whose export failed."),
+  files: Schema.Array(ExportedFileOut).annotations({ description: "The files written, one per call to the service." }),
+  jsonResponses: Schema.Array(JsonResponseOut).annotations({
+    description: "Calls the service answered with JSON instead of a file (usually empty)."
+  }),
+  failed: Schema.Array(FailureOut).annotations({ description: "Failed calls, with the tasks they covered." })
+}).annotations({ title: "export_consistency_results output" })
+
+const isInside = (directory: string, path: string) => {
+  const rel = relative(directory, path)
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel)
+}
+
+const failureOut = (error: SmsError.SmsError, tasks: ReadonlyArray<Model.TaskRef>): typeof FailureOut.Type => {
+  const w = Format.wire(error)
+  const permissions = Format.missingPermissions(error)
+  return {
+    error: error._tag,
+    message: error.message,
+    status: w.status,
+    errorCode: w.errorCode,
+    errorMessage: w.errorMsg,
+    requestId: w.requestId,
+    missingPermissions: permissions.length > 0 ? permissions : undefined,
+    hint: SmsError.hint(error),
+    task_ids: tasks.map((task) => task.task_id)
+  }
+}
+
+const maxListed = 10
+
+export const exportConsistencyResults = make({
+  name: "export_consistency_results",
+  title: "Export consistency results",
+  description:
+    "Export the consistency-verification results (source vs. target file comparison) of SMS server-migration " +
+    "tasks to files on this machine. Give task_info entries {task_id, source_id, source_name} — any number; to " +
+    "export everything, pass the task_info returned by list_sources_with_results unchanged. Returns the files " +
+    "written (path, size, sha256, resource links), failed tasks with the service's error code and request id, " +
+    "and never the file contents. Use show_consistency_result instead to read one task's result in the chat.",
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  input: ExportInput,
+  output: ExportOutput,
+  handler: Effect.fn("export_consistency_results")(function* (input, context) {
+    const client = yield* SmsClient.SmsClient
+    const directory = context.exportDir
+    const progress = context.reportProgress
+    const result = yield* BatchExport.exportAll(input.task_info, {
+      language: input.language,
+      target: () => ({ directory }),
+      onProgress: progress
+        ? (p) =>
+            progress(
+              p.tasksDone,
+              p.tasksTotal,
+              `call ${p.chunksDone}/${p.chunks} ${p.outcome._tag === "Exported" ? "exported" : "failed"}: ` +
+                `${p.tasksDone} of ${p.tasksTotal} tasks done`
+            )
+        : undefined
+    })
+    const files: Array<typeof ExportedFileOut.Type> = []
+    const jsonResponses: Array<typeof JsonResponseOut.Type> = []
+    const failed: Array<typeof FailureOut.Type> = []
+    let failedCount = 0
+    for (const outcome of result.outcomes) {
+      if (outcome._tag === "Failed") {
+        failed.push(failureOut(outcome.error, outcome.tasks))
+        failedCount += outcome.tasks.length
+        continue
+      }
+      const r = outcome.result
+      if (r._tag === "Json") {
+        jsonResponses.push({
+          taskCount: outcome.tasks.length,
+          contentType: r.contentType,
+          body: (JSON.stringify(r.body) ?? "null").slice(0, 2000),
+          requestId: r.requestId
+        })
+      } else if (r.path !== undefined && isInside(directory, r.path)) {
+        files.push({
+          path: r.path,
+          uri: pathToFileURL(r.path).href,
+          fileName: r.fileName,
+          contentType: r.contentType,
+          byteLength: r.byteLength,
+          sha256: r.sha256,
+          taskCount: outcome.tasks.length,
+          requestId: r.requestId
+        })
+      } else {
+        // The core confines names to the target folder; this guard makes the promise local too.
+        const error = new SmsError.FileError({ path: r.path ?? r.fileName, reason: "not inside the export folder" })
+        failed.push(failureOut(error, outcome.tasks))
+        failedCount += outcome.tasks.length
+      }
+    }
+    if (files.length === 0) yield* Effect.promise(() => rmdir(directory).catch(() => undefined))
+    const exported = result.exported - (failedCount - result.failed.length)
+    const totalBytes = files.reduce((sum, f) => sum + f.byteLength, 0)
+    const lines: Array<string> = []
+    if (files.length > 0)
+      lines.push(
+        `Exported the consistency results of ${exported} task(s) into ${files.length} file(s) ` +
+          `(${Format.bytes(totalBytes)}) under ${directory}:`,
+        ...files
+          .slice(0, maxListed)
+          .map((f) => `- ${f.fileName} (${Format.bytes(f.byteLength)}, ${f.taskCount} tasks, sha256 ${f.sha256})`),
+        ...(files.length > maxListed ? [`- … and ${files.length - maxListed} more (see structuredContent.files)`] : [])
+      )
+    if (jsonResponses.length > 0)
+      lines.push(
+        `${jsonResponses.length} call(s) were answered with JSON instead of a file (body ${jsonResponses[0]?.body}).`
+      )
+    if (failed.length > 0) {
+      lines.push(`${failedCount} task(s) failed in ${failed.length} call(s):`)
+      const first = result.outcomes.find((o) => o._tag === "Failed")
+      if (first?._tag === "Failed") lines.push(...Format.errorLines(first.error))
+      if (failed.length > 1) lines.push("(Every failed call is listed in structuredContent.failed.)")
+    }
+    if (result.duplicates > 0) lines.push(`${result.duplicates} duplicate entr(y/ies) were exported once.`)
+    return {
+      text: lines.join("\n"),
+      output: {
+        ...actedAs(client.info),
+        exportDirectory: directory,
+        requested: exported + failedCount,
+        duplicates: result.duplicates,
+        exported,
+        failedCount,
+        files,
+        jsonResponses,
+        failed
+      },
+      links: files.map(
+        (f): CallToolTypes.ResourceLink => ({
+          type: "resource_link",
+          uri: f.uri,
+          name: f.fileName,
+          mimeType: mimeTypeOf(f.fileName, f.contentType),
+          size: f.byteLength,
+          description: `Consistency results of ${f.taskCount} task(s), sha256 ${f.sha256}`
+        })
+      ),
+      isError: exported === 0 && failedCount > 0
+    }
+  })
+})
+
+/** A precise type for the link when the service sent a generic one. */
+const mimeTypeOf = (fileName: string, contentType: string): string => {
+  const generic = contentType === "" || contentType.toLowerCase().startsWith("application/octet-stream")
+  if (!generic) return contentType
+  const name = fileName.toLowerCase()
+  if (name.endsWith(".zip")) return "application/zip"
+  if (name.endsWith(".xlsx")) return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+  if (name.endsWith(".csv")) return "text/csv"
+  return contentType || "application/octet-stream"
+}
+
+// --- list_sources_with_results --------------------------------------------------------------------
+
+const Limit = (max: number, fallback: number, description: string) =>
+  Schema.optional(
+    Schema.Number.pipe(Schema.int(), Schema.between(1, max)).annotations({
+      title: "limit",
+      description: `${description} (1 to ${max}, default ${fallback}).`,
+      default: fallback
+    })
+  )
+
+const Offset = Schema.optional(
+  Schema.Number.pipe(Schema.int(), Schema.nonNegative()).annotations({
+    title: "offset",
+    description: "How many entries to skip, for paging (default 0).",
+    default: 0
+  })
+)
+
+const ListSourcesInput = Schema.Struct({
+  name: Schema.optional(
+    Schema.String.pipe(Schema.maxLength(255)).annotations({
+      title: "name",
+      description: "Only source servers whose name matches this (the service's name filter)."
+    })
+  ),
+  limit: Limit(1000, 500, "Maximum number of source servers to return"),
+  offset: Offset
+}).annotations({ title: "list_sources_with_results input" })
+
+const ListSourcesOutput = Schema.Struct({
+  ...ActedAs,
+  total: count("Source servers with consistency results, as counted by the service."),
+  offset: count("The offset this page starts at."),
+  returned: count("Source servers in this page."),
+  nextOffset: optionalCount("Offset of the next page, when there is one."),
+  task_info: Schema.Array(Model.TaskRef).annotations({
+    description: "Ready-made entries for export_consistency_results, one per source server with a migration task."
+  }),
+  withoutTask: count("Source servers in this page skipped because they have no usable current task.")
+}).annotations({ title: "list_sources_with_results output" })
+
+export const listSourcesWithResults = make({
+  name: "list_sources_with_results",
+  title: "List sources with consistency results",
+  description:
+    "List the source servers whose migration has consistency-verification results, as ready-made task_info " +
+    "entries {task_id, source_id, source_name}. This is the first step of 'export the consistency results of all " +
+    "my migrated servers': pass the returned task_info to export_consistency_results. Paged (default 500 per call).",
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  input: ListSourcesInput,
+  output: ListSourcesOutput,
+  handler: Effect.fn("list_sources_with_results")(function* (input) {
+    const client = yield* SmsClient.SmsClient
+    const limit = input.limit ?? 500
+    const offset = input.offset ?? 0
+    const sources: Array<Model.SourceServer> = []
+    let total = 0
+    let at = offset
+    while (sources.length < limit) {
+      const page = yield* client.listSources({
+        withResults: true,
+        name: input.name,
+        limit: Math.min(200, limit - sources.length),
+        offset: at
+      })
+      total = page.count
+      sources.push(...page.source_servers)
+      at += page.source_servers.length
+      if (page.source_servers.length === 0 || at >= page.count) break
+    }
+    const isTaskRef = Schema.is(Model.TaskRef)
+    const taskInfo = sources
+      .filter((source) => source.is_consistency_result_exist !== false)
+      .map(Model.sourceToTaskRef)
+      .filter((ref): ref is Model.TaskRef => ref !== undefined && isTaskRef(ref))
+    const withoutTask = sources.length - taskInfo.length
+    const lines = [
+      `${total} source server(s) have consistency results; this page holds ${sources.length} from offset ${offset}` +
+        `${at < total ? ` (next page: offset ${at})` : ""}.`,
+      `structuredContent.task_info has ${taskInfo.length} ready-made entr(y/ies) for export_consistency_results.`,
+      ...taskInfo.slice(0, maxListed).map((t) => `- ${t.source_name} (task ${t.task_id})`),
+      ...(taskInfo.length > maxListed ? [`- … and ${taskInfo.length - maxListed} more`] : []),
+      ...(withoutTask > 0 ? [`${withoutTask} source server(s) skipped: no current migration task.`] : [])
+    ]
+    return {
+      text: lines.join("\n"),
+      output: {
+        ...actedAs(client.info),
+        total,
+        offset,
+        returned: sources.length,
+        nextOffset: at < total ? at : undefined,
+        task_info: taskInfo,
+        withoutTask
+      }
+    }
+  })
+})
+
+// --- list_migration_tasks ----------------------------------------------------------------------------
+
+const ListTasksInput = Schema.Struct({
+  state: Schema.optional(
+    Schema.String.pipe(Schema.maxLength(64)).annotations({
+      title: "state",
+      description:
+        "Only tasks in this state, e.g. READY, RUNNING, SYNCING, MIGRATE_SUCCESS, MIGRATE_FAIL, SYNC_SUCCESS, " +
+        "SYNC_FAIL, ABORTING, ABORT."
+    })
+  ),
+  name: Schema.optional(
+    Schema.String.pipe(Schema.maxLength(255)).annotations({
+      title: "name",
+      description: "Only tasks whose name matches this (the service's name filter)."
+    })
+  ),
+  limit: Limit(200, 50, "Maximum number of tasks to return"),
+  offset: Offset
+}).annotations({ title: "list_migration_tasks input" })
+
+const TaskOut = Schema.Struct({
+  id: text("Task ID (the task_id for export_consistency_results)."),
+  name: optionalText("Task name."),
+  state: optionalText("Task state, e.g. MIGRATE_SUCCESS."),
+  type: optionalText("Task type, e.g. MIGRATE_FILE or MIGRATE_BLOCK."),
+  source_id: optionalText("Source server ID (the source_id for export_consistency_results)."),
+  source_name: optionalText("Source server name (the source_name for export_consistency_results)."),
+  source_ip: optionalText("Source server IP address."),
+  target_name: optionalText("Target server name.")
+}).annotations({ description: "One migration task." })
+
+const ListTasksOutput = Schema.Struct({
+  ...ActedAs,
+  total: count("Tasks matching the filters, as counted by the service."),
+  offset: count("The offset this page starts at."),
+  returned: count("Tasks in this page."),
+  nextOffset: optionalCount("Offset of the next page, when there is one."),
+  tasks: Schema.Array(TaskOut).annotations({ description: "The tasks in this page." })
+}).annotations({ title: "list_migration_tasks output" })
+
+export const listMigrationTasks = make({
+  name: "list_migration_tasks",
+  title: "List migration tasks",
+  description:
+    "List SMS server-migration tasks with their state and source/target servers, optionally filtered by state " +
+    "or name, paged (default 50). Use it to find a task_id; to export results, list_sources_with_results is the " +
+    "quicker route because it returns ready-made task_info entries.",
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  input: ListTasksInput,
+  output: ListTasksOutput,
+  handler: Effect.fn("list_migration_tasks")(function* (input) {
+    const client = yield* SmsClient.SmsClient
+    const limit = input.limit ?? 50
+    const offset = input.offset ?? 0
+    const page = yield* client.listTasks({ state: input.state, name: input.name, limit, offset })
+    const tasks = page.tasks.slice(0, limit).map((t): typeof TaskOut.Type => ({
+      id: t.id,
+      name: undefinedIfNull(t.name),
+      state: undefinedIfNull(t.state),
+      type: undefinedIfNull(t.type),
+      source_id: undefinedIfNull(t.source_server?.id),
+      source_name: undefinedIfNull(t.source_server?.name),
+      source_ip: undefinedIfNull(t.source_server?.ip),
+      target_name: undefinedIfNull(t.target_server?.name)
+    }))
+    const next = offset + tasks.length
+    const lines = [
+      `${page.count} task(s) match; this page holds ${tasks.length} from offset ${offset}` +
+        `${next < page.count && tasks.length > 0 ? ` (next page: offset ${next})` : ""}.`,
+      ...tasks.slice(0, maxListed).map((t) => `- ${t.name ?? t.id}: ${t.state ?? "state unknown"} (task ${t.id})`),
+      ...(tasks.length > maxListed ? [`- … and ${tasks.length - maxListed} more (see structuredContent.tasks)`] : [])
+    ]
+    return {
+      text: lines.join("\n"),
+      output: {
+        ...actedAs(client.info),
+        total: page.count,
+        offset,
+        returned: tasks.length,
+        nextOffset: next < page.count && tasks.length > 0 ? next : undefined,
+        tasks
+      }
+    }
+  })
+})
+
+// --- show_consistency_result ---------------------------------------------------------------------------
+
+const ShowInput = Schema.Struct({ task_id: Model.TaskId }).annotations({ title: "show_consistency_result input" })
+
+const DirectoryOut = Schema.Struct({
+  directory: optionalText("The directory compared."),
+  totalFiles: optionalCount("Files compared."),
+  differentFiles: optionalCount("Files whose content differs between source and target."),
+  missingOnTarget: optionalCount("Files on the source that are missing on the target."),
+  extraOnTarget: optionalCount("Files on the target that are not on the source.")
+}).annotations({ description: "One directory's comparison." })
+
+const CheckOut = Schema.Struct({
+  finishedTime: optionalText("When the check finished (ISO 8601 when the service sent a timestamp)."),
+  checkResult: optionalText("The overall result the service reported."),
+  directories: Schema.Array(DirectoryOut).annotations({ description: "Per-directory comparison (at most 200)." })
+}).annotations({ description: "One consistency check." })
+
+const ShowOutput = Schema.Struct({
+  ...ActedAs,
+  task_id: text("The task asked about."),
+  checks: Schema.Array(CheckOut).annotations({ description: "The task's consistency checks, newest as sent." }),
+  notes: Schema.Array(Schema.String).annotations({
+    description: "Plain-text entries of the result, when the service sent them as strings."
+  })
+}).annotations({ title: "show_consistency_result output" })
+
+const count_ = (n: number | null | undefined) =>
+  typeof n === "number" && Number.isSafeInteger(n) && n >= 0 ? n : undefined
+
+const timeOf = (value: string | number | null | undefined): string | undefined => {
+  if (typeof value === "string") return value
+  if (typeof value !== "number" || !Number.isFinite(value)) return undefined
+  // Seconds or milliseconds since the epoch, as the service's versions differ.
+  return new Date(value < 1e11 ? value * 1000 : value).toISOString()
+}
+
+export const showConsistencyResult = make({
+  name: "show_consistency_result",
+  title: "Show one consistency result",
+  description:
+    "Show the consistency-verification result of one migration task in readable form: per directory, how many " +
+    "files were compared, differ, are missing on the target or extra on it. For many tasks, or to keep the " +
+    "full report, use export_consistency_results instead.",
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  input: ShowInput,
+  output: ShowOutput,
+  handler: Effect.fn("show_consistency_result")(function* (input) {
+    const client = yield* SmsClient.SmsClient
+    const result = yield* client.showConsistencyResult(input.task_id)
+    const notes: Array<string> = []
+    const checks: Array<typeof CheckOut.Type> = []
+    for (const entry of result.result_list) {
+      if (typeof entry === "string") {
+        notes.push(entry.slice(0, 2000))
+        continue
+      }
+      checks.push({
+        finishedTime: timeOf(entry.finished_time),
+        checkResult: undefinedIfNull(entry.check_result),
+        directories: (entry.consistency_result ?? []).slice(0, 200).map((d) => ({
+          directory: undefinedIfNull(d.dir_check),
+          totalFiles: count_(d.num_total_files),
+          differentFiles: count_(d.num_different_files),
+          missingOnTarget: count_(d.num_target_miss_files),
+          extraOnTarget: count_(d.num_target_more_files)
+        }))
+      })
+    }
+    const lines = [`Consistency result of task ${input.task_id}:`]
+    if (checks.length === 0 && notes.length === 0) lines.push("No consistency check has been recorded.")
+    for (const check of checks.slice(0, 5)) {
+      lines.push(`Check ${check.checkResult ?? "(no overall result)"}, finished ${check.finishedTime ?? "(unknown)"}`)
+      for (const d of check.directories.slice(0, 20))
+        lines.push(
+          `- ${d.directory ?? "(directory)"}: ${d.totalFiles ?? "?"} files, ${d.differentFiles ?? "?"} differ, ` +
+            `${d.missingOnTarget ?? "?"} missing on target, ${d.extraOnTarget ?? "?"} extra on target`
+        )
+      if (check.directories.length > 20) lines.push(`- … and ${check.directories.length - 20} more directories`)
+    }
+    if (checks.length > 5) lines.push(`… and ${checks.length - 5} more checks (see structuredContent.checks)`)
+    for (const note of notes.slice(0, 5)) lines.push(`- ${note.slice(0, 200)}`)
+    return {
+      text: lines.join("\n"),
+      output: { ...actedAs(client.info), task_id: input.task_id, checks, notes }
+    }
+  })
+})
+
+export const all: ReadonlyArray<Tool> = [
+  listSourcesWithResults,
+  exportConsistencyResults,
+  listMigrationTasks,
+  showConsistencyResult
+]
+
+export const byName: ReadonlyMap<string, Tool> = new Map(all.map((tool) => [tool.definition.name, tool]))

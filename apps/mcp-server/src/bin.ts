@@ -1,0 +1,212 @@
+/**
+ * `sms-consistency-mcp`: stdio by default, `--http` for Streamable HTTP, `--emulator` to act against an
+ * in-process emulator. stdout carries only JSON-RPC; everything else goes to stderr.
+ */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
+import * as Emulator from "@sms-consistency/emulator/Emulator"
+import * as Credentials from "@sms-consistency/sms/Credentials"
+import * as Region from "@sms-consistency/sms/Region"
+import * as SmsClient from "@sms-consistency/sms/SmsClient"
+import * as SmsError from "@sms-consistency/sms/SmsError"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import { parseArgs } from "node:util"
+import * as Http from "./Http.js"
+import { type App, exportRootFrom, name, version } from "./internal/app.js"
+import * as Format from "./internal/format.js"
+import * as Logging from "./internal/logging.js"
+import * as Server from "./Server.js"
+
+const usage = `${name} ${version}: SMS consistency-result export as MCP tools
+
+Usage: ${name} [--http [--port N] [--host 127.0.0.1]] [--emulator]
+
+  (no flags)     serve MCP over stdio
+  --http         serve Streamable HTTP (stateless) at http://<host>:<port>/mcp
+  --port N       HTTP port (default 0: a free port, printed on stderr)
+  --host H       HTTP bind address (default 127.0.0.1; loopback only unless you change it)
+  --emulator     start the in-process SMS emulator and act against it (no cloud account needed)
+  --help, --version
+
+Environment:
+  SMS_REGION or SMS_ENDPOINT        where to call (HUAWEICLOUD_SDK_REGION also works)
+  HUAWEICLOUD_SDK_AK / _SK          AK/SK credentials (optionally _SECURITY_TOKEN, _DOMAIN_ID, _PROJECT_ID),
+  SMS_AUTH_TOKEN                    or an IAM token, or ~/.huaweicloud/credentials
+  HUAWEICLOUD_SDK_IAM_ENDPOINT      IAM endpoint for the domain-id look-up
+  SMS_EXPORT_DIR                    export folder (default <temp>/sms-consistency-exports)
+  SMS_MCP_TOKEN                     with --http: bearer token every request must carry
+  SMS_EMULATOR_*                    with --emulator: emulator options (e.g. SMS_EMULATOR_SOURCES)
+`
+
+interface Args {
+  readonly http: boolean
+  readonly port: number
+  readonly host: string
+  readonly emulator: boolean
+  readonly help: boolean
+  readonly version: boolean
+}
+
+const parse = (argv: ReadonlyArray<string>): Either.Either<Args, string> => {
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        http: { type: "boolean", default: false },
+        port: { type: "string" },
+        host: { type: "string" },
+        emulator: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", short: "v", default: false }
+      },
+      strict: true,
+      allowPositionals: false
+    })
+    const port = values.port === undefined ? 0 : Number(values.port)
+    if (!Number.isInteger(port) || port < 0 || port > 65535) return Either.left(`--port: not a port: ${values.port}`)
+    if ((values.port !== undefined || values.host !== undefined) && !values.http)
+      return Either.left("--port and --host need --http")
+    return Either.right({
+      http: values.http,
+      port,
+      host: values.host ?? "127.0.0.1",
+      emulator: values.emulator,
+      help: values.help,
+      version: values.version
+    })
+  } catch (error) {
+    return Either.left(error instanceof Error ? error.message : String(error))
+  }
+}
+
+/** A client that answers every call with the configuration problem (the server still starts and lists tools). */
+const unconfigured = (error: SmsError.MissingCredentials, info: SmsClient.Info) =>
+  Layer.succeed(
+    SmsClient.SmsClient,
+    SmsClient.SmsClient.of({
+      info,
+      exportConsistencyResults: () => Effect.fail(error),
+      exportConsistencyResultsToFile: () => Effect.fail(error),
+      listSources: () => Effect.fail(error),
+      listAllSources: () => Effect.fail(error),
+      listTasks: () => Effect.fail(error),
+      showConsistencyResult: () => Effect.fail(error)
+    })
+  )
+
+/** Region/endpoint and credentials exactly as the core reads them; problems are kept, not fatal. */
+const clientFromEnvironment = Effect.gen(function* () {
+  const region = yield* Effect.either(Region.resolve({}))
+  const credentials = yield* Effect.either(Credentials.load)
+  if (Either.isRight(region) && Either.isRight(credentials))
+    return SmsClient.layer({ ...region.right, credentials: credentials.right }).pipe(
+      Layer.provide(NodeHttpClient.layerUndici)
+    )
+  const problems = [
+    ...(Either.isLeft(region) ? [`${region.left.message}.`] : []),
+    ...(Either.isLeft(credentials) ? [`${credentials.left.message}.`] : [])
+  ]
+  const error = new SmsError.MissingCredentials({ reason: `Not configured: ${problems.join(" ")}` })
+  yield* Effect.logWarning(`${error.message} Tools are listed; calls will report this.`)
+  return unconfigured(error, {
+    endpoint: Either.isRight(region) ? region.right.endpoint : "(no endpoint configured)",
+    region: Either.isRight(region) ? region.right.region : undefined,
+    identity: Either.isRight(credentials) ? Credentials.describe(credentials.right) : "(no credentials configured)"
+  })
+})
+
+const clientFromEmulator = (handle: Emulator.EmulatorHandle) =>
+  SmsClient.layer({
+    endpoint: handle.url,
+    iamEndpoint: handle.url,
+    credentials: new Credentials.AkSk({
+      ak: handle.credentials.ak,
+      sk: handle.credentials.sk,
+      domainId: handle.credentials.domainId
+    })
+  }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+
+const serveStdio = (app: App) =>
+  Effect.async<void>((resume) => {
+    const server = Server.make(app)
+    const transport = new StdioServerTransport()
+    let done = false
+    const finish = () => {
+      if (done) return
+      done = true
+      resume(Effect.void)
+    }
+    server.onclose = finish
+    process.stdin.once("end", () => {
+      void server.close().finally(finish)
+    })
+    server.connect(transport).catch(finish)
+    return Effect.sync(() => {
+      void server.close()
+    })
+  })
+
+const waitForSignal = Effect.async<void>((resume) => {
+  const stop = () => resume(Effect.void)
+  process.once("SIGTERM", stop)
+  return Effect.sync(() => process.off("SIGTERM", stop))
+})
+
+const main = (args: Args) =>
+  Effect.gen(function* () {
+    const emulator = args.emulator
+      ? yield* Effect.flatMap(Emulator.optionsFromEnv, (options) => Emulator.start(options))
+      : undefined
+    const clientLayer = emulator ? clientFromEmulator(emulator) : yield* clientFromEnvironment
+    const runtime = yield* Layer.toRuntime(Layer.merge(clientLayer, Logging.layer))
+    const info = Context.get(runtime.context, SmsClient.SmsClient).info
+    const app: App = {
+      runtime,
+      info,
+      exportRoot: exportRootFrom(process.env),
+      logLevel: { current: "info" },
+      inFlight: new Map()
+    }
+    if (emulator) yield* Effect.logInfo(`emulator listening at ${emulator.url}`)
+    yield* Effect.logInfo(`${name} ${version}: ${Format.actedAs(info)} Exports go to ${app.exportRoot}.`)
+    if (!args.http) return yield* serveStdio(app)
+    const token = process.env.SMS_MCP_TOKEN ? Redacted.make(process.env.SMS_MCP_TOKEN) : undefined
+    const bound = yield* Http.serve(app, { host: args.host, port: args.port, token })
+    yield* Effect.logInfo(`listening at ${bound.url}${token ? " (bearer token required)" : ""}`)
+    yield* waitForSignal
+  })
+
+const program = Either.match(parse(process.argv.slice(2)), {
+  onLeft: (message) =>
+    Effect.sync(() => {
+      process.stderr.write(`${name}: ${message}\n\n${usage}`)
+      process.exitCode = 2
+    }),
+  onRight: (args) =>
+    args.help
+      ? Effect.sync(() => process.stdout.write(usage))
+      : args.version
+        ? Effect.sync(() => process.stdout.write(`${version}\n`))
+        : main(args).pipe(
+            Effect.scoped,
+            Effect.tapErrorCause((cause) =>
+              Effect.sync(() => {
+                const failure = Cause.failureOption(cause)
+                process.stderr.write(
+                  `${name}: ${failure._tag === "Some" && failure.value instanceof Error ? failure.value.message : Cause.pretty(cause)}\n`
+                )
+              })
+            )
+          )
+})
+
+NodeRuntime.runMain(program.pipe(Effect.provide(Logging.layer)), {
+  disableErrorReporting: true,
+  disablePrettyLogger: true
+})

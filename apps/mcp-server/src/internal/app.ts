@@ -1,0 +1,38 @@
+/** What every request handler shares: the client runtime (one per process, so connections are reused). */
+import type * as SmsClient from "@sms-consistency/sms/SmsClient"
+import type * as Runtime from "effect/Runtime"
+import { randomBytes } from "node:crypto"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import type { LevelState } from "./logging.js"
+
+export const name = "sms-consistency-mcp"
+export const version = "0.1.0"
+
+export interface App {
+  readonly runtime: Runtime.Runtime<SmsClient.SmsClient>
+  readonly info: SmsClient.Info
+  /** Every exported file lands under this folder. */
+  readonly exportRoot: string
+  readonly logLevel: LevelState
+  /** In-flight tool calls by JSON-RPC id: in stateless HTTP a `notifications/cancelled` arrives on another POST. */
+  readonly inFlight: Map<string, AbortController>
+}
+
+/** `SMS_EXPORT_DIR`, else `<os temp dir>/sms-consistency-exports`. */
+export const exportRootFrom = (env: NodeJS.ProcessEnv): string =>
+  resolve(
+    env.SMS_EXPORT_DIR && env.SMS_EXPORT_DIR.trim() !== ""
+      ? env.SMS_EXPORT_DIR
+      : join(tmpdir(), "sms-consistency-exports")
+  )
+
+const pad2 = (n: number) => String(n).padStart(2, "0")
+
+/** `<root>/<yyyymmdd-HHMMSS>-<6 hex>`: one folder per call, so calls never collide. */
+export const callDirectory = (root: string, now = new Date()): string => {
+  const stamp =
+    `${now.getUTCFullYear()}${pad2(now.getUTCMonth() + 1)}${pad2(now.getUTCDate())}-` +
+    `${pad2(now.getUTCHours())}${pad2(now.getUTCMinutes())}${pad2(now.getUTCSeconds())}`
+  return join(root, `${stamp}-${randomBytes(3).toString("hex")}`)
+}

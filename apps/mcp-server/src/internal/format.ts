@@ -1,0 +1,55 @@
+/** Text an assistant reads: what failed (tag, code, message, request id), what to do, and who acted where. */
+import type * as SmsClient from "@sms-consistency/sms/SmsClient"
+import * as SmsError from "@sms-consistency/sms/SmsError"
+import * as ParseResult from "effect/ParseResult"
+
+/** `Acted as AK EMUL…0000 (domain …) on https://… (region …).` — never a secret: `identity` is already masked. */
+export const actedAs = (info: SmsClient.Info): string =>
+  `Acted as ${info.identity} on ${info.endpoint}${info.region ? ` (region ${info.region})` : ""}.`
+
+/** The permissions a 403 names (`error_param`), e.g. `sms:server:getBatchConsistencyResults`. */
+export const missingPermissions = (error: SmsError.SmsError): ReadonlyArray<string> =>
+  error._tag === "Forbidden" ? (error.errorParam ?? []) : []
+
+/** The wire fields of an error, when it carries them. */
+export const wire = (
+  error: SmsError.SmsError
+): {
+  readonly status?: number | undefined
+  readonly errorCode?: string | undefined
+  readonly errorMsg?: string | undefined
+  readonly requestId?: string | undefined
+} => ("status" in error || "errorCode" in error || "requestId" in error ? error : {})
+
+/** Several lines: the tagged error, the service's code and message, the request id, the missing permission, a remedy. */
+export const errorLines = (error: SmsError.SmsError): ReadonlyArray<string> => {
+  const w = wire(error)
+  const lines = [`Error: ${error._tag}${w.status !== undefined ? ` (HTTP ${w.status})` : ""} — ${error.message}`]
+  if (w.errorCode || w.errorMsg) lines.push(`Service error: ${[w.errorCode, w.errorMsg].filter(Boolean).join(": ")}`)
+  if (w.requestId) lines.push(`Request id: ${w.requestId}`)
+  const permissions = missingPermissions(error)
+  if (permissions.length > 0) lines.push(`Missing permission: ${permissions.join(", ")}`)
+  const hint = SmsError.hint(error)
+  if (hint) lines.push(`What to do: ${hint}`)
+  return lines
+}
+
+const formatPath = (path: ReadonlyArray<PropertyKey>) =>
+  path.reduce<string>(
+    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : `${acc}${acc === "" ? "" : "."}${String(key)}`),
+    ""
+  )
+
+/** The first issue of an argument decode, naming the field (e.g. `task_info[3].task_id`). */
+export const invalidArguments = (error: ParseResult.ParseError): SmsError.InvalidRequest => {
+  const [first] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  if (!first) return new SmsError.InvalidRequest({ field: "arguments", reason: "are invalid" })
+  return new SmsError.InvalidRequest({
+    field: formatPath(first.path) || "arguments",
+    reason: first._tag === "Missing" ? "is required" : first.message
+  })
+}
+
+/** Compact byte counts for summaries. */
+export const bytes = (n: number): string =>
+  n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`
