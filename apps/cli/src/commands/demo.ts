@@ -62,7 +62,7 @@ export const command = Command.make("demo", options, (args) =>
         const result = yield* BatchExport.exportAll(tasks, { target: () => ({ directory }) })
         yield* writeOut(renderSummary(result, summarize(result, client.info), stdoutColor()))
         const where = relative(process.cwd(), directory) || "."
-        yield* writeOut(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s; the files are in ${where}/`)
+        yield* writeOut(`Done in ${Date.now() - started} ms; the files are in ${where}/`)
         return exitCodeOf(result)
       }).pipe(Effect.provide(layer))
       if (code !== ExitCode.ok) return yield* new Exit({ code })
