@@ -1,0 +1,365 @@
+/**
+ * The built `sms-consistency-mcp` bin over stdio, driven by the SDK's own Client: tool schemas, exports against
+ * the emulator (in the server's process with --emulator, or in this process for request-level assertions),
+ * progress, cancellation, invalid arguments, 403 mapping, missing configuration, logging levels.
+ */
+import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv"
+import { Emulator } from "@sms-consistency/emulator"
+import { Effect, Exit, Redacted, Scope } from "effect"
+import { createHash } from "node:crypto"
+import { readdirSync, readFileSync } from "node:fs"
+import * as Http from "node:http"
+import { join, relative } from "node:path"
+import { fileURLToPath } from "node:url"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import {
+  assertBuilt,
+  call,
+  cleanEnv,
+  connectStdio,
+  ExportOut,
+  jsonSchema,
+  ListSourcesOut,
+  type StdioServer,
+  textOf
+} from "./support.js"
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
+
+type Json = Record<string, unknown>
+const isJson = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** Every property of every object schema (recursively) carries a description. */
+const undescribed = (schema: unknown, at = "$"): ReadonlyArray<string> => {
+  if (!isJson(schema)) return []
+  const out: Array<string> = []
+  if (isJson(schema.properties))
+    for (const [key, child] of Object.entries(schema.properties)) {
+      if (!isJson(child) || typeof child.description !== "string" || child.description === "") out.push(`${at}.${key}`)
+      out.push(...undescribed(child, `${at}.${key}`))
+    }
+  if (isJson(schema.items)) out.push(...undescribed(schema.items, `${at}[]`))
+  return out
+}
+
+const validator = new AjvJsonSchemaValidator()
+
+const largeBytes = 1_000_000
+
+describe("stdio, --emulator", () => {
+  let server: StdioServer
+  let coldStartMs = 0
+
+  beforeAll(async () => {
+    assertBuilt()
+    const started = performance.now()
+    server = await connectStdio(
+      ["--emulator"],
+      cleanEnv({ SMS_EMULATOR_SOURCES: "600", SMS_EMULATOR_LATENCY_MS: "150" })
+    )
+    await server.client.listTools()
+    coldStartMs = performance.now() - started
+  })
+  afterAll(() => server?.close())
+
+  it("starts fast and lists four annotated tools whose schemas carry the core's limits", async () => {
+    // The design asks for well under 1 s; loaded CI machines get slack.
+    expect(coldStartMs).toBeLessThan(2000)
+    const { tools } = await server.client.listTools()
+    expect(tools.map((t) => t.name).sort()).toEqual([
+      "export_consistency_results",
+      "list_migration_tasks",
+      "list_sources_with_results",
+      "show_consistency_result"
+    ])
+    for (const tool of tools) {
+      expect(tool.annotations?.title, tool.name).toBeTruthy()
+      expect(tool.annotations?.destructiveHint).toBe(false)
+      expect(typeof tool.annotations?.readOnlyHint).toBe("boolean")
+      expect(typeof tool.annotations?.idempotentHint).toBe("boolean")
+      expect(tool.annotations?.openWorldHint).toBe(true)
+      expect(tool.description?.length ?? 0).toBeGreaterThan(80)
+      expect(JSON.stringify(tool.inputSchema)).not.toContain("$ref")
+      expect(JSON.stringify(tool.outputSchema)).not.toContain("$ref")
+      expect(undescribed(tool.inputSchema), tool.name).toEqual([])
+      expect(undescribed(tool.outputSchema), tool.name).toEqual([])
+      // Compiles as JSON Schema (Ajv throws on an invalid schema).
+      validator.getValidator(jsonSchema(tool.inputSchema))
+      if (tool.outputSchema) validator.getValidator(jsonSchema(tool.outputSchema))
+    }
+    const exportTool = tools.find((t) => t.name === "export_consistency_results")
+    const schema = exportTool?.inputSchema
+    expect(schema).toHaveProperty("properties.task_info.items.properties.task_id.maxLength", 36)
+    expect(schema).toHaveProperty("properties.task_info.items.properties.task_id.minLength", 1)
+    expect(schema).toHaveProperty("properties.task_info.items.properties.source_name.maxLength", 255)
+    expect(schema).toHaveProperty("properties.task_info.minItems", 1)
+    expect(schema).toHaveProperty("properties.language.enum", ["en-us", "zh-cn"])
+    expect(schema?.required).toEqual(["task_info"])
+    expect(exportTool?.annotations?.readOnlyHint).toBe(false)
+    expect(tools.find((t) => t.name === "list_sources_with_results")?.annotations?.readOnlyHint).toBe(true)
+  })
+
+  it("lists sources with results, then exports them with progress (450 tasks, 3 calls)", async () => {
+    const listed = await call(server.client, "list_sources_with_results", { limit: 1000 })
+    expect(listed.isError).toBeFalsy()
+    const listing = ListSourcesOut(listed.structuredContent)
+    expect(listing.task_info.length).toBeGreaterThanOrEqual(450)
+    expect(textOf(listed)).toContain("Acted as AK EMUL…0000")
+    expect(textOf(listed).length).toBeLessThan(4000)
+    const taskInfo = listing.task_info.slice(0, 450)
+
+    const progress: Array<{ progress: number; total?: number | undefined; message?: string | undefined }> = []
+    const result = await call(
+      server.client,
+      "export_consistency_results",
+      { task_info: taskInfo },
+      { onprogress: (p) => progress.push(p), timeout: 30_000 }
+    )
+    expect(result.isError, textOf(result)).toBeFalsy()
+    const out = ExportOut(result.structuredContent)
+    const chunks = 3
+    expect(out.exported).toBe(taskInfo.length)
+    expect(out.files.length).toBe(chunks)
+    expect(progress.length).toBe(chunks)
+    expect(progress.map((p) => p.total)).toEqual(Array(chunks).fill(taskInfo.length))
+    expect(progress.at(-1)?.progress).toBe(taskInfo.length)
+    for (let i = 1; i < progress.length; i++)
+      expect(progress[i]?.progress ?? 0).toBeGreaterThan(progress[i - 1]?.progress ?? 0)
+    // Files on disk match what the result claims, under the export folder.
+    for (const file of out.files) {
+      const bytes = readFileSync(file.path)
+      expect(sha256(bytes)).toBe(file.sha256)
+      expect(bytes.byteLength).toBe(file.byteLength)
+      expect(bytes.subarray(0, 4).toString("latin1")).toBe("PK\u0003\u0004")
+      expect(relative(server.env.SMS_EXPORT_DIR ?? "", file.path).startsWith("..")).toBe(false)
+    }
+    const links = result.content.filter((c) => c.type === "resource_link")
+    expect(links.length).toBe(chunks)
+    for (const link of links) {
+      if (link.type !== "resource_link") continue
+      expect(link.uri.startsWith("file://")).toBe(true)
+      expect(link.mimeType).toBe("application/zip")
+      expect(out.files.map((f) => f.path)).toContain(fileURLToPath(link.uri))
+    }
+    // Small result: no file bytes, no listing of 450 tasks in the text.
+    expect(textOf(result).length).toBeLessThan(2000)
+  })
+
+  it("matches the advertised outputSchema (validated independently of the SDK client)", async () => {
+    const { tools } = await server.client.listTools()
+    const taskInfo = ListSourcesOut(
+      (await call(server.client, "list_sources_with_results", { limit: 2 })).structuredContent
+    ).task_info
+    for (const [name, args] of [
+      ["list_sources_with_results", { limit: 2 }],
+      ["list_migration_tasks", { state: "MIGRATE_SUCCESS", limit: 5 }],
+      ["show_consistency_result", { task_id: taskInfo[0]?.task_id }],
+      ["export_consistency_results", { task_info: taskInfo, language: "zh-cn" }]
+    ] as const) {
+      const result = await call(server.client, name, args)
+      expect(result.isError, `${name}: ${textOf(result)}`).toBeFalsy()
+      const schema = tools.find((t) => t.name === name)?.outputSchema
+      expect(schema).toBeDefined()
+      if (schema) expect(validator.getValidator(jsonSchema(schema))(result.structuredContent).valid).toBe(true)
+    }
+  })
+
+  it("stops an export when the call is cancelled, and keeps serving", async () => {
+    const taskInfo = ListSourcesOut(
+      (await call(server.client, "list_sources_with_results", { limit: 400 })).structuredContent
+    ).task_info
+    const before = new Set(readdirSync(server.env.SMS_EXPORT_DIR ?? ""))
+    const controller = new AbortController()
+    const started = performance.now()
+    const pending = server.client.callTool(
+      { name: "export_consistency_results", arguments: { task_info: taskInfo } },
+      undefined,
+      {
+        signal: controller.signal
+      }
+    )
+    setTimeout(() => controller.abort("user cancelled"), 50)
+    await expect(pending).rejects.toThrow()
+    expect(performance.now() - started).toBeLessThan(1000)
+    // The server logs the interruption and writes no file for the cancelled call.
+    await new Promise((r) => setTimeout(r, 400))
+    expect(server.stderr()).toMatch(/export_consistency_results: cancelled/)
+    const after = readdirSync(server.env.SMS_EXPORT_DIR ?? "").filter((d) => !before.has(d))
+    const files = after.flatMap((d) => readdirSync(join(server.env.SMS_EXPORT_DIR ?? "", d)))
+    expect(files.filter((f) => !f.endsWith(".partial"))).toEqual([])
+    const again = await call(server.client, "list_migration_tasks", { limit: 1 })
+    expect(again.isError).toBeFalsy()
+  })
+
+  it("answers an unknown tool with JSON-RPC -32602", async () => {
+    await expect(server.client.callTool({ name: "no_such_tool", arguments: {} })).rejects.toMatchObject({
+      code: -32602
+    })
+  })
+
+  it("honours logging/setLevel", async () => {
+    const seen: Array<string> = []
+    server.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      seen.push(n.params.level)
+    })
+    await server.client.setLoggingLevel("error")
+    await call(server.client, "list_migration_tasks", { limit: 1 })
+    expect(seen).toEqual([])
+    await server.client.setLoggingLevel("info")
+    await call(server.client, "list_migration_tasks", { limit: 1 })
+    expect(seen).toContain("info")
+  })
+})
+
+describe("stdio, emulator in the test process", () => {
+  let scope: Scope.CloseableScope
+  let emulator: Emulator.EmulatorHandle
+  const configured = (ak: string, sk: Redacted.Redacted<string>) =>
+    cleanEnv({
+      SMS_ENDPOINT: emulator.url,
+      HUAWEICLOUD_SDK_IAM_ENDPOINT: emulator.url,
+      HUAWEICLOUD_SDK_AK: ak,
+      HUAWEICLOUD_SDK_SK: Redacted.value(sk),
+      HUAWEICLOUD_SDK_DOMAIN_ID: emulator.credentials.domainId
+    })
+
+  beforeAll(async () => {
+    assertBuilt()
+    scope = Effect.runSync(Scope.make())
+    emulator = await Effect.runPromise(
+      Scope.extend(Emulator.start({ exportMode: "large", largeBodyBytes: largeBytes }), scope)
+    )
+  })
+  afterAll(() => Effect.runPromise(Scope.close(scope, Exit.void)))
+
+  const entries = () =>
+    emulator.seeded.sources.slice(0, 3).map((s) => ({
+      task_id: s.current_task?.id ?? "",
+      source_id: s.id,
+      source_name: s.name
+    }))
+
+  it("writes the exported body byte-identical to what the service sent", async () => {
+    const server = await connectStdio([], configured(emulator.credentials.ak, emulator.credentials.sk))
+    try {
+      const result = await call(server.client, "export_consistency_results", { task_info: entries() })
+      expect(result.isError, textOf(result)).toBeFalsy()
+      const out = ExportOut(result.structuredContent)
+      const expected = Emulator.largeBodySha256(largeBytes, 1)
+      expect(out.files).toHaveLength(1)
+      expect(out.files[0]?.sha256).toBe(expected)
+      expect(sha256(readFileSync(out.files[0]?.path ?? ""))).toBe(expected)
+      expect(out.files[0]?.byteLength).toBe(largeBytes)
+      expect(out.identity).toBe(`AK EMUL…0000 (domain ${emulator.credentials.domainId})`)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("names the invalid field and sends nothing", async () => {
+    const server = await connectStdio([], configured(emulator.credentials.ak, emulator.credentials.sk))
+    try {
+      const sent = emulator.stats().requests
+      const bad = [...entries(), { task_id: "t".repeat(40), source_id: "s", source_name: "n" }]
+      const result = await call(server.client, "export_consistency_results", { task_info: bad })
+      expect(result.isError).toBe(true)
+      const text = textOf(result)
+      expect(text).toContain("InvalidRequest")
+      expect(text).toContain("task_info[3].task_id")
+      expect(text).toContain("at most 36 characters (got 40)")
+      expect(text).toContain("Nothing was sent")
+      const missing = await call(server.client, "export_consistency_results", {})
+      expect(missing.isError).toBe(true)
+      expect(textOf(missing)).toContain("task_info: is required")
+      expect(emulator.stats().requests).toBe(sent)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("maps a 403 to an actionable isError result without secrets", async () => {
+    const server = await connectStdio([], configured(emulator.credentials.deniedAk, emulator.credentials.deniedSk))
+    try {
+      const result = await call(server.client, "export_consistency_results", { task_info: entries() })
+      expect(result.isError).toBe(true)
+      const text = textOf(result)
+      expect(emulator.requests().filter((r) => r.status === 403).length).toBeGreaterThan(0)
+      expect(text).toContain("Forbidden")
+      expect(text).toContain("SMS.9004")
+      expect(text).toContain("sms:server:getBatchConsistencyResults")
+      expect(text).toMatch(/Request id: [0-9a-f-]{36}/)
+      expect(text).toContain("AK EMUL…0000")
+      expect(text).not.toContain(emulator.credentials.deniedAk)
+      expect(text).not.toContain(Redacted.value(emulator.credentials.deniedSk))
+      expect(JSON.stringify(result)).not.toContain(Redacted.value(emulator.credentials.deniedSk))
+      expect(server.stderr()).not.toContain(Redacted.value(emulator.credentials.deniedSk))
+      // Still serving.
+      const again = await call(server.client, "list_migration_tasks", { limit: 1 })
+      expect(again.isError).toBeFalsy()
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe("stdio, not configured", () => {
+  it("still lists tools; calls say which variables to set", async () => {
+    assertBuilt()
+    const server = await connectStdio([], cleanEnv())
+    try {
+      const { tools } = await server.client.listTools()
+      expect(tools).toHaveLength(4)
+      const result = await call(server.client, "list_sources_with_results", {})
+      expect(result.isError).toBe(true)
+      const text = textOf(result)
+      expect(text).toContain("MissingCredentials")
+      expect(text).toContain("SMS_REGION")
+      expect(text).toContain("HUAWEICLOUD_SDK_AK")
+      expect(text).toContain("HUAWEICLOUD_SDK_SK")
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe("stdio, hostile file name", () => {
+  it("keeps a Content-Disposition of ../../x inside the call's folder", async () => {
+    assertBuilt()
+    const fake = Http.createServer((req, res) => {
+      req.resume()
+      req.on("end", () => {
+        res.writeHead(200, {
+          "Content-Type": "application/octet-stream",
+          "Content-Disposition": 'attachment; filename="../../x"',
+          "X-Request-Id": "fake-request"
+        })
+        res.end(Buffer.from("escaped?"))
+      })
+    })
+    await new Promise<void>((r) => fake.listen(0, "127.0.0.1", r))
+    const address = fake.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    const env = cleanEnv({
+      SMS_ENDPOINT: `http://127.0.0.1:${port}`,
+      HUAWEICLOUD_SDK_AK: "AKFAKE00000000000000",
+      HUAWEICLOUD_SDK_SK: "SKFAKE",
+      HUAWEICLOUD_SDK_DOMAIN_ID: "domain"
+    })
+    const server = await connectStdio([], env)
+    try {
+      const result = await call(server.client, "export_consistency_results", {
+        task_info: [{ task_id: "t-1", source_id: "s-1", source_name: "web" }]
+      })
+      expect(result.isError, textOf(result)).toBeFalsy()
+      const file = ExportOut(result.structuredContent).files[0]
+      const root = env.SMS_EXPORT_DIR ?? ""
+      expect(relative(root, file?.path ?? "").startsWith("..")).toBe(false)
+      expect(file?.fileName).toBe("x")
+      expect(readFileSync(file?.path ?? "", "utf8")).toBe("escaped?")
+    } finally {
+      await server.close()
+      fake.close()
+    }
+  })
+})

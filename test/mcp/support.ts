@@ -1,0 +1,141 @@
+/** Spawning the built MCP server bin (stdio or HTTP) with a clean environment, and connecting the SDK's Client. */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js"
+import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js"
+import type { JsonSchemaType } from "@modelcontextprotocol/sdk/validation/types.js"
+import { Schema } from "effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import { existsSync, mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+
+export const binPath = resolve(fileURLToPath(import.meta.url), "../../../apps/mcp-server/dist/sms-consistency-mcp.js")
+
+export const assertBuilt = () => {
+  if (!existsSync(binPath)) throw new Error(`${binPath} is missing: run pnpm build (or the app's bundle script) first`)
+}
+
+export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `sms-mcp-${prefix}-`))
+
+/** The process env without any SMS/cloud configuration, HOME in a temp dir (no credentials file), plus `extra`. */
+export const cleanEnv = (extra: Record<string, string> = {}): Record<string, string> => {
+  const env: Record<string, string> = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined || /^(HUAWEICLOUD_|SMS_|CLOUD_SDK_)/.test(key)) continue
+    env[key] = value
+  }
+  return { ...env, HOME: tempDir("home"), SMS_EXPORT_DIR: tempDir("exports"), ...extra }
+}
+
+export interface StdioServer {
+  readonly client: Client
+  readonly stderr: () => string
+  readonly env: Record<string, string>
+  readonly close: () => Promise<void>
+}
+
+export const connectStdio = async (args: ReadonlyArray<string>, env: Record<string, string>): Promise<StdioServer> => {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [binPath, ...args],
+    env,
+    stderr: "pipe"
+  })
+  let stderr = ""
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8")
+  })
+  const client = new Client({ name: "sms-consistency-e2e", version: "0.0.0" })
+  await client.connect(transport)
+  return { client, stderr: () => stderr, env, close: () => client.close() }
+}
+
+export interface HttpServer {
+  readonly url: string
+  readonly port: number
+  readonly env: Record<string, string>
+  readonly stderr: () => string
+  readonly close: () => Promise<void>
+}
+
+/** Starts `--http --port 0 …` and reads the bound URL from its stderr. */
+export const startHttp = (args: ReadonlyArray<string>, env: Record<string, string>): Promise<HttpServer> =>
+  new Promise((resolvePromise, reject) => {
+    const child: ChildProcess = spawn(process.execPath, [binPath, "--http", "--port", "0", ...args], {
+      env,
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    let stderr = ""
+    const timer = setTimeout(() => reject(new Error(`HTTP server did not start:\n${stderr}`)), 10_000)
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8")
+      const match = /listening at (http:\/\/127\.0\.0\.1:(\d+)\/mcp)/.exec(stderr)
+      if (match?.[1] && match[2]) {
+        clearTimeout(timer)
+        resolvePromise({
+          url: match[1],
+          port: Number(match[2]),
+          env,
+          stderr: () => stderr,
+          close: () =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null) return done()
+              child.once("exit", () => done())
+              child.kill("SIGTERM")
+            })
+        })
+      }
+    })
+    child.once("exit", (code) => {
+      clearTimeout(timer)
+      reject(new Error(`HTTP server exited with ${code}:\n${stderr}`))
+    })
+  })
+
+export const connectHttp = async (url: string, headers: Record<string, string> = {}): Promise<Client> => {
+  const client = new Client({ name: "sms-consistency-e2e", version: "0.0.0" })
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }))
+  return client
+}
+
+/** `tools/call` with the result parsed as a `CallToolResult` (the SDK's own schema). */
+export const call = async (
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+  options?: RequestOptions
+): Promise<CallToolResult> =>
+  CallToolResultSchema.parse(await client.callTool({ name, arguments: args }, undefined, options))
+
+export const textOf = (result: CallToolResult): string =>
+  result.content.map((block) => (block.type === "text" ? block.text : "")).join("\n")
+
+/** A tool's advertised schema, as the validator's type (it is plain JSON). */
+export const jsonSchema = (schema: object): JsonSchemaType => JSON.parse(JSON.stringify(schema))
+
+const TaskRef = Schema.Struct({ task_id: Schema.String, source_id: Schema.String, source_name: Schema.String })
+
+/** The parts of the structured results the tests read. */
+export const ListSourcesOut = Schema.decodeUnknownSync(
+  Schema.Struct({ task_info: Schema.Array(TaskRef), total: Schema.Number, identity: Schema.String })
+)
+
+export const ExportOut = Schema.decodeUnknownSync(
+  Schema.Struct({
+    identity: Schema.String,
+    exported: Schema.Number,
+    failedCount: Schema.Number,
+    files: Schema.Array(
+      Schema.Struct({
+        path: Schema.String,
+        uri: Schema.String,
+        fileName: Schema.String,
+        sha256: Schema.String,
+        byteLength: Schema.Number
+      })
+    )
+  })
+)
