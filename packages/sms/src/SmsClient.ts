@@ -4,10 +4,7 @@
  * timeout; jittered exponential backoff, bounded, honouring `Retry-After`) → status matching into `SmsError`.
  * The export's 200 body is read as bytes, never as text.
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { Clock, Context, Duration, Effect, Layer, Option, Random, Redacted, Ref, Schema, Stream } from "effect"
 import { createHash } from "node:crypto"
 import { open } from "node:fs/promises"
@@ -27,11 +24,11 @@ import {
   ServerError,
   type SmsError,
   Throttled,
-  Timeout,
   TransportError,
   Unauthorized,
   UnexpectedStatus
 } from "./SmsError.js"
+import * as Transport from "./Transport.js"
 
 export const version = "0.1.0"
 
@@ -156,12 +153,14 @@ interface WireMeta {
   readonly requestId?: string | undefined
 }
 
-const header = (response: HttpClientResponse.HttpClientResponse, name: string): string | undefined => {
-  const value = response.headers[name]
-  return typeof value === "string" && value !== "" ? value : undefined
+type Response = Transport.Response
+
+const header = (response: Response, name: string): string | undefined => {
+  const value = response.header(name)
+  return value === "" ? undefined : value
 }
 
-const metaOf = (response: HttpClientResponse.HttpClientResponse): WireMeta => ({
+const metaOf = (response: Response): WireMeta => ({
   status: response.status,
   requestId: header(response, "x-request-id")
 })
@@ -174,15 +173,6 @@ export const parseRetryAfter = (value: string | undefined, nowMs: number): numbe
   return Number.isFinite(ms) ? Math.min(Math.max(0, ms), maxRetryAfterMs) : undefined
 }
 
-const transport = (meta: Partial<WireMeta>) => (error: HttpClientError.HttpClientError) =>
-  new TransportError({
-    ...meta,
-    reason:
-      error.cause instanceof Error
-        ? `${error.cause.message}${error.cause.cause instanceof Error ? ` (${error.cause.cause.message})` : ""}`
-        : error.reason
-  })
-
 const decodeJson = (text: string): Option.Option<unknown> => {
   try {
     return Option.some(JSON.parse(text))
@@ -194,11 +184,14 @@ const decodeJson = (text: string): Option.Option<unknown> => {
 const decodeErrorBody = Schema.decodeUnknownOption(Model.ForbiddenBody)
 
 /** Maps a non-2xx response to its tagged error, reading at most 64 KiB of the body. */
-const statusError = (response: HttpClientResponse.HttpClientResponse, nowMs: number) =>
+const statusError = (response: Response, nowMs: number) =>
   Effect.gen(function* () {
     const meta = metaOf(response)
-    const text = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
-    const body = Option.flatMap(decodeJson(text.slice(0, maxErrorBody)), decodeErrorBody)
+    const text = yield* response.bytes.pipe(
+      Effect.map((bytes) => new TextDecoder().decode(bytes.subarray(0, maxErrorBody))),
+      Effect.orElseSucceed(() => "")
+    )
+    const body = Option.flatMap(decodeJson(text), decodeErrorBody)
     const contentType = header(response, "content-type") ?? "no content type"
     const fields = Option.match(body, {
       onNone: () => ({
@@ -233,13 +226,13 @@ const statusError = (response: HttpClientResponse.HttpClientResponse, nowMs: num
 
 const isJsonType = (contentType: string) => /[/+]json\b/i.test(contentType)
 
-const contentLength = (response: HttpClientResponse.HttpClientResponse): number | undefined => {
+const contentLength = (response: Response): number | undefined => {
   const raw = header(response, "content-length")
   const n = raw === undefined ? Number.NaN : Number(raw)
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined
 }
 
-const checkLength = (response: HttpClientResponse.HttpClientResponse, received: number) => {
+const checkLength = (response: Response, received: number) => {
   const expected = contentLength(response)
   return expected !== undefined && expected !== received
     ? Effect.fail(
@@ -251,14 +244,10 @@ const checkLength = (response: HttpClientResponse.HttpClientResponse, received: 
     : Effect.void
 }
 
-const readBytes = (response: HttpClientResponse.HttpClientResponse) =>
-  response.arrayBuffer.pipe(
-    Effect.map((buffer) => new Uint8Array(buffer)),
-    Effect.mapError(transport(metaOf(response))),
-    Effect.tap((bytes) => checkLength(response, bytes.byteLength))
-  )
+const readBytes = (response: Response) =>
+  response.bytes.pipe(Effect.tap((bytes) => checkLength(response, bytes.byteLength)))
 
-const jsonResult = (response: HttpClientResponse.HttpClientResponse, bytes: Uint8Array, contentType: string) => {
+const jsonResult = (response: Response, bytes: Uint8Array, contentType: string) => {
   const text = new TextDecoder().decode(bytes)
   if (text.trim() === "")
     return Effect.succeed<ExportResult>({ _tag: "Json", body: null, contentType, ...metaOf(response) })
@@ -272,23 +261,22 @@ const jsonResult = (response: HttpClientResponse.HttpClientResponse, bytes: Uint
 // --- the service ---------------------------------------------------------------------------------
 
 export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
-  const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+  const transport = yield* Transport.Transport
   const credentials = options.credentials
   const endpoint = options.endpoint.replace(/\/+$/, "")
   const iamEndpoint = (options.iamEndpoint ?? Region.defaultIamEndpoint).replace(/\/+$/, "")
-  const timeout = Duration.decode(options.timeout ?? Duration.seconds(30))
-  const timeoutMs = Duration.toMillis(timeout)
+  const timeoutMs = Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(30)))
   const retries = Math.max(0, Math.floor(options.retries ?? 3))
   const baseDelayMs = Duration.toMillis(Duration.decode(options.retryBaseDelay ?? Duration.millis(250)))
   const maxDelayMs = Duration.toMillis(Duration.decode(options.retryMaxDelay ?? Duration.seconds(10)))
   const domainId = yield* Ref.make(Option.fromNullable(credentials._tag === "AkSk" ? credentials.domainId : undefined))
   const userAgent = `sms-consistency/${version}`
 
+  /** Attempts are timed by the transport (response and body): see `Transport.Request.timeoutMs`. */
   const withRetry = <A>(name: string, attempt: Effect.Effect<A, SmsError>): Effect.Effect<A, SmsError> => {
-    const timed = attempt.pipe(Effect.timeoutFail({ duration: timeout, onTimeout: () => new Timeout({ timeoutMs }) }))
     const loop = (n: number): Effect.Effect<A, SmsError> =>
       Effect.catchIf(
-        timed,
+        attempt,
         (e) => isTransient(e) && n < retries,
         (e) =>
           Effect.gen(function* () {
@@ -352,14 +340,16 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
         // undici derives Host from the URL; it is the value signed.
         delete headers.host
       }
-      let req = HttpClientRequest.make(request.method)(url).pipe(
-        HttpClientRequest.setHeaders({ ...headers, "user-agent": userAgent, accept: "*/*" })
-      )
-      if (request.body) req = HttpClientRequest.bodyUint8Array(req, request.body, headers["content-type"])
-      return yield* http.execute(req).pipe(Effect.mapError(transport({})))
+      return yield* transport.send({
+        method: request.method,
+        url,
+        headers: { ...headers, "user-agent": userAgent, accept: "*/*" },
+        body: request.body,
+        timeoutMs
+      })
     })
 
-  const ensureOk = (response: HttpClientResponse.HttpClientResponse) =>
+  const ensureOk = (response: Response) =>
     response.status >= 200 && response.status < 300
       ? Effect.succeed(response)
       : Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.flatMap(statusError(response, now), Effect.fail))
@@ -415,7 +405,7 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
       )
     )
 
-  const fileMeta = (response: HttpClientResponse.HttpClientResponse, head: Uint8Array, nowMs: number) => {
+  const fileMeta = (response: Response, head: Uint8Array, nowMs: number) => {
     const contentType = header(response, "content-type") ?? "application/octet-stream"
     const fallback = files.defaultFileName(contentType, head, nowMs)
     const fromHeader = files.fileNameFromDisposition(header(response, "content-disposition"))
@@ -449,7 +439,7 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   })
 
   /** Streams one response body into a temporary file; removed on any failure or interruption. */
-  const streamToTemporary = (response: HttpClientResponse.HttpClientResponse, path: string) =>
+  const streamToTemporary = (response: Response, path: string) =>
     Effect.acquireUseRelease(
       Effect.tryPromise({
         try: () => open(path, "wx"),
@@ -461,7 +451,6 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
           let received = 0
           let head = new Uint8Array(0)
           yield* response.stream.pipe(
-            Stream.mapError(transport(metaOf(response))),
             Stream.runForEach((chunk) => {
               if (head.byteLength < 8) head = Uint8Array.from([...head, ...chunk.subarray(0, 8 - head.byteLength)])
               hash.update(chunk)
@@ -594,9 +583,17 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
 
 const DomainsResponse = Schema.Struct({ domains: Schema.Array(Schema.Struct({ id: Schema.String })) })
 
-/** A client for explicit options; needs an `HttpClient` (e.g. `NodeHttpClient.layerUndici`). */
-export const layer = (options: Options): Layer.Layer<SmsClient, never, HttpClient.HttpClient> =>
+/** A client over a transport of your choice (see `Transport`). */
+export const layerWithTransport = (options: Options): Layer.Layer<SmsClient, never, Transport.Transport> =>
   Layer.effect(SmsClient, make(options))
+
+/** A client for explicit options, over its own keep-alive undici transport. */
+export const layer = (options: Options): Layer.Layer<SmsClient> =>
+  layerWithTransport(options).pipe(Layer.provide(Transport.undici))
+
+/** A client over an `@effect/platform` `HttpClient` (e.g. `NodeHttpClient.layerUndici`, or one with a proxy). */
+export const layerHttpClient = (options: Options): Layer.Layer<SmsClient, never, HttpClient.HttpClient> =>
+  layerWithTransport(options).pipe(Layer.provide(Transport.fromHttpClient))
 
 export interface ConfigOverrides {
   readonly region?: string | undefined
@@ -621,7 +618,7 @@ export const optionsFromConfig = Effect.fn("SmsClient.optionsFromConfig")(functi
 
 /** A client configured from the environment; fails before any request when credentials or region are missing. */
 export const layerConfig = (overrides: ConfigOverrides = {}) =>
-  Layer.effect(SmsClient, Effect.flatMap(optionsFromConfig(overrides), make))
+  Layer.effect(SmsClient, Effect.flatMap(optionsFromConfig(overrides), make)).pipe(Layer.provide(Transport.undici))
 
 /** A stand-in for tests: unimplemented operations die (a test bug, not a domain failure). */
 export const layerTest = (implementation: Partial<Service>): Layer.Layer<SmsClient> => {

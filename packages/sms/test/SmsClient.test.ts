@@ -1,5 +1,5 @@
 import { NodeHttpClient } from "@effect/platform-node"
-import { assert, describe, expect, it } from "@effect/vitest"
+import { assert, beforeAll, describe, expect, it } from "@effect/vitest"
 import {
   Chunk,
   Duration,
@@ -35,14 +35,22 @@ const akSk = new Credentials.AkSk({
 
 const task = (i: number) => ({ task_id: `task-${i}`, source_id: `src-${i}`, source_name: `web ${i}` })
 
+/** Every test runs over both transports: the default undici one, and @effect/platform's HttpClient. */
+const transports = {
+  undici: SmsClient.layer,
+  "platform HttpClient": (options: SmsClient.Options) =>
+    SmsClient.layerHttpClient(options).pipe(Layer.provide(NodeHttpClient.layerUndici))
+} as const
+let transport: keyof typeof transports = "undici"
+
 const client = (url: string, overrides: Partial<SmsClient.Options> = {}) =>
-  SmsClient.layer({
+  transports[transport]({
     endpoint: url,
     credentials: akSk,
     retryBaseDelay: Duration.millis(1),
     retryMaxDelay: Duration.millis(5),
     ...overrides
-  }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  })
 
 const withClient = <A, E>(
   url: string,
@@ -52,318 +60,339 @@ const withClient = <A, E>(
 
 const exportOne = Effect.flatMap(SmsClient.SmsClient, (c) => c.exportConsistencyResults({ task_info: [task(1)] }))
 
-describe("SmsClient: the request", () => {
-  it.live("sends a signed POST whose signature verifies, with all three keys and no Accept: application/json", () =>
-    Effect.gen(function* () {
-      const server = yield* Server.start
-      server.respond(Server.bytes(new Uint8Array([1, 2, 3])))
-      yield* withClient(
-        server.url,
-        Effect.flatMap(SmsClient.SmsClient, (c) =>
-          c.exportConsistencyResults({
-            task_info: [{ task_id: "t", source_id: "", source_name: "" }],
-            language: "zh-cn"
+for (const name of ["undici", "platform HttpClient"] as const) {
+  describe(`over ${name}`, () => {
+    beforeAll(() => {
+      transport = name
+    })
+    describe("SmsClient: the request", () => {
+      it.live("sends a signed POST whose signature verifies, with all three keys and no Accept: application/json", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          server.respond(Server.bytes(new Uint8Array([1, 2, 3])))
+          yield* withClient(
+            server.url,
+            Effect.flatMap(SmsClient.SmsClient, (c) =>
+              c.exportConsistencyResults({
+                task_info: [{ task_id: "t", source_id: "", source_name: "" }],
+                language: "zh-cn"
+              })
+            )
+          )
+          const [req] = server.received
+          assert(req)
+          expect(req.method).toBe("POST")
+          expect(req.url).toBe("/v3/tasks/consistency-results/export")
+          expect(JSON.parse(req.body.toString())).toEqual({
+            task_info: [{ task_id: "t", source_id: "", source_name: "" }]
           })
-        )
+          expect(req.headers["x-language"]).toBe("zh-cn")
+          expect(req.headers["x-domain-id"]).toBe("d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0")
+          expect(req.headers["x-security-token"]).toBe(STS)
+          expect(req.headers.accept).toBe("*/*")
+          // Re-sign what was received with the SK: the Authorization must be identical.
+          const auth = Signer.parseAuthorization(String(req.headers.authorization))
+          assert(auth)
+          const headers: Record<string, string> = {}
+          for (const name of auth.signedHeaders) headers[name] = String(req.headers[name])
+          const again = Signer.sign(
+            { method: "POST", url: `${server.url}${req.url}`, headers, body: req.body },
+            { ak: akSk.ak, sk: akSk.sk }
+          )
+          expect(again.authorization).toBe(req.headers.authorization)
+          expect(auth.signedHeaders).toContain("host")
+          expect(auth.signedHeaders).toContain("x-security-token")
+        }).pipe(Effect.scoped)
       )
-      const [req] = server.received
-      assert(req)
-      expect(req.method).toBe("POST")
-      expect(req.url).toBe("/v3/tasks/consistency-results/export")
-      expect(JSON.parse(req.body.toString())).toEqual({ task_info: [{ task_id: "t", source_id: "", source_name: "" }] })
-      expect(req.headers["x-language"]).toBe("zh-cn")
-      expect(req.headers["x-domain-id"]).toBe("d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0")
-      expect(req.headers["x-security-token"]).toBe(STS)
-      expect(req.headers.accept).toBe("*/*")
-      // Re-sign what was received with the SK: the Authorization must be identical.
-      const auth = Signer.parseAuthorization(String(req.headers.authorization))
-      assert(auth)
-      const headers: Record<string, string> = {}
-      for (const name of auth.signedHeaders) headers[name] = String(req.headers[name])
-      const again = Signer.sign(
-        { method: "POST", url: `${server.url}${req.url}`, headers, body: req.body },
-        { ak: akSk.ak, sk: akSk.sk }
+
+      it.live("uses X-Auth-Token for a token and signs nothing", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          yield* withClient(server.url, exportOne, {
+            credentials: new Credentials.Token({ token: Redacted.make(TOKEN) })
+          })
+          const [req] = server.received
+          expect(req?.headers["x-auth-token"]).toBe(TOKEN)
+          expect(req?.headers.authorization).toBeUndefined()
+        }).pipe(Effect.scoped)
       )
-      expect(again.authorization).toBe(req.headers.authorization)
-      expect(auth.signedHeaders).toContain("host")
-      expect(auth.signedHeaders).toContain("x-security-token")
-    }).pipe(Effect.scoped)
-  )
 
-  it.live("uses X-Auth-Token for a token and signs nothing", () =>
-    Effect.gen(function* () {
-      const server = yield* Server.start
-      yield* withClient(server.url, exportOne, { credentials: new Credentials.Token({ token: Redacted.make(TOKEN) }) })
-      const [req] = server.received
-      expect(req?.headers["x-auth-token"]).toBe(TOKEN)
-      expect(req?.headers.authorization).toBeUndefined()
-    }).pipe(Effect.scoped)
-  )
-
-  it.live("looks the domain id up once per client when none is given, and uses X-Project-Id when given", () =>
-    Effect.gen(function* () {
-      const server = yield* Server.start
-      server.respond(Server.json(200, { domains: [{ id: "looked-up-domain", name: "x" }] }), Server.json(200, {}))
-      const noDomain = new Credentials.AkSk({ ak: "AKLOOKUP", sk: Redacted.make(SK) })
-      yield* withClient(server.url, Effect.zip(exportOne, exportOne), {
-        credentials: noDomain,
-        iamEndpoint: server.url
-      })
-      expect(server.received.map((r) => r.url)).toEqual([
-        "/v3/auth/domains",
-        "/v3/tasks/consistency-results/export",
-        "/v3/tasks/consistency-results/export"
-      ])
-      expect(server.received[0]?.headers["x-domain-id"]).toBeUndefined()
-      expect(server.received[2]?.headers["x-domain-id"]).toBe("looked-up-domain")
-      server.received.length = 0
-      server.respond(Server.json(200, {}))
-      const project = new Credentials.AkSk({ ak: "AKPROJ", sk: Redacted.make(SK), projectId: "p-1" })
-      yield* withClient(server.url, exportOne, { credentials: project })
-      expect(server.received[0]?.headers["x-project-id"]).toBe("p-1")
-      expect(server.received[0]?.headers["x-domain-id"]).toBeUndefined()
-    }).pipe(Effect.scoped)
-  )
-
-  it.live("rejects invalid input before sending, naming the field and the limit", () =>
-    Effect.gen(function* () {
-      const server = yield* Server.start
-      const run = (taskInfo: ReadonlyArray<unknown>) =>
-        withClient(
-          server.url,
-          Effect.flatMap(SmsClient.SmsClient, (c) =>
-            // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input from an untyped caller
-            c.exportConsistencyResults({ task_info: taskInfo as any })
-          ).pipe(Effect.flip)
-        )
-      const long = yield* run([{ task_id: "x".repeat(37), source_id: "", source_name: "" }])
-      expect(long._tag).toBe("InvalidRequest")
-      expect(long.message).toBe("task_info[0].task_id: must be at most 36 characters (got 37)")
-      const many = yield* run(Array.from({ length: 201 }, (_, i) => task(i)))
-      expect(many.message).toBe("task_info: must hold at most 200 tasks per call (got 201)")
-      const empty = yield* run([])
-      expect(empty.message).toBe("task_info: must hold at least 1 task")
-      const missing = yield* run([{ task_id: "a", source_id: "b" }])
-      expect(missing.message).toBe("task_info[0].source_name: is required")
-      expect(server.received).toHaveLength(0)
-    }).pipe(Effect.scoped)
-  )
-})
-
-describe("SmsClient: the 200 body", () => {
-  it.live(
-    "survives byte for byte: random bytes with invalid UTF-8, and a 5 MB body, named from Content-Disposition",
-    () =>
-      Effect.gen(function* () {
-        const server = yield* Server.start
-        const small = new Uint8Array([0xff, 0xfe, 0x00, 0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1, 0x80])
-        const big = randomBytes(5 * 1024 * 1024)
-        server.respond(
-          Server.bytes(small, { "content-disposition": 'attachment; filename="results.zip"' }),
-          Server.bytes(big, { "content-disposition": "attachment; filename*=UTF-8''%E7%BB%93%E6%9E%9C.zip" })
-        )
-        const [a, b] = yield* withClient(server.url, Effect.zip(exportOne, exportOne))
-        assert(a?._tag === "File" && b?._tag === "File")
-        expect(Buffer.from(a.bytes ?? [])).toEqual(Buffer.from(small))
-        expect(a.fileName).toBe("results.zip")
-        expect(a.requestId).toBeUndefined()
-        expect(b.byteLength).toBe(big.byteLength)
-        expect(b.sha256).toBe(createHash("sha256").update(big).digest("hex"))
-        expect(Buffer.compare(Buffer.from(b.bytes ?? []), big)).toBe(0)
-        expect(b.fileName).toBe("结果.zip")
-      }).pipe(Effect.scoped)
-  )
-
-  it.live("returns the documented JSON `{ }` as JSON, and text `OK` as a .txt file", () =>
-    Effect.gen(function* () {
-      const server = yield* Server.start
-      server.respond(Server.json(200, "{ }"), (_req, res) => {
-        res.writeHead(200, { "content-type": "text/plain" })
-        res.end("OK")
-      })
-      const [json, text] = yield* withClient(server.url, Effect.zip(exportOne, exportOne))
-      expect(json).toMatchObject({ _tag: "Json", body: {}, requestId: "req-200" })
-      assert(text?._tag === "File")
-      expect(text.fileName).toMatch(/^consistency-results-\d{14}\.txt$/)
-      expect(new TextDecoder().decode(text.bytes)).toBe("OK")
-    }).pipe(Effect.scoped)
-  )
-
-  it.live("streams to a file: no partial file under the final name, never overwrites, sanitises names", () =>
-    Effect.gen(function* () {
-      const server = yield* Server.start
-      const dir = yield* Effect.promise(() => mkdtemp(join(tmpdir(), "sms-client-")))
-      const body = randomBytes(300_000)
-      server.respond(Server.bytes(body, { "content-disposition": 'attachment; filename="../../etc/passwd"' }))
-      const run = withClient(
-        server.url,
-        Effect.flatMap(SmsClient.SmsClient, (c) =>
-          c.exportConsistencyResultsToFile({ task_info: [task(1)] }, { directory: dir })
-        )
+      it.live("looks the domain id up once per client when none is given, and uses X-Project-Id when given", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          server.respond(Server.json(200, { domains: [{ id: "looked-up-domain", name: "x" }] }), Server.json(200, {}))
+          const noDomain = new Credentials.AkSk({ ak: "AKLOOKUP", sk: Redacted.make(SK) })
+          yield* withClient(server.url, Effect.zip(exportOne, exportOne), {
+            credentials: noDomain,
+            iamEndpoint: server.url
+          })
+          expect(server.received.map((r) => r.url)).toEqual([
+            "/v3/auth/domains",
+            "/v3/tasks/consistency-results/export",
+            "/v3/tasks/consistency-results/export"
+          ])
+          expect(server.received[0]?.headers["x-domain-id"]).toBeUndefined()
+          expect(server.received[2]?.headers["x-domain-id"]).toBe("looked-up-domain")
+          server.received.length = 0
+          server.respond(Server.json(200, {}))
+          const project = new Credentials.AkSk({ ak: "AKPROJ", sk: Redacted.make(SK), projectId: "p-1" })
+          yield* withClient(server.url, exportOne, { credentials: project })
+          expect(server.received[0]?.headers["x-project-id"]).toBe("p-1")
+          expect(server.received[0]?.headers["x-domain-id"]).toBeUndefined()
+        }).pipe(Effect.scoped)
       )
-      const first = yield* run
-      const second = yield* run
-      assert(first._tag === "File" && second._tag === "File")
-      expect(first.path).toBe(join(dir, "passwd"))
-      expect(second.path).toBe(join(dir, "passwd-1"))
-      expect(Buffer.compare(yield* Effect.promise(() => readFile(join(dir, "passwd"))), body)).toBe(0)
-      expect((yield* Effect.promise(() => readdir(dir))).sort()).toEqual(["passwd", "passwd-1"])
-    }).pipe(Effect.scoped)
-  )
-})
 
-describe("SmsClient: errors", () => {
-  const forbidden = {
-    error_code: "SMS.9004",
-    error_msg: "You do not have permission to perform action sms:server:getBatchConsistencyResults",
-    encoded_authorization_message: "ENC".repeat(100),
-    error_param: ["sms:server:getBatchConsistencyResults"],
-    details: [{ error_code: "IAM.0001", error_msg: "policy denies" }]
-  }
-  const cases = [
-    [400, { error_code: "SMS.0201", error_msg: "bad task_info" }, "BadRequest"],
-    [401, { error_code: "APIGW.0301", error_msg: "verify aksk signature fail", request_id: "gw-1" }, "Unauthorized"],
-    [404, { error_code: "SMS.1106", error_msg: "task not found" }, "NotFound"],
-    [409, { error_code: "SMS.0000", error_msg: "conflict" }, "UnexpectedStatus"]
-  ] as const
-  for (const [status, body, tag] of cases) {
-    it.live(`${status} → ${tag} with status, request id, code and message; not retried`, () =>
-      Effect.gen(function* () {
-        const server = yield* Server.start
-        server.respond(Server.json(status, body, status === 401 ? { "x-request-id": "" } : {}))
-        const error = yield* withClient(server.url, Effect.flip(exportOne))
-        expect(error).toMatchObject({
-          _tag: tag,
-          status,
-          errorCode: body.error_code,
-          errorMsg: body.error_msg,
-          requestId: status === 401 ? "gw-1" : `req-${status}`
-        })
-        expect(server.received).toHaveLength(1)
-      }).pipe(Effect.scoped)
-    )
-  }
-
-  it.live("403 → Forbidden with every documented field", () =>
-    Effect.gen(function* () {
-      const server = yield* Server.start
-      server.respond(Server.json(403, forbidden))
-      const error = yield* withClient(server.url, Effect.flip(exportOne))
-      assert(error._tag === "Forbidden")
-      expect(error).toMatchObject({
-        status: 403,
-        requestId: "req-403",
-        errorCode: "SMS.9004",
-        errorMsg: forbidden.error_msg,
-        encodedAuthorizationMessage: forbidden.encoded_authorization_message,
-        errorParam: forbidden.error_param,
-        details: [{ errorCode: "IAM.0001", errorMsg: "policy denies" }]
-      })
-      expect(error.message).toContain("sms:server:getBatchConsistencyResults")
-    }).pipe(Effect.scoped)
-  )
-
-  it.live("an HTML page from a proxy becomes ServerError without the page in the message", () =>
-    Effect.gen(function* () {
-      const server = yield* Server.start
-      server.respond((_req, res) => {
-        res.writeHead(502, { "content-type": "text/html" })
-        res.end("<html><body>Bad gateway</body></html>")
-      })
-      const error = yield* withClient(server.url, Effect.flip(exportOne), { retries: 0 })
-      expect(error).toMatchObject({ _tag: "ServerError", status: 502 })
-      expect(error.message).toContain("non-JSON error body (text/html")
-    }).pipe(Effect.scoped)
-  )
-
-  it.live("a transport failure (connection refused) is a TransportError after bounded retries", () =>
-    Effect.gen(function* () {
-      const error = yield* withClient("http://127.0.0.1:1", Effect.flip(exportOne), { retries: 2 })
-      expect(error._tag).toBe("TransportError")
+      it.live("rejects invalid input before sending, naming the field and the limit", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          const run = (taskInfo: ReadonlyArray<unknown>) =>
+            withClient(
+              server.url,
+              Effect.flatMap(SmsClient.SmsClient, (c) =>
+                // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input from an untyped caller
+                c.exportConsistencyResults({ task_info: taskInfo as any })
+              ).pipe(Effect.flip)
+            )
+          const long = yield* run([{ task_id: "x".repeat(37), source_id: "", source_name: "" }])
+          expect(long._tag).toBe("InvalidRequest")
+          expect(long.message).toBe("task_info[0].task_id: must be at most 36 characters (got 37)")
+          const many = yield* run(Array.from({ length: 201 }, (_, i) => task(i)))
+          expect(many.message).toBe("task_info: must hold at most 200 tasks per call (got 201)")
+          const empty = yield* run([])
+          expect(empty.message).toBe("task_info: must hold at least 1 task")
+          const missing = yield* run([{ task_id: "a", source_id: "b" }])
+          expect(missing.message).toBe("task_info[0].source_name: is required")
+          expect(server.received).toHaveLength(0)
+        }).pipe(Effect.scoped)
+      )
     })
-  )
 
-  it.live("a slow response times out per attempt", () =>
-    Effect.gen(function* () {
-      const server = yield* Server.start
-      server.respond((_req, res) => setTimeout(() => res.end("{}"), 2_000).unref())
-      const error = yield* withClient(server.url, Effect.flip(exportOne), { timeout: Duration.millis(150), retries: 1 })
-      expect(error).toMatchObject({ _tag: "Timeout", timeoutMs: 150 })
-      expect(server.received).toHaveLength(2)
-    }).pipe(Effect.scoped)
-  )
-})
-
-describe("SmsClient: retries", () => {
-  /**
-   * Waits (on the live clock) until the forked call sleeps on the test clock for a backoff; returns its
-   * length. The per-attempt timeout (an hour here) also sleeps, and is told apart by its length.
-   */
-  const hour = Duration.hours(1)
-  const nextSleep = Effect.gen(function* () {
-    for (let i = 0; i < 500; i++) {
-      const now = yield* TestClock.currentTimeMillis
-      const backoff = Chunk.findFirst(yield* TestClock.sleeps(), (at) => at - now < Duration.toMillis(hour))
-      if (Option.isSome(backoff)) return backoff.value - now
-      yield* TestServices.provideLive(Effect.sleep(Duration.millis(5)))
-    }
-    return -1
-  })
-
-  it.scoped("honours Retry-After on 429 and 503, then succeeds; 3 attempts", () =>
-    Effect.gen(function* () {
-      const server = yield* Server.start
-      server.respond(
-        Server.json(429, { error_code: "APIGW.0308", error_msg: "throttled" }, { "retry-after": "7" }),
-        Server.json(503, { error_code: "SMS.0001", error_msg: "busy" }, { "retry-after": "2" }),
-        Server.bytes(new Uint8Array([9]))
+    describe("SmsClient: the 200 body", () => {
+      it.live(
+        "survives byte for byte: random bytes with invalid UTF-8, and a 5 MB body, named from Content-Disposition",
+        () =>
+          Effect.gen(function* () {
+            const server = yield* Server.start
+            const small = new Uint8Array([0xff, 0xfe, 0x00, 0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1, 0x80])
+            const big = randomBytes(5 * 1024 * 1024)
+            server.respond(
+              Server.bytes(small, { "content-disposition": 'attachment; filename="results.zip"' }),
+              Server.bytes(big, { "content-disposition": "attachment; filename*=UTF-8''%E7%BB%93%E6%9E%9C.zip" })
+            )
+            const [a, b] = yield* withClient(server.url, Effect.zip(exportOne, exportOne))
+            assert(a?._tag === "File" && b?._tag === "File")
+            expect(Buffer.from(a.bytes ?? [])).toEqual(Buffer.from(small))
+            expect(a.fileName).toBe("results.zip")
+            expect(a.requestId).toBeUndefined()
+            expect(b.byteLength).toBe(big.byteLength)
+            expect(b.sha256).toBe(createHash("sha256").update(big).digest("hex"))
+            expect(Buffer.compare(Buffer.from(b.bytes ?? []), big)).toBe(0)
+            expect(b.fileName).toBe("结果.zip")
+          }).pipe(Effect.scoped)
       )
-      const fiber = yield* Effect.fork(
-        withClient(server.url, exportOne, { retryBaseDelay: Duration.seconds(1), timeout: hour })
+
+      it.live("returns the documented JSON `{ }` as JSON, and text `OK` as a .txt file", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          server.respond(Server.json(200, "{ }"), (_req, res) => {
+            res.writeHead(200, { "content-type": "text/plain" })
+            res.end("OK")
+          })
+          const [json, text] = yield* withClient(server.url, Effect.zip(exportOne, exportOne))
+          expect(json).toMatchObject({ _tag: "Json", body: {}, requestId: "req-200" })
+          assert(text?._tag === "File")
+          expect(text.fileName).toMatch(/^consistency-results-\d{14}\.txt$/)
+          expect(new TextDecoder().decode(text.bytes)).toBe("OK")
+        }).pipe(Effect.scoped)
       )
-      expect(yield* nextSleep).toBe(7_000)
-      yield* TestClock.adjust(Duration.seconds(7))
-      expect(yield* nextSleep).toBe(2_000)
-      yield* TestClock.adjust(Duration.seconds(2))
-      const result = yield* Fiber.join(fiber)
-      expect(result._tag).toBe("File")
-      expect(server.received).toHaveLength(3)
+
+      it.live("streams to a file: no partial file under the final name, never overwrites, sanitises names", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          const dir = yield* Effect.promise(() => mkdtemp(join(tmpdir(), "sms-client-")))
+          const body = randomBytes(300_000)
+          server.respond(Server.bytes(body, { "content-disposition": 'attachment; filename="../../etc/passwd"' }))
+          const run = withClient(
+            server.url,
+            Effect.flatMap(SmsClient.SmsClient, (c) =>
+              c.exportConsistencyResultsToFile({ task_info: [task(1)] }, { directory: dir })
+            )
+          )
+          const first = yield* run
+          const second = yield* run
+          assert(first._tag === "File" && second._tag === "File")
+          expect(first.path).toBe(join(dir, "passwd"))
+          expect(second.path).toBe(join(dir, "passwd-1"))
+          expect(Buffer.compare(yield* Effect.promise(() => readFile(join(dir, "passwd"))), body)).toBe(0)
+          expect((yield* Effect.promise(() => readdir(dir))).sort()).toEqual(["passwd", "passwd-1"])
+        }).pipe(Effect.scoped)
+      )
     })
-  )
 
-  it.scoped("backs off exponentially with jitter without Retry-After, and gives up after `retries`", () =>
-    Effect.gen(function* () {
-      const server = yield* Server.start
-      server.respond(Server.json(500, { error_code: "SMS.0001", error_msg: "boom" }))
-      const fiber = yield* Effect.fork(
-        withClient(server.url, Effect.flip(exportOne), {
-          retries: 3,
-          timeout: hour,
-          retryBaseDelay: Duration.seconds(1),
-          retryMaxDelay: Duration.seconds(3)
-        })
-      )
-      const delays: Array<number> = []
-      for (let i = 0; i < 3; i++) {
-        const d = yield* nextSleep
-        delays.push(d)
-        yield* TestClock.adjust(Duration.millis(d))
+    describe("SmsClient: errors", () => {
+      const forbidden = {
+        error_code: "SMS.9004",
+        error_msg: "You do not have permission to perform action sms:server:getBatchConsistencyResults",
+        encoded_authorization_message: "ENC".repeat(100),
+        error_param: ["sms:server:getBatchConsistencyResults"],
+        details: [{ error_code: "IAM.0001", error_msg: "policy denies" }]
       }
-      const error = yield* Fiber.join(fiber)
-      expect(error).toMatchObject({ _tag: "ServerError", status: 500, errorCode: "SMS.0001" })
-      expect(server.received).toHaveLength(4)
-      // base 1 s doubling, capped at 3 s, each jittered into [50%, 100%].
-      expect(delays[0]).toBeGreaterThanOrEqual(500)
-      expect(delays[0]).toBeLessThanOrEqual(1_000)
-      expect(delays[1]).toBeGreaterThanOrEqual(1_000)
-      expect(delays[1]).toBeLessThanOrEqual(2_000)
-      expect(delays[2]).toBeGreaterThanOrEqual(1_500)
-      expect(delays[2]).toBeLessThanOrEqual(3_000)
+      const cases = [
+        [400, { error_code: "SMS.0201", error_msg: "bad task_info" }, "BadRequest"],
+        [
+          401,
+          { error_code: "APIGW.0301", error_msg: "verify aksk signature fail", request_id: "gw-1" },
+          "Unauthorized"
+        ],
+        [404, { error_code: "SMS.1106", error_msg: "task not found" }, "NotFound"],
+        [409, { error_code: "SMS.0000", error_msg: "conflict" }, "UnexpectedStatus"]
+      ] as const
+      for (const [status, body, tag] of cases) {
+        it.live(`${status} → ${tag} with status, request id, code and message; not retried`, () =>
+          Effect.gen(function* () {
+            const server = yield* Server.start
+            server.respond(Server.json(status, body, status === 401 ? { "x-request-id": "" } : {}))
+            const error = yield* withClient(server.url, Effect.flip(exportOne))
+            expect(error).toMatchObject({
+              _tag: tag,
+              status,
+              errorCode: body.error_code,
+              errorMsg: body.error_msg,
+              requestId: status === 401 ? "gw-1" : `req-${status}`
+            })
+            expect(server.received).toHaveLength(1)
+          }).pipe(Effect.scoped)
+        )
+      }
+
+      it.live("403 → Forbidden with every documented field", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          server.respond(Server.json(403, forbidden))
+          const error = yield* withClient(server.url, Effect.flip(exportOne))
+          assert(error._tag === "Forbidden")
+          expect(error).toMatchObject({
+            status: 403,
+            requestId: "req-403",
+            errorCode: "SMS.9004",
+            errorMsg: forbidden.error_msg,
+            encodedAuthorizationMessage: forbidden.encoded_authorization_message,
+            errorParam: forbidden.error_param,
+            details: [{ errorCode: "IAM.0001", errorMsg: "policy denies" }]
+          })
+          expect(error.message).toContain("sms:server:getBatchConsistencyResults")
+        }).pipe(Effect.scoped)
+      )
+
+      it.live("an HTML page from a proxy becomes ServerError without the page in the message", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          server.respond((_req, res) => {
+            res.writeHead(502, { "content-type": "text/html" })
+            res.end("<html><body>Bad gateway</body></html>")
+          })
+          const error = yield* withClient(server.url, Effect.flip(exportOne), { retries: 0 })
+          expect(error).toMatchObject({ _tag: "ServerError", status: 502 })
+          expect(error.message).toContain("non-JSON error body (text/html")
+        }).pipe(Effect.scoped)
+      )
+
+      it.live("a transport failure (connection refused) is a TransportError after bounded retries", () =>
+        Effect.gen(function* () {
+          const error = yield* withClient("http://127.0.0.1:1", Effect.flip(exportOne), { retries: 2 })
+          expect(error._tag).toBe("TransportError")
+        })
+      )
+
+      it.live("a slow response times out per attempt", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          server.respond((_req, res) => setTimeout(() => res.end("{}"), 2_000).unref())
+          const error = yield* withClient(server.url, Effect.flip(exportOne), {
+            timeout: Duration.millis(150),
+            retries: 1
+          })
+          expect(error).toMatchObject({ _tag: "Timeout", timeoutMs: 150 })
+          expect(server.received).toHaveLength(2)
+        }).pipe(Effect.scoped)
+      )
     })
-  )
-})
+
+    describe("SmsClient: retries", () => {
+      /**
+       * Waits (on the live clock) until the forked call sleeps on the test clock for a backoff; returns its
+       * length. The per-attempt timeout (an hour here) also sleeps, and is told apart by its length.
+       */
+      const hour = Duration.hours(1)
+      const nextSleep = Effect.gen(function* () {
+        for (let i = 0; i < 500; i++) {
+          const now = yield* TestClock.currentTimeMillis
+          const backoff = Chunk.findFirst(yield* TestClock.sleeps(), (at) => at - now < Duration.toMillis(hour))
+          if (Option.isSome(backoff)) return backoff.value - now
+          yield* TestServices.provideLive(Effect.sleep(Duration.millis(5)))
+        }
+        return -1
+      })
+
+      it.scoped("honours Retry-After on 429 and 503, then succeeds; 3 attempts", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          server.respond(
+            Server.json(429, { error_code: "APIGW.0308", error_msg: "throttled" }, { "retry-after": "7" }),
+            Server.json(503, { error_code: "SMS.0001", error_msg: "busy" }, { "retry-after": "2" }),
+            Server.bytes(new Uint8Array([9]))
+          )
+          const fiber = yield* Effect.fork(
+            withClient(server.url, exportOne, { retryBaseDelay: Duration.seconds(1), timeout: hour })
+          )
+          expect(yield* nextSleep).toBe(7_000)
+          yield* TestClock.adjust(Duration.seconds(7))
+          expect(yield* nextSleep).toBe(2_000)
+          yield* TestClock.adjust(Duration.seconds(2))
+          const result = yield* Fiber.join(fiber)
+          expect(result._tag).toBe("File")
+          expect(server.received).toHaveLength(3)
+        })
+      )
+
+      it.scoped("backs off exponentially with jitter without Retry-After, and gives up after `retries`", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          server.respond(Server.json(500, { error_code: "SMS.0001", error_msg: "boom" }))
+          const fiber = yield* Effect.fork(
+            withClient(server.url, Effect.flip(exportOne), {
+              retries: 3,
+              timeout: hour,
+              retryBaseDelay: Duration.seconds(1),
+              retryMaxDelay: Duration.seconds(3)
+            })
+          )
+          const delays: Array<number> = []
+          for (let i = 0; i < 3; i++) {
+            const d = yield* nextSleep
+            delays.push(d)
+            yield* TestClock.adjust(Duration.millis(d))
+          }
+          const error = yield* Fiber.join(fiber)
+          expect(error).toMatchObject({ _tag: "ServerError", status: 500, errorCode: "SMS.0001" })
+          expect(server.received).toHaveLength(4)
+          // base 1 s doubling, capped at 3 s, each jittered into [50%, 100%].
+          expect(delays[0]).toBeGreaterThanOrEqual(500)
+          expect(delays[0]).toBeLessThanOrEqual(1_000)
+          expect(delays[1]).toBeGreaterThanOrEqual(1_000)
+          expect(delays[1]).toBeLessThanOrEqual(2_000)
+          expect(delays[2]).toBeGreaterThanOrEqual(1_500)
+          expect(delays[2]).toBeLessThanOrEqual(3_000)
+        })
+      )
+    })
+  })
+}
 
 describe("BatchExport", () => {
+  beforeAll(() => {
+    transport = "undici"
+  })
   it.live("450 tasks → 200/200/50, every task once; a failing chunk does not lose the others", () =>
     Effect.gen(function* () {
       const server = yield* Server.start

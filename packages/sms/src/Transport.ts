@@ -1,0 +1,154 @@
+/**
+ * How bytes reach the endpoint. Two implementations:
+ * - `undici` (the default): undici's dispatcher API directly, with keep-alive connections and the
+ *   per-attempt timeout as an `AbortSignal`. It costs about a tenth of what a request through
+ *   `@effect/platform`'s HttpClient does (see BENCHMARKS.md): this is the hot path of every call.
+ * - `fromHttpClient`: any `@effect/platform` `HttpClient` (proxies, custom middleware, tests).
+ * The transport knows nothing of SMS: SmsClient builds, signs and interprets the requests.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { Context, Duration, Effect, Layer, Stream } from "effect"
+import { Agent } from "undici"
+import { Timeout, TransportError } from "./SmsError.js"
+
+export interface Request {
+  readonly method: "GET" | "POST"
+  readonly url: URL
+  /** Lowercase names; sent as given (they were signed as given). */
+  readonly headers: Readonly<Record<string, string>>
+  readonly body?: Uint8Array | undefined
+  /** For the whole exchange: response and body. */
+  readonly timeoutMs: number
+}
+
+export interface Response {
+  readonly status: number
+  /** A header by lowercase name. */
+  readonly header: (name: string) => string | undefined
+  /** The whole body. Read at most once (or use `stream`). */
+  readonly bytes: Effect.Effect<Uint8Array, TransportError | Timeout>
+  readonly stream: Stream.Stream<Uint8Array, TransportError | Timeout>
+}
+
+export interface Service {
+  readonly send: (request: Request) => Effect.Effect<Response, TransportError | Timeout>
+}
+
+export class Transport extends Context.Tag("@sms-consistency/sms/Transport")<Transport, Service>() {}
+
+const reasonOf = (cause: unknown): string => {
+  if (!(cause instanceof Error)) return String(cause)
+  const inner = cause.cause instanceof Error ? ` (${cause.cause.message})` : ""
+  const code = "code" in cause && typeof cause.code === "string" ? `${cause.code}: ` : ""
+  return `${code}${cause.message}${inner}`
+}
+
+// --- undici -----------------------------------------------------------------------------------
+
+const singleHeader = (value: string | ReadonlyArray<string> | undefined): string | undefined =>
+  typeof value === "string" ? value : value?.[0]
+
+/** A transport over one keep-alive undici `Agent`, closed with the scope. */
+export const makeUndici = (options: { readonly connections?: number } = {}) =>
+  Effect.gen(function* () {
+    const agent = yield* Effect.acquireRelease(
+      Effect.sync(() => new Agent({ keepAliveTimeout: 30_000, connections: options.connections ?? 64 })),
+      (a) => Effect.promise(() => a.close().catch(() => undefined))
+    )
+    const send = (request: Request) =>
+      Effect.async<Response, TransportError | Timeout>((resume, interrupted) => {
+        const timer = AbortSignal.timeout(request.timeoutMs)
+        const signal = AbortSignal.any([interrupted, timer])
+        const failure = (cause: unknown) =>
+          timer.aborted
+            ? new Timeout({ timeoutMs: request.timeoutMs })
+            : new TransportError({ reason: reasonOf(cause) })
+        agent
+          .request({
+            origin: request.url.origin,
+            path: request.url.pathname + request.url.search,
+            method: request.method,
+            headers: request.headers,
+            body: request.body ?? null,
+            signal,
+            // The signal bounds the whole exchange; undici's own timers would only cut it shorter.
+            headersTimeout: 0,
+            bodyTimeout: 0
+          })
+          .then(
+            (res) => {
+              const meta = { status: res.statusCode }
+              const withMeta = (e: TransportError | Timeout) =>
+                e._tag === "Timeout"
+                  ? new Timeout({ ...meta, timeoutMs: e.timeoutMs })
+                  : new TransportError({ ...meta, reason: e.reason })
+              resume(
+                Effect.succeed({
+                  status: res.statusCode,
+                  header: (name) => singleHeader(res.headers[name]),
+                  bytes: Effect.async<Uint8Array, TransportError | Timeout>((done, stop) => {
+                    const abort = () => res.body.destroy()
+                    stop.addEventListener("abort", abort, { once: true })
+                    res.body.arrayBuffer().then(
+                      (buffer) => done(Effect.succeed(new Uint8Array(buffer))),
+                      (cause) => done(Effect.fail(withMeta(failure(cause))))
+                    )
+                  }),
+                  stream: Stream.fromAsyncIterable(res.body, (cause) => withMeta(failure(cause)))
+                })
+              )
+            },
+            (cause) => resume(Effect.fail(failure(cause)))
+          )
+      })
+    return Transport.of({ send })
+  })
+
+/** The default transport: a keep-alive undici `Agent` for the layer's lifetime. */
+export const undici: Layer.Layer<Transport> = Layer.scoped(Transport, makeUndici())
+
+// --- @effect/platform HttpClient ------------------------------------------------------------------
+
+/** Any `@effect/platform` `HttpClient` as the transport (the timeout is Effect's here). */
+export const fromHttpClient: Layer.Layer<Transport, never, HttpClient.HttpClient> = Layer.effect(
+  Transport,
+  Effect.gen(function* () {
+    const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
+    const send = (request: Request) => {
+      const timeout = <A, E, R>(effect: Effect.Effect<A, E, R>, meta: { readonly status?: number }) =>
+        Effect.timeoutFail(effect, {
+          duration: Duration.millis(request.timeoutMs),
+          onTimeout: () => new Timeout({ ...meta, timeoutMs: request.timeoutMs })
+        })
+      let req = HttpClientRequest.make(request.method)(request.url).pipe(HttpClientRequest.setHeaders(request.headers))
+      if (request.body) req = HttpClientRequest.bodyUint8Array(req, request.body, request.headers["content-type"])
+      return http.execute(req).pipe(
+        Effect.mapError((e) => new TransportError({ reason: reasonOf(e.cause ?? e) })),
+        (effect) => timeout(effect, {}),
+        Effect.map(
+          (res): Response => ({
+            status: res.status,
+            header: (name) => {
+              const value = res.headers[name]
+              return typeof value === "string" ? value : undefined
+            },
+            bytes: res.arrayBuffer.pipe(
+              Effect.map((buffer) => new Uint8Array(buffer)),
+              Effect.mapError((e) => new TransportError({ status: res.status, reason: reasonOf(e.cause ?? e) })),
+              (effect) => timeout(effect, { status: res.status })
+            ),
+            stream: res.stream.pipe(
+              Stream.mapError((e) => new TransportError({ status: res.status, reason: reasonOf(e.cause ?? e) })),
+              Stream.timeoutFail(
+                () => new Timeout({ status: res.status, timeoutMs: request.timeoutMs }),
+                request.timeoutMs
+              )
+            )
+          })
+        )
+      )
+    }
+    return Transport.of({ send })
+  })
+)
