@@ -1,0 +1,164 @@
+/**
+ * The built bin in `--http --emulator` mode: the SDK's StreamableHTTPClientTransport end to end, and the
+ * transport's guards with raw requests (Host, Origin, bearer token, methods, protocol version, body cap, CORS).
+ */
+import { readFileSync } from "node:fs"
+import * as Http from "node:http"
+import { createHash } from "node:crypto"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import {
+  assertBuilt,
+  call,
+  cleanEnv,
+  connectHttp,
+  ExportOut,
+  type HttpServer,
+  ListSourcesOut,
+  startHttp,
+  textOf
+} from "./support.js"
+
+const token = "test-bearer-token-0123456789"
+
+interface Answer {
+  readonly status: number
+  readonly headers: Http.IncomingHttpHeaders
+  readonly body: string
+}
+
+/** A raw request, so Host and Origin can be anything. */
+const raw = (
+  port: number,
+  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer }
+): Promise<Answer> =>
+  new Promise((resolve, reject) => {
+    const req = Http.request(
+      { host: "127.0.0.1", port, path: "/mcp", method: options.method ?? "POST", headers: options.headers },
+      (res) => {
+        let body = ""
+        res.on("data", (chunk: Buffer) => {
+          body += chunk.toString("utf8")
+        })
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      }
+    )
+    req.on("error", reject)
+    req.end(options.body)
+  })
+
+const initialize = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "0" } }
+})
+
+const mcpHeaders = (port: number, extra: Record<string, string> = {}) => ({
+  Host: `127.0.0.1:${port}`,
+  "Content-Type": "application/json",
+  Accept: "application/json, text/event-stream",
+  Authorization: `Bearer ${token}`,
+  ...extra
+})
+
+describe("Streamable HTTP, --emulator, bearer token", () => {
+  let server: HttpServer
+
+  beforeAll(async () => {
+    assertBuilt()
+    server = await startHttp(["--emulator"], cleanEnv({ SMS_MCP_TOKEN: token, SMS_EMULATOR_SOURCES: "300" }))
+  })
+  afterAll(() => server?.close())
+
+  it("lists tools and exports with progress through the SDK client", async () => {
+    const client = await connectHttp(server.url, { Authorization: `Bearer ${token}` })
+    try {
+      const { tools } = await client.listTools()
+      expect(tools).toHaveLength(4)
+      const listing = ListSourcesOut((await call(client, "list_sources_with_results", {})).structuredContent)
+      expect(listing.task_info.length).toBeGreaterThan(200)
+      const progress: Array<number> = []
+      const result = await call(
+        client,
+        "export_consistency_results",
+        { task_info: listing.task_info },
+        { onprogress: (p) => progress.push(p.progress) }
+      )
+      expect(result.isError, textOf(result)).toBeFalsy()
+      const out = ExportOut(result.structuredContent)
+      expect(out.files).toHaveLength(2)
+      expect(progress).toHaveLength(2)
+      expect(progress.at(-1)).toBe(listing.task_info.length)
+      for (const file of out.files)
+        expect(createHash("sha256").update(readFileSync(file.path)).digest("hex")).toBe(file.sha256)
+      expect(result.content.filter((c) => c.type === "resource_link")).toHaveLength(2)
+      expect(textOf(result)).not.toContain(token)
+    } finally {
+      await client.close()
+    }
+  })
+
+  it("answers a valid raw initialize, without CORS headers", async () => {
+    const answer = await raw(server.port, { headers: mcpHeaders(server.port), body: initialize })
+    expect(answer.status).toBe(200)
+    expect(answer.body).toContain('"protocolVersion":"2025-11-25"')
+    expect(answer.headers["access-control-allow-origin"]).toBeUndefined()
+    const local = await raw(server.port, {
+      headers: mcpHeaders(server.port, { Origin: `http://localhost:${server.port}` }),
+      body: initialize
+    })
+    expect(local.status).toBe(200)
+  })
+
+  it("refuses a missing or wrong bearer token (401)", async () => {
+    const { Authorization: _, ...anonymous } = mcpHeaders(server.port)
+    const missing = await raw(server.port, { headers: anonymous, body: initialize })
+    expect(missing.status).toBe(401)
+    expect(missing.headers["www-authenticate"]).toMatch(/^Bearer/)
+    const wrong = await raw(server.port, {
+      headers: mcpHeaders(server.port, { Authorization: "Bearer nope" }),
+      body: initialize
+    })
+    expect(wrong.status).toBe(401)
+    await expect(connectHttp(server.url)).rejects.toThrow()
+  })
+
+  it("refuses a foreign Origin and a foreign Host (403)", async () => {
+    const origin = await raw(server.port, {
+      headers: mcpHeaders(server.port, { Origin: "http://evil.example.com" }),
+      body: initialize
+    })
+    expect(origin.status).toBe(403)
+    expect(origin.headers["access-control-allow-origin"]).toBeUndefined()
+    const host = await raw(server.port, {
+      headers: mcpHeaders(server.port, { Host: `evil.example.com:${server.port}` }),
+      body: initialize
+    })
+    expect(host.status).toBe(403)
+    const otherPort = await raw(server.port, {
+      headers: mcpHeaders(server.port, { Host: `127.0.0.1:${server.port + 1}` }),
+      body: initialize
+    })
+    expect(otherPort.status).toBe(403)
+  })
+
+  it("answers GET and DELETE with 405, a bad protocol version with 400, an oversized body with 413", async () => {
+    const get = await raw(server.port, { method: "GET", headers: mcpHeaders(server.port) })
+    expect(get.status).toBe(405)
+    expect(get.headers.allow).toBe("POST")
+    expect((await raw(server.port, { method: "DELETE", headers: mcpHeaders(server.port) })).status).toBe(405)
+    const version = await raw(server.port, {
+      headers: mcpHeaders(server.port, { "MCP-Protocol-Version": "1999-01-01" }),
+      body: initialize
+    })
+    expect(version.status).toBe(400)
+    const size = 2 * 1024 * 1024
+    const big = await raw(server.port, {
+      headers: mcpHeaders(server.port, { "Content-Length": String(size) }),
+      body: Buffer.alloc(size, 0x20)
+    })
+    expect(big.status).toBe(413)
+    // Still serving.
+    expect((await raw(server.port, { headers: mcpHeaders(server.port), body: initialize })).status).toBe(200)
+  })
+})
