@@ -23,7 +23,11 @@ const clientFor = (emulator: { url: string; ak: string; sk: string; domainId: st
     SmsClient.layer({
       endpoint: emulator.url,
       iamEndpoint: emulator.url,
-      credentials: new Credentials.AkSk({ ak: emulator.ak, sk: Redacted.make(emulator.sk), domainId: emulator.domainId }),
+      credentials: new Credentials.AkSk({
+        ak: emulator.ak,
+        sk: Redacted.make(emulator.sk),
+        domainId: emulator.domainId
+      }),
       retries: 5,
       retryBaseDelay: Duration.millis(50)
     }).pipe(Layer.provide(NodeHttpClient.layerUndici))

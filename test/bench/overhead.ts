@@ -6,7 +6,7 @@
  */
 import { ClientBuilder } from "@huaweicloud/huaweicloud-sdk-core/ClientBuilder.js"
 import { GlobalCredentials } from "@huaweicloud/huaweicloud-sdk-core/auth/GlobalCredentials.js"
-import { HcClient } from "@huaweicloud/huaweicloud-sdk-core/HcClient.js"
+import type { HcClient } from "@huaweicloud/huaweicloud-sdk-core/HcClient.js"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Credentials from "@sms-consistency/sms/Credentials"
 import * as Model from "@sms-consistency/sms/Model"
@@ -28,10 +28,16 @@ export const run = async (): Promise<ReadonlyArray<Row>> => {
       SmsClient.layer({
         endpoint: emulator.url,
         iamEndpoint: emulator.url,
-        credentials: new Credentials.AkSk({ ak: emulator.ak, sk: Redacted.make(emulator.sk), domainId: emulator.domainId })
+        credentials: new Credentials.AkSk({
+          ak: emulator.ak,
+          sk: Redacted.make(emulator.sk),
+          domainId: emulator.domainId
+        })
       }).pipe(Layer.provide(NodeHttpClient.layerUndici))
     )
-    const sources = await runtime.runPromise(Effect.flatMap(SmsClient.SmsClient, (c) => c.listAllSources({ withResults: true })))
+    const sources = await runtime.runPromise(
+      Effect.flatMap(SmsClient.SmsClient, (c) => c.listAllSources({ withResults: true }))
+    )
     const task = sources.map(Model.sourceToTaskRef).find((t) => t !== undefined)
     if (!task) throw new Error("the emulator has no source with results")
     const exportOnce = Effect.flatMap(SmsClient.SmsClient, (c) => c.exportConsistencyResults({ task_info: [task] }))
@@ -40,7 +46,12 @@ export const run = async (): Promise<ReadonlyArray<Row>> => {
     const body = new TextEncoder().encode(JSON.stringify({ task_info: [task] }))
     const url = `${emulator.url}/v3/tasks/consistency-results/export`
     const signed = Signer.sign(
-      { method: "POST", url, headers: { "content-type": "application/json;charset=UTF-8", "x-domain-id": emulator.domainId }, body },
+      {
+        method: "POST",
+        url,
+        headers: { "content-type": "application/json;charset=UTF-8", "x-domain-id": emulator.domainId },
+        body
+      },
       { ak: emulator.ak, sk: Redacted.make(emulator.sk) }
     )
     const dispatcher = new Agent({ keepAliveTimeout: 30_000 })
@@ -76,7 +87,10 @@ export const run = async (): Promise<ReadonlyArray<Row>> => {
       const results: Record<string, Array<Awaited<ReturnType<typeof load>>>> = {}
       // Three interleaved rounds: drift on a shared machine hits all three clients alike.
       for (let round = 0; round < 3; round++) {
-        for (const [name, fn] of Object.entries(clients)) (results[name] ??= []).push(await load(n, concurrency, fn))
+        for (const [name, fn] of Object.entries(clients)) {
+          const measured = await load(n, concurrency, fn)
+          results[name] = [...(results[name] ?? []), measured]
+        }
       }
       const summary = Object.fromEntries(
         Object.entries(results).map(([name, rounds]) => [
