@@ -8,7 +8,9 @@ import { log, machine, root, type Row } from "./lib.js"
 
 const all: Record<string, () => Promise<ReadonlyArray<Row>>> = {
   overhead: async () => (await import("./overhead.js")).run(),
-  bulk: async () => (await import("./bulk.js")).run()
+  bulk: async () => (await import("./bulk.js")).run(),
+  coldstart: async () => (await import("./coldstart.js")).run(),
+  memory: async () => (await import("./memory.js")).run()
 }
 
 const selected = process.argv.slice(2).filter((a) => a !== "--")

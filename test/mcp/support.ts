@@ -3,7 +3,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import type { RequestOptions } from "@modelcontextprotocol/sdk/shared/protocol.js"
-import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js"
+import { type CallToolResult, CallToolResultSchema, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js"
 import type { JsonSchemaType } from "@modelcontextprotocol/sdk/validation/types.js"
 import { Schema } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
@@ -31,6 +31,8 @@ export const cleanEnv = (extra: Record<string, string> = {}): Record<string, str
 }
 
 export interface StdioServer {
+  /** Messages received so far, in wire order. */
+  readonly wire: () => ReadonlyArray<JSONRPCMessage>
   readonly client: Client
   readonly stderr: () => string
   readonly env: Record<string, string>
@@ -50,7 +52,15 @@ export const connectStdio = async (args: ReadonlyArray<string>, env: Record<stri
   })
   const client = new Client({ name: "sms-consistency-e2e", version: "0.0.0" })
   await client.connect(transport)
-  return { client, stderr: () => stderr, env, close: () => client.close() }
+  // Every message as it comes off the wire, before the SDK's dispatch (which handles notifications a
+  // microtask later than responses, so a final progress read together with the result is dropped there).
+  const wire: Array<JSONRPCMessage> = []
+  const dispatch = transport.onmessage
+  transport.onmessage = (message: JSONRPCMessage) => {
+    wire.push(message)
+    dispatch?.(message)
+  }
+  return { client, stderr: () => stderr, wire: () => wire, env, close: () => client.close() }
 }
 
 export interface HttpServer {

@@ -2,7 +2,6 @@
  * `sms-consistency-mcp`: stdio by default, `--http` for Streamable HTTP, `--emulator` to act against an
  * in-process emulator. stdout carries only JSON-RPC; everything else goes to stderr.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import * as Emulator from "@sms-consistency/emulator/Emulator"
@@ -105,9 +104,7 @@ const clientFromEnvironment = Effect.gen(function* () {
   const region = yield* Effect.either(Region.resolve({}))
   const credentials = yield* Effect.either(Credentials.load)
   if (Either.isRight(region) && Either.isRight(credentials))
-    return SmsClient.layer({ ...region.right, credentials: credentials.right }).pipe(
-      Layer.provide(NodeHttpClient.layerUndici)
-    )
+    return SmsClient.layer({ ...region.right, credentials: credentials.right })
   const problems = [
     ...(Either.isLeft(region) ? [`${region.left.message}.`] : []),
     ...(Either.isLeft(credentials) ? [`${credentials.left.message}.`] : [])
@@ -130,7 +127,7 @@ const clientFromEmulator = (handle: Emulator.EmulatorHandle) =>
       sk: handle.credentials.sk,
       domainId: handle.credentials.domainId
     })
-  }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  })
 
 const serveStdio = (app: App) =>
   Effect.async<void>((resume) => {

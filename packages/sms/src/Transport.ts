@@ -9,7 +9,6 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Context, Duration, Effect, Layer, Stream } from "effect"
-import { Agent } from "undici"
 import { Timeout, TransportError } from "./SmsError.js"
 
 export interface Request {
@@ -49,9 +48,15 @@ const reasonOf = (cause: unknown): string => {
 const singleHeader = (value: string | ReadonlyArray<string> | undefined): string | undefined =>
   typeof value === "string" ? value : value?.[0]
 
-/** A transport over one keep-alive undici `Agent`, closed with the scope. */
+/**
+ * A transport over one keep-alive undici `Agent`, closed with the scope. undici is loaded here, not at module
+ * load: it is most of a bundled app's code, and `--help` or a failed validation never needs it.
+ */
 export const makeUndici = (options: { readonly connections?: number } = {}) =>
   Effect.gen(function* () {
+    const undici = yield* Effect.promise(() => import("undici"))
+    // Bundled, a CommonJS module imported lazily may show its exports under `default` only.
+    const Agent = undici.Agent ?? undici.default.Agent
     const agent = yield* Effect.acquireRelease(
       Effect.sync(() => new Agent({ keepAliveTimeout: 30_000, connections: options.connections ?? 64 })),
       (a) => Effect.promise(() => a.close().catch(() => undefined))

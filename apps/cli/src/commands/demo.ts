@@ -4,14 +4,12 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Emulator from "@sms-consistency/emulator/Emulator"
 import * as BatchExport from "@sms-consistency/sms/BatchExport"
 import * as Credentials from "@sms-consistency/sms/Credentials"
 import * as Model from "@sms-consistency/sms/Model"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import { relative, resolve } from "node:path"
 import { Exit, report } from "../internal/common.js"
 import { ExitCode, forError } from "../internal/exitCodes.js"
@@ -46,7 +44,7 @@ export const command = Command.make("demo", options, (args) =>
         endpoint: handle.url,
         iamEndpoint: handle.url,
         credentials: new Credentials.AkSk({ ak: c.ak, sk: c.sk, domainId: c.domainId })
-      }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+      })
       const directory = resolve(args.output)
       const code = yield* Effect.gen(function* () {
         const client = yield* SmsClient.SmsClient

@@ -1,6 +1,5 @@
 /** What every command that talks to the service shares: connection flags, the client layer, failure reporting. */
 import * as Options from "@effect/cli/Options"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import { hint, InvalidRequest, type SmsError } from "@sms-consistency/sms/SmsError"
 import * as Data from "effect/Data"
@@ -95,9 +94,7 @@ export const overrides = (c: Connection): Effect.Effect<SmsClient.ConfigOverride
 
 /** The client from flags and the environment; fails before any request on bad flags or missing credentials. */
 export const clientLayer = (c: Connection): Layer.Layer<SmsClient.SmsClient, SmsError> =>
-  Layer.unwrapEffect(
-    Effect.map(overrides(c), (o) => SmsClient.layerConfig(o).pipe(Layer.provide(NodeHttpClient.layerUndici)))
-  )
+  Layer.unwrapEffect(Effect.map(overrides(c), (o) => SmsClient.layerConfig(o)))
 
 /** `error: …` (and a hint for service failures) on stderr; in JSON mode also `{"error": …}` on stdout. */
 export const report = (error: SmsError, asJson: boolean): Effect.Effect<void> =>
