@@ -2,10 +2,9 @@
  * Exporting consistency results from your own Effect program. Typechecked by `pnpm test`, so it cannot rot.
  * Run against the emulator: `SMS_ENDPOINT=… HUAWEICLOUD_SDK_AK=… HUAWEICLOUD_SDK_SK=… node --import tsx examples/export.ts`
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { BatchExport, Model, SmsClient } from "@sms-consistency/sms"
-import { Console, Effect, Layer, Option } from "effect"
+import { Console, Effect, Option } from "effect"
 
 const program = Effect.gen(function* () {
   const client = yield* SmsClient.SmsClient
@@ -27,6 +26,4 @@ const program = Effect.gen(function* () {
   })
 )
 
-const MainLive = SmsClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))
-
-program.pipe(Effect.provide(MainLive), NodeRuntime.runMain)
+program.pipe(Effect.provide(SmsClient.layerConfig()), NodeRuntime.runMain)
