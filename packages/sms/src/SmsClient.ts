@@ -30,7 +30,8 @@ import {
 } from "./SmsError.js"
 import * as Transport from "./Transport.js"
 
-export const version = "0.1.0"
+export { version } from "./Version.js"
+import { version } from "./Version.js"
 
 export interface Options {
   /** SMS endpoint origin, e.g. `https://sms.ap-southeast-3.myhuaweicloud.com` or the emulator's URL. */
