@@ -3,48 +3,26 @@
  * concurrency 8: wall time vs the ideal ⌈50/8⌉ × 50 ms. Target ≤ 1.15× ideal. Then the same with a 10%
  * fault rate: every task must be accounted for (exported or failed, exactly once).
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as BatchExport from "@sms-consistency/sms/BatchExport"
-import * as Credentials from "@sms-consistency/sms/Credentials"
 import * as Model from "@sms-consistency/sms/Model"
-import * as SmsClient from "@sms-consistency/sms/SmsClient"
-import { Duration, Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { Duration } from "effect"
 import { mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { log, ms, ratio, type Row, startEmulator } from "./lib.js"
+import { log, ms, ratio, type Row, startEmulator, clientFor, seededTasks } from "./lib.js"
 
 const tasksTotal = 10_000
 const latencyMs = 50
 const concurrency = 8
 
-const clientFor = (emulator: { url: string; ak: string; sk: string; domainId: string }) =>
-  ManagedRuntime.make(
-    SmsClient.layer({
-      endpoint: emulator.url,
-      iamEndpoint: emulator.url,
-      credentials: new Credentials.AkSk({
-        ak: emulator.ak,
-        sk: Redacted.make(emulator.sk),
-        domainId: emulator.domainId
-      }),
-      retries: 5,
-      retryBaseDelay: Duration.millis(50)
-    }).pipe(Layer.provide(NodeHttpClient.layerUndici))
-  )
-
 type Emulator = Awaited<ReturnType<typeof startEmulator>>
 
 const exportAll = async (emulator: Emulator) => {
-  const runtime = clientFor(emulator)
+  const runtime = clientFor(emulator, { retries: 5, retryBaseDelay: Duration.millis(50) })
   const dir = mkdtempSync(join(tmpdir(), "sms-bench-bulk-"))
   try {
     // Discovery is not part of the measured export.
-    const sources = await runtime.runPromise(Effect.flatMap(SmsClient.SmsClient, (c) => c.listAllSources({})))
-    const tasks = sources.flatMap((s) => {
-      const t = Model.sourceToTaskRef(s)
-      return t ? [t] : []
-    })
+    const tasks = await seededTasks(runtime, {})
     if (tasks.length !== tasksTotal) throw new Error(`expected ${tasksTotal} tasks, got ${tasks.length}`)
     const started = performance.now()
     const result = await runtime.runPromise(

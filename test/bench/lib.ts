@@ -1,4 +1,8 @@
 /** Shared pieces of the benchmarks: child emulators, statistics, timing, the Markdown report. */
+import * as Credentials from "@sms-consistency/sms/Credentials"
+import * as Model from "@sms-consistency/sms/Model"
+import * as SmsClient from "@sms-consistency/sms/SmsClient"
+import { Effect, ManagedRuntime, Redacted } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
 import { cpus } from "node:os"
@@ -37,6 +41,33 @@ export const startEmulator = async (options: Record<string, unknown> = {}): Prom
       await once(child, "exit")
     }
   }
+}
+
+/** A client runtime bound to a child emulator's endpoint and credentials. */
+export const clientFor = (emulator: ChildEmulator, options: Partial<SmsClient.Options> = {}) =>
+  ManagedRuntime.make(
+    SmsClient.layer({
+      endpoint: emulator.url,
+      iamEndpoint: emulator.url,
+      credentials: new Credentials.AkSk({
+        ak: emulator.ak,
+        sk: Redacted.make(emulator.sk),
+        domainId: emulator.domainId
+      }),
+      ...options
+    })
+  )
+
+/** The emulator's seeded sources (by default those with results), as `task_info` entries. */
+export const seededTasks = async (
+  runtime: ReturnType<typeof clientFor>,
+  query: SmsClient.ListSourcesQuery = { withResults: true }
+) => {
+  const sources = await runtime.runPromise(Effect.flatMap(SmsClient.SmsClient, (c) => c.listAllSources(query)))
+  return sources.flatMap((s) => {
+    const t = Model.sourceToTaskRef(s)
+    return t ? [t] : []
+  })
 }
 
 export const median = (xs: ReadonlyArray<number>) => percentile(xs, 50)

@@ -3,11 +3,7 @@
  * ≤ 100 MB because the body streams to disk, and the written file's sha256 must equal the served one.
  * Baseline: the peak RSS of `node -e 0`.
  */
-import * as Credentials from "@sms-consistency/sms/Credentials"
-import * as Model from "@sms-consistency/sms/Model"
-import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import { LargeBody } from "@sms-consistency/emulator"
-import { Effect, ManagedRuntime, Redacted } from "effect"
 import { spawn } from "node:child_process"
 import { createHash } from "node:crypto"
 import { once } from "node:events"
@@ -15,7 +11,7 @@ import { createReadStream, mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { cliBin, log, ratio, type Row, startEmulator } from "./lib.js"
+import { cliBin, log, ratio, type Row, startEmulator, clientFor, seededTasks } from "./lib.js"
 
 const bytes = 200 * 1024 * 1024
 const seed = 3
@@ -43,21 +39,9 @@ export const run = async (): Promise<ReadonlyArray<Row>> => {
   const emulator = await startEmulator({ exportMode: "large", largeBodyBytes: bytes, seed, sources: 5 })
   const dir = mkdtempSync(join(tmpdir(), "sms-bench-mem-"))
   try {
-    const runtime = ManagedRuntime.make(
-      SmsClient.layer({
-        endpoint: emulator.url,
-        credentials: new Credentials.AkSk({
-          ak: emulator.ak,
-          sk: Redacted.make(emulator.sk),
-          domainId: emulator.domainId
-        })
-      })
-    )
-    const sources = await runtime.runPromise(
-      Effect.flatMap(SmsClient.SmsClient, (c) => c.listAllSources({ withResults: true }))
-    )
+    const runtime = clientFor(emulator)
+    const [task] = await seededTasks(runtime)
     await runtime.dispose()
-    const task = sources.map(Model.sourceToTaskRef).find((t) => t !== undefined)
     if (!task) throw new Error("no task")
     const env = {
       PATH: process.env.PATH,

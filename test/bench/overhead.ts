@@ -7,38 +7,22 @@
 import { ClientBuilder } from "@huaweicloud/huaweicloud-sdk-core/ClientBuilder.js"
 import { GlobalCredentials } from "@huaweicloud/huaweicloud-sdk-core/auth/GlobalCredentials.js"
 import type { HcClient } from "@huaweicloud/huaweicloud-sdk-core/HcClient.js"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as Credentials from "@sms-consistency/sms/Credentials"
-import * as Model from "@sms-consistency/sms/Model"
 import * as Signer from "@sms-consistency/sms/Signer"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
-import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { Effect, Redacted } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Agent, request } from "undici"
-import { load, log, median, ms, percentile, ratio, type Row, startEmulator } from "./lib.js"
+import { load, log, median, ms, percentile, ratio, type Row, startEmulator, clientFor, seededTasks } from "./lib.js"
 
 export const run = async (): Promise<ReadonlyArray<Row>> => {
   // The official SDK writes under HOME; keep it out of the user's.
   process.env.HOME = mkdtempSync(join(tmpdir(), "sms-bench-home-"))
   const emulator = await startEmulator({ sources: 25 })
   try {
-    const runtime = ManagedRuntime.make(
-      SmsClient.layer({
-        endpoint: emulator.url,
-        iamEndpoint: emulator.url,
-        credentials: new Credentials.AkSk({
-          ak: emulator.ak,
-          sk: Redacted.make(emulator.sk),
-          domainId: emulator.domainId
-        })
-      }).pipe(Layer.provide(NodeHttpClient.layerUndici))
-    )
-    const sources = await runtime.runPromise(
-      Effect.flatMap(SmsClient.SmsClient, (c) => c.listAllSources({ withResults: true }))
-    )
-    const task = sources.map(Model.sourceToTaskRef).find((t) => t !== undefined)
+    const runtime = clientFor(emulator)
+    const [task] = await seededTasks(runtime)
     if (!task) throw new Error("the emulator has no source with results")
     const exportOnce = Effect.flatMap(SmsClient.SmsClient, (c) => c.exportConsistencyResults({ task_info: [task] }))
     const ours = () => runtime.runPromise(exportOnce)
