@@ -80,6 +80,12 @@ const errnoCode = (cause: unknown): unknown =>
   typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
 
 /**
+ * The next suffix to try per target path: chunks of one batch often get the same name from the service
+ * (its timestamp has one-second resolution), and probing from 1 each time would be quadratic.
+ */
+const nextSuffix = new Map<string, number>()
+
+/**
  * Moves a complete temporary file to `name` in `directory`. Without `overwrite`, an existing file is
  * never replaced: `name-1.ext`, `name-2.ext`, … are tried (hard links make the check and the placement
  * one atomic step).
@@ -93,7 +99,9 @@ export const place = (temporary: string, directory: string, name: string, overwr
     }
     const ext = extname(name)
     const stem = name.slice(0, name.length - ext.length)
-    for (let k = 0; k < 10_000; k++) {
+    const key = join(directory, name)
+    const first = nextSuffix.get(key) ?? 0
+    for (let k = first; k < first + 10_000; k++) {
       const target = join(directory, k === 0 ? name : `${stem}-${k}${ext}`)
       const placed = yield* Effect.tryPromise({ try: () => link(temporary, target), catch: (cause) => cause }).pipe(
         Effect.as(true),
@@ -103,6 +111,8 @@ export const place = (temporary: string, directory: string, name: string, overwr
       )
       if (placed) {
         yield* removeQuietly(temporary)
+        if (nextSuffix.size > 1_000) nextSuffix.clear()
+        nextSuffix.set(key, k + 1)
         return target
       }
     }
