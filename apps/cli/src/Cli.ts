@@ -2,10 +2,13 @@
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import { version } from "@sms-consistency/sms/SmsClient"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import { version } from "@sms-consistency/sms/Version"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Demo from "./commands/demo.js"
 import * as Emulator from "./commands/emulator.js"
 import * as Export from "./commands/export.js"
@@ -46,6 +49,9 @@ const footer = HelpDoc.blocks([
 
 const cli = Command.run(root, { name, version, footer })
 
+/** What @effect/cli needs (help, prompts, `--wizard`, completions); the commands need nothing of the platform. */
+const platform = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)
+
 const defectMessage = (cause: Cause.Cause<unknown>): string => {
   const [defect] = Cause.defects(cause)
   return defect instanceof Error ? defect.message : String(defect ?? Cause.pretty(cause).split("\n")[0])
@@ -84,7 +90,7 @@ export const main = (argv: ReadonlyArray<string>): Effect.Effect<number> =>
       // @effect/cli has already printed its usage errors.
       Effect.succeed(ValidationError.isValidationError(error) ? ExitCode.usage : error.code)
     ),
-    Effect.provide(NodeContext.layer),
+    Effect.provide(platform),
     withStderrLogger,
     withPlainConsole,
     Effect.catchAllCause((cause) =>

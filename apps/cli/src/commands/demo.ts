@@ -1,21 +1,11 @@
 /**
  * `sms-consistency demo`: the README's first command. Starts the emulator in-process on a free port,
  * discovers the seeded sources with results, exports them all into `./consistency-results/`. No credentials.
+ * The work is in `demo.run.ts`.
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as Emulator from "@sms-consistency/emulator/Emulator"
-import * as BatchExport from "@sms-consistency/sms/BatchExport"
-import * as Credentials from "@sms-consistency/sms/Credentials"
-import * as Model from "@sms-consistency/sms/Model"
-import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as Effect from "effect/Effect"
-import { relative, resolve } from "node:path"
-import { Exit, report } from "../internal/common.js"
-import { ExitCode, forError } from "../internal/exitCodes.js"
-import { plural } from "../internal/render.js"
-import { stdoutColor, writeErr, writeOut } from "../internal/terminal.js"
-import { exitCodeOf, renderSummary, summarize } from "./export.js"
 
 const options = {
   output: Options.text("output").pipe(
@@ -31,48 +21,12 @@ const options = {
   )
 }
 
+export type Args = Command.Command.ParseConfig<typeof options>
+
 export const command = Command.make("demo", options, (args) =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const started = Date.now()
-      const handle = yield* Emulator.start({ sources: args.sources })
-      yield* writeOut(
-        `Started the SMS emulator at ${handle.url} with ${plural(handle.seeded.sources.length, "seeded source server")}.`
-      )
-      const c = handle.credentials
-      const layer = SmsClient.layer({
-        endpoint: handle.url,
-        iamEndpoint: handle.url,
-        credentials: new Credentials.AkSk({ ak: c.ak, sk: c.sk, domainId: c.domainId })
-      })
-      const directory = resolve(args.output)
-      const code = yield* Effect.gen(function* () {
-        const client = yield* SmsClient.SmsClient
-        const sources = yield* client.listAllSources({ withResults: true })
-        const tasks = sources.flatMap((s) => {
-          const ref = Model.sourceToTaskRef(s)
-          return ref === undefined ? [] : [ref]
-        })
-        yield* writeOut(
-          `Discovered ${plural(sources.length, "source server")} with consistency results (GET /v3/sources?is_consistency_result_exist=true).`
-        )
-        if (tasks.length === 0) return ExitCode.ok
-        const result = yield* BatchExport.exportAll(tasks, { target: () => ({ directory }) })
-        yield* writeOut(renderSummary(result, summarize(result, client.info), stdoutColor()))
-        const where = relative(process.cwd(), directory) || "."
-        yield* writeOut(`Done in ${Date.now() - started} ms; the files are in ${where}/`)
-        return exitCodeOf(result)
-      }).pipe(Effect.provide(layer))
-      if (code !== ExitCode.ok) return yield* new Exit({ code })
-    })
-  ).pipe(
-    Effect.catchAll((e) =>
-      e._tag === "Exit"
-        ? Effect.fail(e)
-        : e._tag === "EmulatorError"
-          ? Effect.zipRight(writeErr(`error: ${e.message}`), Effect.fail(new Exit({ code: ExitCode.usage })))
-          : Effect.zipRight(report(e, false), Effect.fail(new Exit({ code: forError(e) })))
-    )
+  Effect.flatMap(
+    Effect.promise(() => import("./demo.run.js")),
+    (m) => m.run(args)
   )
 ).pipe(
   Command.withDescription(

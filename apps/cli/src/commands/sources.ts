@@ -1,12 +1,11 @@
-/** `sms-consistency sources`: source servers (all pages), optionally only those with consistency results. */
+/**
+ * `sms-consistency sources`: source servers (all pages), optionally only those with consistency results. The work
+ * is in `sources.run.ts`.
+ */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as Effect from "effect/Effect"
-import { clientLayer, connection, jsonFlag, reported } from "../internal/common.js"
-import { forError } from "../internal/exitCodes.js"
-import { cell, json, table } from "../internal/render.js"
-import { writeOut } from "../internal/terminal.js"
+import { connection, jsonFlag } from "../internal/common.js"
 
 const options = {
   withResults: Options.boolean("with-results").pipe(
@@ -16,25 +15,11 @@ const options = {
   connection
 }
 
+export type Args = Command.Command.ParseConfig<typeof options>
+
 export const command = Command.make("sources", options, (args) =>
-  Effect.gen(function* () {
-    const client = yield* SmsClient.SmsClient
-    const sources = yield* client.listAllSources(args.withResults ? { withResults: true } : {})
-    if (args.json) return yield* writeOut(json({ count: sources.length, source_servers: sources }))
-    if (sources.length === 0) return yield* writeOut("no source servers")
-    yield* writeOut(
-      table(
-        ["SOURCE ID", "NAME", "IP", "STATE", "TASK ID", "TASK STATE", "RESULTS"],
-        sources.map((s) => [
-          s.id,
-          s.name,
-          cell(s.ip),
-          cell(s.state),
-          cell(s.current_task?.id),
-          cell(s.current_task?.state),
-          s.is_consistency_result_exist ? "yes" : "no"
-        ])
-      )
-    )
-  }).pipe(Effect.provide(clientLayer(args.connection)), reported(args.json, forError))
+  Effect.flatMap(
+    Effect.promise(() => import("./sources.run.js")),
+    (m) => m.run(args)
+  )
 ).pipe(Command.withDescription("List source servers (every page)."))

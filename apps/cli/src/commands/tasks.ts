@@ -1,16 +1,8 @@
-/** `sms-consistency tasks`: migration tasks (all pages), optionally in one state. */
+/** `sms-consistency tasks`: migration tasks (all pages), optionally in one state. The work is in `tasks.run.ts`. */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import type * as Model from "@sms-consistency/sms/Model"
-import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
-import { clientLayer, connection, jsonFlag, reported } from "../internal/common.js"
-import { forError } from "../internal/exitCodes.js"
-import { cell, json, table } from "../internal/render.js"
-import { writeOut } from "../internal/terminal.js"
-
-const pageSize = 200
+import { connection, jsonFlag } from "../internal/common.js"
 
 const options = {
   state: Options.text("state").pipe(
@@ -24,23 +16,11 @@ const options = {
   connection
 }
 
+export type Args = Command.Command.ParseConfig<typeof options>
+
 export const command = Command.make("tasks", options, (args) =>
-  Effect.gen(function* () {
-    const client = yield* SmsClient.SmsClient
-    const state = Option.getOrUndefined(args.state)
-    const tasks: Array<Model.MigrationTask> = []
-    for (;;) {
-      const page = yield* client.listTasks({ state, limit: pageSize, offset: tasks.length })
-      tasks.push(...page.tasks)
-      if (page.tasks.length === 0 || tasks.length >= page.count) break
-    }
-    if (args.json) return yield* writeOut(json({ count: tasks.length, tasks }))
-    if (tasks.length === 0) return yield* writeOut("no tasks")
-    yield* writeOut(
-      table(
-        ["TASK ID", "NAME", "STATE", "SOURCE ID", "SOURCE NAME"],
-        tasks.map((t) => [t.id, cell(t.name), cell(t.state), cell(t.source_server?.id), cell(t.source_server?.name)])
-      )
-    )
-  }).pipe(Effect.provide(clientLayer(args.connection)), reported(args.json, forError))
+  Effect.flatMap(
+    Effect.promise(() => import("./tasks.run.js")),
+    (m) => m.run(args)
+  )
 ).pipe(Command.withDescription("List migration tasks (every page)."))

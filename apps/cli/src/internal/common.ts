@@ -1,14 +1,12 @@
-/** What every command that talks to the service shares: connection flags, the client layer, failure reporting. */
+/**
+ * What every command that talks to the service shares: the connection flags and the `Exit` failure. Only
+ * `@effect/cli` and effect's core, so that `--help` loads nothing of the client (that is in `client.ts`).
+ */
 import * as Options from "@effect/cli/Options"
-import * as SmsClient from "@sms-consistency/sms/SmsClient"
-import { hint, InvalidRequest, type SmsError } from "@sms-consistency/sms/SmsError"
+import type { SmsError } from "@sms-consistency/sms/SmsError"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { errorJson, json } from "./render.js"
-import { red, stderrColor, writeErr, writeOut } from "./terminal.js"
 
 /** The command already reported what happened; exit with `code`. */
 export class Exit extends Data.TaggedError("Exit")<{ readonly code: number }> {}
@@ -68,49 +66,3 @@ export const parseDuration = (raw: string): Option.Option<Duration.Duration> => 
   const ms = unit === "ms" ? value : unit === "m" ? value * 60_000 : value * 1000
   return ms > 0 && Number.isFinite(ms) ? Option.some(Duration.millis(ms)) : Option.none()
 }
-
-export const overrides = (c: Connection): Effect.Effect<SmsClient.ConfigOverrides, InvalidRequest> =>
-  Effect.gen(function* () {
-    let timeout: Duration.Duration | undefined
-    if (Option.isSome(c.timeout)) {
-      const parsed = parseDuration(c.timeout.value)
-      if (Option.isNone(parsed))
-        return yield* new InvalidRequest({
-          field: "--timeout",
-          reason: `expected seconds or a duration like 500ms, 30s, 2m (got ${JSON.stringify(c.timeout.value)})`
-        })
-      timeout = parsed.value
-    }
-    const retries = Option.getOrUndefined(c.retries)
-    if (retries !== undefined && (retries < 0 || retries > 10))
-      return yield* new InvalidRequest({ field: "--retries", reason: `must be between 0 and 10 (got ${retries})` })
-    return {
-      region: Option.getOrUndefined(c.region),
-      endpoint: Option.getOrUndefined(c.endpoint),
-      timeout,
-      retries
-    }
-  })
-
-/** The client from flags and the environment; fails before any request on bad flags or missing credentials. */
-export const clientLayer = (c: Connection): Layer.Layer<SmsClient.SmsClient, SmsError> =>
-  Layer.unwrapEffect(Effect.map(overrides(c), (o) => SmsClient.layerConfig(o)))
-
-/** `error: …` (and a hint for service failures) on stderr; in JSON mode also `{"error": …}` on stdout. */
-export const report = (error: SmsError, asJson: boolean): Effect.Effect<void> =>
-  Effect.gen(function* () {
-    if (asJson) yield* writeOut(json({ error: errorJson(error) }))
-    yield* writeErr(`${red("error:", stderrColor())} ${error.message}`)
-    const remedy = error._tag === "InvalidRequest" ? undefined : hint(error)
-    if (remedy !== undefined) yield* writeErr(`hint: ${remedy}`)
-  })
-
-/** Reports a failure the command did not handle itself and turns it into `Exit`. */
-export const reported =
-  (asJson: boolean, codeFor: (error: SmsError) => number) =>
-  <A, R>(effect: Effect.Effect<A, Failure, R>): Effect.Effect<A, Exit, R> =>
-    Effect.catchAll(effect, (error) =>
-      error._tag === "Exit"
-        ? Effect.fail(error)
-        : Effect.zipRight(report(error, asJson), Effect.fail(new Exit({ code: codeFor(error) })))
-    )

@@ -1,0 +1,59 @@
+/** What `sms-consistency demo` does, loaded when it runs. */
+import * as Emulator from "@sms-consistency/emulator/Emulator"
+import * as BatchExport from "@sms-consistency/sms/BatchExport"
+import * as Credentials from "@sms-consistency/sms/Credentials"
+import * as Model from "@sms-consistency/sms/Model"
+import * as SmsClient from "@sms-consistency/sms/SmsClient"
+import * as Effect from "effect/Effect"
+import { relative, resolve } from "node:path"
+import { report } from "../internal/client.js"
+import { Exit } from "../internal/common.js"
+import { ExitCode, forError } from "../internal/exitCodes.js"
+import { plural } from "../internal/render.js"
+import { exitCodeOf, renderSummary, summarize } from "../internal/summary.js"
+import { stdoutColor, writeErr, writeOut } from "../internal/terminal.js"
+import type { Args } from "./demo.js"
+
+export const run = (args: Args): Effect.Effect<void, Exit> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const started = Date.now()
+      const handle = yield* Emulator.start({ sources: args.sources })
+      yield* writeOut(
+        `Started the SMS emulator at ${handle.url} with ${plural(handle.seeded.sources.length, "seeded source server")}.`
+      )
+      const c = handle.credentials
+      const layer = SmsClient.layer({
+        endpoint: handle.url,
+        iamEndpoint: handle.url,
+        credentials: new Credentials.AkSk({ ak: c.ak, sk: c.sk, domainId: c.domainId })
+      })
+      const directory = resolve(args.output)
+      const code = yield* Effect.gen(function* () {
+        const client = yield* SmsClient.SmsClient
+        const sources = yield* client.listAllSources({ withResults: true })
+        const tasks = sources.flatMap((s) => {
+          const ref = Model.sourceToTaskRef(s)
+          return ref === undefined ? [] : [ref]
+        })
+        yield* writeOut(
+          `Discovered ${plural(sources.length, "source server")} with consistency results (GET /v3/sources?is_consistency_result_exist=true).`
+        )
+        if (tasks.length === 0) return ExitCode.ok
+        const result = yield* BatchExport.exportAll(tasks, { target: () => ({ directory }) })
+        yield* writeOut(renderSummary(result, summarize(result, client.info), stdoutColor()))
+        const where = relative(process.cwd(), directory) || "."
+        yield* writeOut(`Done in ${Date.now() - started} ms; the files are in ${where}/`)
+        return exitCodeOf(result)
+      }).pipe(Effect.provide(layer))
+      if (code !== ExitCode.ok) return yield* new Exit({ code })
+    })
+  ).pipe(
+    Effect.catchAll((e) =>
+      e._tag === "Exit"
+        ? Effect.fail(e)
+        : e._tag === "EmulatorError"
+          ? Effect.zipRight(writeErr(`error: ${e.message}`), Effect.fail(new Exit({ code: ExitCode.usage })))
+          : Effect.zipRight(report(e, false), Effect.fail(new Exit({ code: forError(e) })))
+    )
+  )

@@ -1,0 +1,149 @@
+/** What `sms-consistency export` does, loaded when it runs. */
+import * as BatchExport from "@sms-consistency/sms/BatchExport"
+import * as Model from "@sms-consistency/sms/Model"
+import * as SmsClient from "@sms-consistency/sms/SmsClient"
+import { hint, InvalidRequest, type SmsError } from "@sms-consistency/sms/SmsError"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import { readFile } from "node:fs/promises"
+import { basename } from "node:path"
+import { clientLayer, reported } from "../internal/client.js"
+import { Exit } from "../internal/common.js"
+import { ExitCode, forError } from "../internal/exitCodes.js"
+import * as Output from "../internal/output.js"
+import { json, plural } from "../internal/render.js"
+import { exitCodeOf, renderSummary, summarize } from "../internal/summary.js"
+import * as Tasks from "../internal/tasks.js"
+import { stdoutColor, writeErr, writeOut } from "../internal/terminal.js"
+import { type Args, maxConcurrency } from "./export.js"
+
+interface Source {
+  readonly specs: ReadonlyArray<string>
+  readonly tasksFile: Option.Option<string>
+  readonly all: boolean
+}
+
+const readTasksFile = (path: string): Effect.Effect<ReadonlyArray<Tasks.TaskRef>, InvalidRequest> => {
+  const label = path === "-" ? "stdin" : basename(path)
+  return Effect.tryPromise({
+    try: () => (path === "-" ? readStdin() : readFile(path, "utf8")),
+    catch: (cause) =>
+      new InvalidRequest({
+        field: "--tasks-file",
+        reason: `cannot read ${path}: ${readError(cause)}`
+      })
+  }).pipe(
+    Effect.flatMap((text) =>
+      Either.match(Tasks.parseTasksFile(text, label), { onLeft: Effect.fail, onRight: Effect.succeed })
+    ),
+    Effect.filterOrFail(
+      (tasks) => tasks.length > 0,
+      () => new InvalidRequest({ field: label, reason: "holds no tasks" })
+    )
+  )
+}
+
+const readError = (cause: unknown): string => {
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
+  if (code === "ENOENT") return "no such file"
+  if (code === "EACCES" || code === "EPERM") return "permission denied"
+  if (code === "EISDIR") return "it is a directory"
+  return cause instanceof Error ? cause.message : String(cause)
+}
+
+const readStdin = async (): Promise<string> => {
+  const chunks: Array<Buffer> = []
+  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)))
+  return Buffer.concat(chunks).toString("utf8")
+}
+
+/** Tasks from --task and --tasks-file, validated; `undefined` for --all (discovered later). */
+const explicitTasks = (source: Source): Effect.Effect<ReadonlyArray<Tasks.TaskRef> | undefined, InvalidRequest> =>
+  Effect.gen(function* () {
+    const given = source.specs.length > 0 || Option.isSome(source.tasksFile)
+    if (source.all && given)
+      return yield* new InvalidRequest({ field: "--all", reason: "cannot be combined with --task or --tasks-file" })
+    if (source.all) return undefined
+    if (!given)
+      return yield* new InvalidRequest({
+        field: "tasks",
+        reason: "none given: pass --task TASK_ID,SOURCE_ID,SOURCE_NAME, --tasks-file FILE, or --all"
+      })
+    const fromSpecs = yield* Either.match(Tasks.parseTaskSpecs(source.specs), {
+      onLeft: Effect.fail,
+      onRight: Effect.succeed
+    })
+    const fromFile = Option.isSome(source.tasksFile) ? yield* readTasksFile(source.tasksFile.value) : []
+    return [...fromSpecs, ...fromFile]
+  })
+
+const discover = Effect.gen(function* () {
+  const client = yield* SmsClient.SmsClient
+  const sources = yield* client.listAllSources({ withResults: true })
+  yield* Effect.logInfo(`discovered ${plural(sources.length, "source server")} with consistency results`)
+  return sources.flatMap((s) => {
+    const ref = Model.sourceToTaskRef(s)
+    return ref === undefined ? [] : [ref]
+  })
+})
+
+const progressLine = (p: BatchExport.Progress) =>
+  Effect.sync(() => {
+    process.stderr.write(
+      `\rexported ${p.chunksDone}/${p.chunks} calls (${p.tasksDone}/${p.tasksTotal} tasks)${p.chunksDone === p.chunks ? "\n" : ""}`
+    )
+  })
+
+export const run = (args: Args): Effect.Effect<void, Exit> =>
+  Effect.gen(function* () {
+    if (args.concurrency < 1 || args.concurrency > maxConcurrency)
+      return yield* new InvalidRequest({
+        field: "--concurrency",
+        reason: `must be between 1 and ${maxConcurrency} (got ${args.concurrency})`
+      })
+    const given = yield* explicitTasks({ specs: args.task, tasksFile: args.tasksFile, all: args.all })
+    // Validate and count calls before anything is sent, so --output can be checked too.
+    const planFor = (tasks: ReadonlyArray<Tasks.TaskRef>) =>
+      Effect.flatMap(BatchExport.prepare(tasks), (prepared) =>
+        Output.plan(
+          Option.getOrUndefined(args.output),
+          Math.ceil(prepared.tasks.length / Model.Limits.tasksPerCall),
+          args.force
+        )
+      )
+    const early = given === undefined ? undefined : yield* planFor(given)
+    return yield* Effect.gen(function* () {
+      const client = yield* SmsClient.SmsClient
+      const tasks = given ?? (yield* discover)
+      if (tasks.length === 0) {
+        yield* writeErr("no source server has consistency results: nothing to export")
+        const empty = { exported: 0, failed: [], files: [], duplicates: 0, ...client.info }
+        if (args.json) yield* writeOut(json(empty))
+        return ExitCode.ok
+      }
+      const plan = early ?? (yield* planFor(tasks))
+      const chunks = Math.ceil(tasks.length / Model.Limits.tasksPerCall)
+      const result = yield* BatchExport.exportAll(tasks, {
+        language: Option.getOrUndefined(args.language),
+        concurrency: args.concurrency,
+        target: (chunk) => Output.targetFor(plan, chunk),
+        onProgress: chunks > 1 && process.stderr.isTTY === true ? progressLine : undefined
+      })
+      const summary = summarize(result, client.info)
+      yield* writeOut(args.json ? json(summary) : renderSummary(result, summary, stdoutColor()))
+      const code = exitCodeOf(result)
+      if (code !== ExitCode.ok) {
+        const first = result.failed[0]?.error
+        if (first !== undefined) {
+          yield* writeErr(`error: ${plural(result.failed.length, "task")} not exported: ${first.message}`)
+          const remedy = hint(first)
+          if (remedy !== undefined) yield* writeErr(`hint: ${remedy}`)
+        }
+      }
+      return code
+    }).pipe(Effect.provide(clientLayer(args.connection)))
+  }).pipe(
+    reported(args.json, (e: SmsError) => forError(e)),
+    Effect.flatMap((code) => (code === ExitCode.ok ? Effect.void : Effect.fail(new Exit({ code }))))
+  )

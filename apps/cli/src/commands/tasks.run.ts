@@ -1,0 +1,33 @@
+/** What `sms-consistency tasks` does, loaded when it runs. */
+import type * as Model from "@sms-consistency/sms/Model"
+import * as SmsClient from "@sms-consistency/sms/SmsClient"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { clientLayer, reported } from "../internal/client.js"
+import type { Exit } from "../internal/common.js"
+import { forError } from "../internal/exitCodes.js"
+import { cell, json, table } from "../internal/render.js"
+import { writeOut } from "../internal/terminal.js"
+import type { Args } from "./tasks.js"
+
+const pageSize = 200
+
+export const run = (args: Args): Effect.Effect<void, Exit> =>
+  Effect.gen(function* () {
+    const client = yield* SmsClient.SmsClient
+    const state = Option.getOrUndefined(args.state)
+    const tasks: Array<Model.MigrationTask> = []
+    for (;;) {
+      const page = yield* client.listTasks({ state, limit: pageSize, offset: tasks.length })
+      tasks.push(...page.tasks)
+      if (page.tasks.length === 0 || tasks.length >= page.count) break
+    }
+    if (args.json) return yield* writeOut(json({ count: tasks.length, tasks }))
+    if (tasks.length === 0) return yield* writeOut("no tasks")
+    yield* writeOut(
+      table(
+        ["TASK ID", "NAME", "STATE", "SOURCE ID", "SOURCE NAME"],
+        tasks.map((t) => [t.id, cell(t.name), cell(t.state), cell(t.source_server?.id), cell(t.source_server?.name)])
+      )
+    )
+  }).pipe(Effect.provide(clientLayer(args.connection)), reported(args.json, forError))

@@ -1,0 +1,56 @@
+/** The client from the connection flags, and failure reporting: loaded only when a command runs. */
+import * as SmsClient from "@sms-consistency/sms/SmsClient"
+import { hint, InvalidRequest, type SmsError } from "@sms-consistency/sms/SmsError"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import { type Connection, Exit, type Failure, parseDuration } from "./common.js"
+import { errorJson, json } from "./render.js"
+import { red, stderrColor, writeErr, writeOut } from "./terminal.js"
+
+export const overrides = (c: Connection): Effect.Effect<SmsClient.ConfigOverrides, InvalidRequest> =>
+  Effect.gen(function* () {
+    let timeout: Duration.Duration | undefined
+    if (Option.isSome(c.timeout)) {
+      const parsed = parseDuration(c.timeout.value)
+      if (Option.isNone(parsed))
+        return yield* new InvalidRequest({
+          field: "--timeout",
+          reason: `expected seconds or a duration like 500ms, 30s, 2m (got ${JSON.stringify(c.timeout.value)})`
+        })
+      timeout = parsed.value
+    }
+    const retries = Option.getOrUndefined(c.retries)
+    if (retries !== undefined && (retries < 0 || retries > 10))
+      return yield* new InvalidRequest({ field: "--retries", reason: `must be between 0 and 10 (got ${retries})` })
+    return {
+      region: Option.getOrUndefined(c.region),
+      endpoint: Option.getOrUndefined(c.endpoint),
+      timeout,
+      retries
+    }
+  })
+
+/** The client from flags and the environment; fails before any request on bad flags or missing credentials. */
+export const clientLayer = (c: Connection): Layer.Layer<SmsClient.SmsClient, SmsError> =>
+  Layer.unwrapEffect(Effect.map(overrides(c), (o) => SmsClient.layerConfig(o)))
+
+/** `error: …` (and a hint for service failures) on stderr; in JSON mode also `{"error": …}` on stdout. */
+export const report = (error: SmsError, asJson: boolean): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    if (asJson) yield* writeOut(json({ error: errorJson(error) }))
+    yield* writeErr(`${red("error:", stderrColor())} ${error.message}`)
+    const remedy = error._tag === "InvalidRequest" ? undefined : hint(error)
+    if (remedy !== undefined) yield* writeErr(`hint: ${remedy}`)
+  })
+
+/** Reports a failure the command did not handle itself and turns it into `Exit`. */
+export const reported =
+  (asJson: boolean, codeFor: (error: SmsError) => number) =>
+  <A, R>(effect: Effect.Effect<A, Failure, R>): Effect.Effect<A, Exit, R> =>
+    Effect.catchAll(effect, (error) =>
+      error._tag === "Exit"
+        ? Effect.fail(error)
+        : Effect.zipRight(report(error, asJson), Effect.fail(new Exit({ code: codeFor(error) })))
+    )
