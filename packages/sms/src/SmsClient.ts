@@ -136,6 +136,11 @@ const exportPath = "/v3/tasks/consistency-results/export"
 const pageSize = 200
 const maxErrorBody = 64 * 1024
 const maxRetryAfterMs = 60_000
+/** Bodies up to this size (by Content-Length) are read whole before being written. */
+const wholeBodyLimit = 1024 * 1024
+
+const fileError = (path: string) => (cause: unknown) =>
+  new FileError({ path, reason: cause instanceof Error ? cause.message : String(cause) })
 const encoder = new TextEncoder()
 
 interface WireRequest {
@@ -439,15 +444,29 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
     )
   })
 
-  /** Streams one response body into a temporary file; removed on any failure or interruption. */
+  /**
+   * Writes one response body into a temporary file; removed on any failure or interruption. A body of known,
+   * small size is read whole and written once (fewer round trips through the thread pool); anything else
+   * streams, so memory stays flat whatever the size.
+   */
   const streamToTemporary = (response: Response, path: string) =>
     Effect.acquireUseRelease(
-      Effect.tryPromise({
-        try: () => open(path, "wx"),
-        catch: (cause) => new FileError({ path, reason: cause instanceof Error ? cause.message : String(cause) })
-      }),
-      (handle) =>
-        Effect.gen(function* () {
+      Effect.tryPromise({ try: () => open(path, "wx"), catch: fileError(path) }),
+      (handle) => {
+        const write = (chunk: Uint8Array) =>
+          Effect.tryPromise({ try: () => handle.write(chunk), catch: fileError(path) })
+        const length = contentLength(response)
+        if (length !== undefined && length <= wholeBodyLimit) {
+          return readBytes(response).pipe(
+            Effect.tap(write),
+            Effect.map((bytes) => ({
+              sha256: createHash("sha256").update(bytes).digest("hex"),
+              byteLength: bytes.byteLength,
+              head: bytes.subarray(0, 8)
+            }))
+          )
+        }
+        return Effect.gen(function* () {
           const hash = createHash("sha256")
           let received = 0
           let head = new Uint8Array(0)
@@ -456,16 +475,13 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
               if (head.byteLength < 8) head = Uint8Array.from([...head, ...chunk.subarray(0, 8 - head.byteLength)])
               hash.update(chunk)
               received += chunk.byteLength
-              return Effect.tryPromise({
-                try: () => handle.write(chunk),
-                catch: (cause) =>
-                  new FileError({ path, reason: cause instanceof Error ? cause.message : String(cause) })
-              })
+              return write(chunk)
             })
           )
           yield* checkLength(response, received)
           return { sha256: hash.digest("hex"), byteLength: received, head }
-        }),
+        })
+      },
       (handle) => Effect.promise(() => handle.close().catch(() => undefined))
     ).pipe(Effect.onError(() => files.removeQuietly(path)))
 
