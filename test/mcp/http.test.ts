@@ -115,12 +115,20 @@ describe("Streamable HTTP, --emulator, bearer token", () => {
     const missing = await raw(server.port, { headers: anonymous, body: initialize })
     expect(missing.status).toBe(401)
     expect(missing.headers["www-authenticate"]).toMatch(/^Bearer/)
+    const presented = "presented-wrong-token-9876543210"
     const wrong = await raw(server.port, {
-      headers: mcpHeaders(server.port, { Authorization: "Bearer nope" }),
+      headers: mcpHeaders(server.port, { Authorization: `Bearer ${presented}` }),
       body: initialize
     })
     expect(wrong.status).toBe(401)
     await expect(connectHttp(server.url)).rejects.toThrow()
+    // Refusals are logged, without the configured token or the one presented.
+    const log = server.stderr()
+    expect(log).toMatch(/refused POST "\/mcp" from .*: 401 Unauthorized/)
+    for (const secret of [token, presented]) {
+      expect(log).not.toContain(secret)
+      expect(log).not.toContain(Buffer.from(secret).toString("base64"))
+    }
   })
 
   it("refuses a foreign Origin and a foreign Host (403)", async () => {
@@ -140,6 +148,8 @@ describe("Streamable HTTP, --emulator, bearer token", () => {
       body: initialize
     })
     expect(otherPort.status).toBe(403)
+    expect(server.stderr()).toContain(`(Host "evil.example.com:${server.port}", Origin -): 403 Forbidden: Host`)
+    expect(server.stderr()).toContain('Origin "http://evil.example.com"): 403 Forbidden: Origin')
   })
 
   it("answers GET and DELETE with 405, a bad protocol version with 400, an oversized body with 413", async () => {

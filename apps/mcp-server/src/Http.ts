@@ -49,6 +49,27 @@ export const bearerMatches = (header: string | undefined, token: Redacted.Redact
   return match?.[1] !== undefined && timingSafeEqual(digest(match[1].trim()), digest(Redacted.value(token)))
 }
 
+/** A header value as it may appear in a log line: bounded, without control characters. */
+const printable = (value: string | undefined) =>
+  value === undefined
+    ? "-"
+    : JSON.stringify(
+        [...value.slice(0, 120)].map((c) => ((c.codePointAt(0) ?? 0) < 0x20 || c === "\u007f" ? "?" : c)).join("")
+      )
+
+/**
+ * Logs a refused request on stderr, in the same format as the server's other log lines: what was refused and
+ * why, with the Host and Origin it came with. Never the Authorization header or any part of a token.
+ */
+const logRefusal = (req: Http.IncomingMessage, status: number, message: string) => {
+  if (status < 400 || status === 500) return
+  const from = req.socket.remoteAddress ?? "?"
+  process.stderr.write(
+    `${new Date().toISOString()} WARN  refused ${req.method ?? "?"} ${printable(req.url)} from ${from}` +
+      ` (Host ${printable(req.headers.host)}, Origin ${printable(req.headers.origin)}): ${status} ${message}\n`
+  )
+}
+
 const reject = (
   res: Http.ServerResponse,
   status: number,
@@ -57,6 +78,7 @@ const reject = (
   code = -32000
 ) => {
   if (res.headersSent) return
+  logRefusal(res.req, status, message)
   res.writeHead(status, { "Content-Type": "application/json", ...headers })
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }))
 }
