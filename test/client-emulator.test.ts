@@ -1,0 +1,188 @@
+/**
+ * The core client end to end against the in-process emulator (issue: the emulator's own tests): an export of
+ * seeded tasks is a zip of one CSV per task; every error status the emulator can produce maps to its tagged
+ * error with the wire's fields; a 0.3 fault rate is absorbed by retries; and `layerTest` stands in for the
+ * client in a program's own tests.
+ */
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Emulator } from "@sms-consistency/emulator"
+import * as BatchExport from "@sms-consistency/sms/BatchExport"
+import * as Credentials from "@sms-consistency/sms/Credentials"
+import * as Model from "@sms-consistency/sms/Model"
+import * as SmsClient from "@sms-consistency/sms/SmsClient"
+import * as SmsError from "@sms-consistency/sms/SmsError"
+import { Cause, Duration, Effect, Exit, Redacted } from "effect"
+import * as Zlib from "node:zlib"
+
+/** Entry names and CRC-checked contents from a zip's central directory. */
+const unzip = (zip: Uint8Array) => {
+  const buf = Buffer.from(zip)
+  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
+  const count = buf.readUInt16LE(eocd + 10)
+  let at = buf.readUInt32LE(eocd + 16)
+  const entries = new Map<string, string>()
+  for (let i = 0; i < count; i++) {
+    const method = buf.readUInt16LE(at + 10)
+    const crc = buf.readUInt32LE(at + 16)
+    const size = buf.readUInt32LE(at + 20)
+    const nameLength = buf.readUInt16LE(at + 28)
+    const extra = buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32)
+    const local = buf.readUInt32LE(at + 42)
+    const name = buf.toString("utf8", at + 46, at + 46 + nameLength)
+    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28)
+    const payload = buf.subarray(start, start + size)
+    const data = method === 8 ? Zlib.inflateRawSync(payload) : payload
+    expect(Zlib.crc32(data)).toBe(crc)
+    entries.set(name, data.toString("utf8"))
+    at += 46 + nameLength + extra
+  }
+  return entries
+}
+
+const clientOf = (handle: Emulator.EmulatorHandle, credentials?: Credentials.Credentials, retries = 0) =>
+  SmsClient.layer({
+    endpoint: handle.url,
+    iamEndpoint: handle.url,
+    credentials:
+      credentials ??
+      new Credentials.AkSk({
+        ak: handle.credentials.ak,
+        sk: handle.credentials.sk,
+        domainId: handle.credentials.domainId
+      }),
+    retries,
+    retryBaseDelay: Duration.millis(5),
+    retryMaxDelay: Duration.millis(20)
+  })
+
+const seeded = (handle: Emulator.EmulatorHandle) =>
+  handle.seeded.sources.flatMap((s) => {
+    const t = s.is_consistency_result_exist ? Model.sourceToTaskRef(s) : undefined
+    return t ? [t] : []
+  })
+
+const exportTasks = (tasks: ReadonlyArray<Model.TaskRef>) =>
+  Effect.flatMap(SmsClient.SmsClient, (c) => c.exportConsistencyResults({ task_info: tasks }))
+
+describe("the core client against the emulator", () => {
+  it.scopedLive("exports seeded tasks as a zip of one CSV per task, with the documented columns", () =>
+    Effect.gen(function* () {
+      const handle = yield* Emulator.start({ sources: 12 })
+      const tasks = seeded(handle)
+      expect(tasks.length).toBeGreaterThan(5)
+      const result = yield* exportTasks(tasks).pipe(Effect.provide(clientOf(handle)))
+      assert(result._tag === "File")
+      expect(result.fileName).toMatch(/^consistency-results-\d{14}\.zip$/)
+      const entries = unzip(result.bytes ?? new Uint8Array())
+      expect(entries.size).toBe(tasks.length)
+      for (const task of tasks) {
+        const name = [...entries.keys()].find((n) => n.endsWith(`_${task.task_id}.csv`))
+        assert(name, `no CSV for task ${task.task_id}`)
+        expect(entries.get(name)?.split("\r\n")[0]).toBe(
+          "directory,files_checked,files_different,missing_on_target,extra_on_target,checked_at"
+        )
+      }
+    })
+  )
+
+  it.scopedLive("maps every error status to its tagged error, with the wire's code and request id", () =>
+    Effect.gen(function* () {
+      const handle = yield* Emulator.start({ sources: 5 })
+      const [task] = seeded(handle)
+      assert(task)
+      const c = handle.credentials
+      const expectError = (
+        layer: ReturnType<typeof clientOf>,
+        tasks: ReadonlyArray<Model.TaskRef>,
+        expected: { readonly _tag: string; readonly status: number; readonly errorCode: string }
+      ) =>
+        Effect.gen(function* () {
+          const error = yield* Effect.flip(exportTasks(tasks).pipe(Effect.provide(layer)))
+          expect(error).toMatchObject(expected)
+          expect("requestId" in error && error.requestId).toMatch(/^[0-9a-f-]{36}$/)
+          return error
+        })
+      const ok = clientOf(handle)
+      yield* expectError(ok, [{ ...task, task_id: "00000000-0000-0000-0000-000000000000" }], {
+        _tag: "NotFound",
+        status: 404,
+        errorCode: "SMS.9003"
+      })
+      yield* expectError(ok, [{ ...task, source_name: "not-its-source" }], {
+        _tag: "NotFound",
+        status: 404,
+        errorCode: "SMS.9003"
+      })
+      const denied = yield* expectError(
+        clientOf(handle, new Credentials.AkSk({ ak: c.deniedAk, sk: c.deniedSk, domainId: c.domainId })),
+        [task],
+        { _tag: "Forbidden", status: 403, errorCode: "SMS.9004" }
+      )
+      assert(denied._tag === "Forbidden")
+      expect(denied.errorParam).toEqual(["sms:server:getBatchConsistencyResults"])
+      expect(denied.encodedAuthorizationMessage?.length).toBeGreaterThan(0)
+      expect(denied.details?.length).toBeGreaterThan(0)
+      yield* expectError(
+        clientOf(handle, new Credentials.AkSk({ ak: c.ak, sk: Redacted.make("wrong"), domainId: c.domainId })),
+        [task],
+        { _tag: "Unauthorized", status: 401, errorCode: "APIGW.0301" }
+      )
+      yield* expectError(clientOf(handle, new Credentials.Token({ token: Redacted.make("expired") })), [task], {
+        _tag: "Unauthorized",
+        status: 401,
+        errorCode: "APIGW.0301"
+      })
+      // What the client never sends (it validates first), the service would still answer: scripted here.
+      yield* handle.script([
+        { _tag: "Status", status: 400, body: '{"error_code":"SMS.9002","error_msg":"task_info is invalid"}' },
+        { _tag: "Status", status: 429, retryAfter: "0" },
+        { _tag: "Status", status: 503 },
+        { _tag: "Status", status: 418, body: '{"error_code":"X.1","error_msg":"teapot"}' }
+      ])
+      yield* expectError(ok, [task], { _tag: "BadRequest", status: 400, errorCode: "SMS.9002" })
+      yield* expectError(ok, [task], { _tag: "Throttled", status: 429, errorCode: "APIGW.0308" })
+      yield* expectError(ok, [task], { _tag: "ServerError", status: 503, errorCode: "SMS.0001" })
+      yield* expectError(ok, [task], { _tag: "UnexpectedStatus", status: 418, errorCode: "X.1" })
+    })
+  )
+
+  it.scopedLive("absorbs a 0.3 fault rate with retries: every one of 400 tasks exported, every chunk placed", () =>
+    Effect.gen(function* () {
+      const handle = yield* Emulator.start({ sources: 600, faultRate: 0.3, seed: 7 })
+      const tasks = seeded(handle).slice(0, 400)
+      expect(tasks.length).toBe(400)
+      const result = yield* BatchExport.exportAll(tasks, { chunkSize: 40 }).pipe(
+        Effect.provide(clientOf(handle, undefined, 8))
+      )
+      expect(result.failed).toEqual([])
+      expect(result.exported).toBe(400)
+      expect(result.outcomes).toHaveLength(10)
+      expect(handle.stats().faults).toBeGreaterThan(0)
+    })
+  )
+})
+
+describe("SmsClient.layerTest", () => {
+  it.effect("stands in for the client in a program's own tests; unimplemented operations die", () =>
+    Effect.gen(function* () {
+      const sizes: Array<number> = []
+      const layer = SmsClient.layerTest({
+        exportConsistencyResults: (request) => {
+          sizes.push(request.task_info.length)
+          return sizes.length === 2
+            ? Effect.fail(new SmsError.Forbidden({ status: 403, errorCode: "SMS.9004" }))
+            : Effect.succeed({ _tag: "Json" as const, body: {}, contentType: "application/json" })
+        }
+      })
+      const tasks = Array.from({ length: 450 }, (_, i) => ({ task_id: `t-${i}`, source_id: "s", source_name: "n" }))
+      const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(Effect.provide(layer))
+      expect(sizes).toEqual([200, 200, 50])
+      expect(result.exported).toBe(250)
+      expect(result.failed.map((f) => f.error._tag)).toEqual(Array(200).fill("Forbidden"))
+      const missing = yield* Effect.exit(
+        Effect.flatMap(SmsClient.SmsClient, (c) => c.listTasks()).pipe(Effect.provide(layer))
+      )
+      expect(Exit.isFailure(missing) && Cause.isDie(missing.cause)).toBe(true)
+    })
+  )
+})
