@@ -17,6 +17,7 @@ import * as Sources from "./commands/sources.js"
 import * as Tasks from "./commands/tasks.js"
 import { credentialsHelp, Exit } from "./internal/common.js"
 import { ExitCode, exitCodeHelp } from "./internal/exitCodes.js"
+import { Handlers } from "./internal/handlers.js"
 import { withPlainConsole, withStderrLogger, writeErr } from "./internal/terminal.js"
 
 export const name = "sms-consistency"
@@ -82,14 +83,15 @@ export const hoistBuiltIns = (args: ReadonlyArray<string>): ReadonlyArray<string
   return [command, ...builtIns, ...others]
 }
 
-/** Runs the CLI on `argv` (node, script, ...args) and succeeds with the exit code. */
-export const main = (argv: ReadonlyArray<string>): Effect.Effect<number> =>
+/** Runs the CLI on `argv` (node, script, ...args) with the commands' `handlers`, and succeeds with the exit code. */
+export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): Effect.Effect<number> =>
   cli([...argv.slice(0, 2), ...hoistBuiltIns(argv.slice(2))]).pipe(
     Effect.as<number>(ExitCode.ok),
     Effect.catchAll((error) =>
       // @effect/cli has already printed its usage errors.
       Effect.succeed(ValidationError.isValidationError(error) ? ExitCode.usage : error.code)
     ),
+    Effect.provideService(Handlers, handlers),
     Effect.provide(platform),
     withStderrLogger,
     withPlainConsole,

@@ -1,11 +1,12 @@
 /**
  * `sms-consistency demo`: the README's first command. Starts the emulator in-process on a free port,
  * discovers the seeded sources with results, exports them all into `./consistency-results/`. No credentials.
- * The work is in `demo.run.ts`.
+ * The work is in `demo.run.ts`, reached through `Handlers`.
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
+import { Handlers } from "../internal/handlers.js"
 
 const options = {
   output: Options.text("output").pipe(
@@ -24,10 +25,7 @@ const options = {
 export type Args = Command.Command.ParseConfig<typeof options>
 
 export const command = Command.make("demo", options, (args) =>
-  Effect.flatMap(
-    Effect.promise(() => import("./demo.run.js")),
-    (m) => m.run(args)
-  )
+  Effect.flatMap(Handlers, (handlers) => handlers.demo(args))
 ).pipe(
   Command.withDescription(
     "Run the whole workflow against an in-process emulator: start it on a free port, discover the seeded sources with consistency results, export them all into ./consistency-results/. No credentials needed."

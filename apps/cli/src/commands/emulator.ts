@@ -1,7 +1,11 @@
-/** `sms-consistency emulator`: the local SMS + IAM endpoint, serving until SIGINT/SIGTERM. The work is in `emulator.run.ts`. */
+/**
+ * `sms-consistency emulator`: the local SMS + IAM endpoint, serving until SIGINT/SIGTERM.
+ * The work is in `emulator.run.ts`, reached through `Handlers`.
+ */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
+import { Handlers } from "../internal/handlers.js"
 
 /** Set once the emulator serves: a signal is then the normal way to stop, exit 0. */
 export const stopping = { graceful: false }
@@ -47,10 +51,7 @@ const options = {
 export type Args = Command.Command.ParseConfig<typeof options>
 
 export const command = Command.make("emulator", options, (args) =>
-  Effect.flatMap(
-    Effect.promise(() => import("./emulator.run.js")),
-    (m) => m.run(args)
-  )
+  Effect.flatMap(Handlers, (handlers) => handlers.emulator(args))
 ).pipe(
   Command.withDescription(
     "Start the local SMS + IAM emulator (real HTTP, signature and token checks, seeded tasks, injectable faults) and print the environment to use it. Serves until SIGINT or SIGTERM."

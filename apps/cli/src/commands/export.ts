@@ -1,7 +1,11 @@
-/** `sms-consistency export`: any number of tasks → chunks of ≤ 200 → files. The work is in `export.run.ts`. */
+/**
+ * `sms-consistency export`: any number of tasks → chunks of ≤ 200 → files.
+ * The work is in `export.run.ts`, reached through `Handlers`.
+ */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
+import { Handlers } from "../internal/handlers.js"
 import { connection } from "../internal/common.js"
 
 export const maxConcurrency = 16
@@ -58,8 +62,5 @@ export type Args = Command.Command.ParseConfig<typeof options>
 const description = `Export the consistency-verification results of any number of migration tasks (${tasksPerCall} per call).`
 
 export const command = Command.make("export", options, (args) =>
-  Effect.flatMap(
-    Effect.promise(() => import("./export.run.js")),
-    (m) => m.run(args)
-  )
+  Effect.flatMap(Handlers, (handlers) => handlers.export(args))
 ).pipe(Command.withDescription(description))

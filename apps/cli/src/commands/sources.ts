@@ -5,6 +5,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
+import { Handlers } from "../internal/handlers.js"
 import { connection, jsonFlag } from "../internal/common.js"
 
 const options = {
@@ -18,8 +19,5 @@ const options = {
 export type Args = Command.Command.ParseConfig<typeof options>
 
 export const command = Command.make("sources", options, (args) =>
-  Effect.flatMap(
-    Effect.promise(() => import("./sources.run.js")),
-    (m) => m.run(args)
-  )
+  Effect.flatMap(Handlers, (handlers) => handlers.sources(args))
 ).pipe(Command.withDescription("List source servers (every page)."))

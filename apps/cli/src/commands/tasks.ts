@@ -1,7 +1,11 @@
-/** `sms-consistency tasks`: migration tasks (all pages), optionally in one state. The work is in `tasks.run.ts`. */
+/**
+ * `sms-consistency tasks`: migration tasks (all pages), optionally in one state.
+ * The work is in `tasks.run.ts`, reached through `Handlers`.
+ */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
+import { Handlers } from "../internal/handlers.js"
 import { connection, jsonFlag } from "../internal/common.js"
 
 const options = {
@@ -19,8 +23,5 @@ const options = {
 export type Args = Command.Command.ParseConfig<typeof options>
 
 export const command = Command.make("tasks", options, (args) =>
-  Effect.flatMap(
-    Effect.promise(() => import("./tasks.run.js")),
-    (m) => m.run(args)
-  )
+  Effect.flatMap(Handlers, (handlers) => handlers.tasks(args))
 ).pipe(Command.withDescription("List migration tasks (every page)."))
