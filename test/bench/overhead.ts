@@ -9,7 +9,9 @@ import { GlobalCredentials } from "@huaweicloud/huaweicloud-sdk-core/auth/Global
 import type { HcClient } from "@huaweicloud/huaweicloud-sdk-core/HcClient.js"
 import * as Signer from "@sms-consistency/sms/Signer"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
-import { Effect, Redacted } from "effect"
+import * as Credentials from "@sms-consistency/sms/Credentials"
+import * as Transport from "@sms-consistency/sms/Transport"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -26,6 +28,17 @@ export const run = async (): Promise<ReadonlyArray<Row>> => {
     if (!task) throw new Error("the emulator has no source with results")
     const exportOnce = Effect.flatMap(SmsClient.SmsClient, (c) => c.exportConsistencyResults({ task_info: [task] }))
     const ours = () => runtime.runPromise(exportOnce)
+    const viaUndici = ManagedRuntime.make(
+      SmsClient.layerWithTransport({
+        endpoint: emulator.url,
+        credentials: new Credentials.AkSk({
+          ak: emulator.ak,
+          sk: Redacted.make(emulator.sk),
+          domainId: emulator.domainId
+        })
+      }).pipe(Layer.provide(Transport.undici))
+    )
+    const oursUndici = () => viaUndici.runPromise(exportOnce)
 
     const body = new TextEncoder().encode(JSON.stringify({ task_info: [task] }))
     const url = `${emulator.url}/v3/tasks/consistency-results/export`
@@ -62,7 +75,7 @@ export const run = async (): Promise<ReadonlyArray<Row>> => {
       if (res.httpStatusCode !== 200) throw new Error(`official core: HTTP ${res.httpStatusCode}`)
     }
 
-    const clients = { ours, "raw undici": raw, "official core": sdk } as const
+    const clients = { ours, "ours (undici)": oursUndici, "raw undici": raw, "official core": sdk } as const
     for (const fn of Object.values(clients)) await load(300, 4, fn)
 
     const rows: Array<Row> = []

@@ -633,9 +633,14 @@ export const optionsFromConfig = Effect.fn("SmsClient.optionsFromConfig")(functi
   } satisfies Options
 })
 
-/** A client configured from the environment; fails before any request when credentials or region are missing. */
-export const layerConfig = (overrides: ConfigOverrides = {}) =>
-  Layer.effect(SmsClient, Effect.flatMap(optionsFromConfig(overrides), make)).pipe(Layer.provide(Transport.undici))
+/**
+ * A client configured from the environment; fails before any request when credentials or region are missing.
+ * The transport defaults to undici (throughput); a short-lived CLI may prefer `Transport.nodeHttp` (memory).
+ */
+export const layerConfig = (
+  overrides: ConfigOverrides = {},
+  transport: Layer.Layer<Transport.Transport> = Transport.undici
+) => Layer.effect(SmsClient, Effect.flatMap(optionsFromConfig(overrides), make)).pipe(Layer.provide(transport))
 
 /** A stand-in for tests: unimplemented operations die (a test bug, not a domain failure). */
 export const layerTest = (implementation: Partial<Service>): Layer.Layer<SmsClient> => {

@@ -21,6 +21,7 @@ import * as BatchExport from "../src/BatchExport.js"
 import * as Credentials from "../src/Credentials.js"
 import * as Signer from "../src/Signer.js"
 import * as SmsClient from "../src/SmsClient.js"
+import * as Transport from "../src/Transport.js"
 import * as Server from "./support/server.js"
 
 const SK = "SECRET-SK-0123456789abcdefghijklmnop"
@@ -35,9 +36,11 @@ const akSk = new Credentials.AkSk({
 
 const task = (i: number) => ({ task_id: `task-${i}`, source_id: `src-${i}`, source_name: `web ${i}` })
 
-/** Every test runs over both transports: the default undici one, and @effect/platform's HttpClient. */
+/** Every test runs over each transport: undici, node:http and @effect/platform's HttpClient. */
 const transports = {
-  undici: SmsClient.layer,
+  undici: (options: SmsClient.Options) => SmsClient.layerWithTransport(options).pipe(Layer.provide(Transport.undici)),
+  "node:http": (options: SmsClient.Options) =>
+    SmsClient.layerWithTransport(options).pipe(Layer.provide(Transport.nodeHttp)),
   "platform HttpClient": (options: SmsClient.Options) =>
     SmsClient.layerHttpClient(options).pipe(Layer.provide(NodeHttpClient.layerUndici))
 } as const
@@ -60,7 +63,7 @@ const withClient = <A, E>(
 
 const exportOne = Effect.flatMap(SmsClient.SmsClient, (c) => c.exportConsistencyResults({ task_info: [task(1)] }))
 
-for (const name of ["undici", "platform HttpClient"] as const) {
+for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
   describe(`over ${name}`, () => {
     beforeAll(() => {
       transport = name

@@ -4,7 +4,9 @@ import * as BatchExport from "@sms-consistency/sms/BatchExport"
 import * as Credentials from "@sms-consistency/sms/Credentials"
 import * as Model from "@sms-consistency/sms/Model"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
+import * as Transport from "@sms-consistency/sms/Transport"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { relative, resolve } from "node:path"
 import { report } from "../internal/client.js"
 import { Exit } from "../internal/common.js"
@@ -23,11 +25,11 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
         `Started the SMS emulator at ${handle.url} with ${plural(handle.seeded.sources.length, "seeded source server")}.`
       )
       const c = handle.credentials
-      const layer = SmsClient.layer({
+      const layer = SmsClient.layerWithTransport({
         endpoint: handle.url,
         iamEndpoint: handle.url,
         credentials: new Credentials.AkSk({ ak: c.ak, sk: c.sk, domainId: c.domainId })
-      })
+      }).pipe(Layer.provide(Transport.nodeHttp))
       const directory = resolve(args.output)
       const code = yield* Effect.gen(function* () {
         const client = yield* SmsClient.SmsClient

@@ -1,5 +1,6 @@
 /** The client from the connection flags, and failure reporting: loaded only when a command runs. */
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
+import * as Transport from "@sms-consistency/sms/Transport"
 import { hint, InvalidRequest, type SmsError } from "@sms-consistency/sms/SmsError"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -32,9 +33,12 @@ export const overrides = (c: Connection): Effect.Effect<SmsClient.ConfigOverride
     }
   })
 
-/** The client from flags and the environment; fails before any request on bad flags or missing credentials. */
+/**
+ * The client from flags and the environment; fails before any request on bad flags or missing credentials.
+ * Over node:http: its native parser keeps a short-lived process's peak memory ~50 MB below undici's.
+ */
 export const clientLayer = (c: Connection): Layer.Layer<SmsClient.SmsClient, SmsError> =>
-  Layer.unwrapEffect(Effect.map(overrides(c), (o) => SmsClient.layerConfig(o)))
+  Layer.unwrapEffect(Effect.map(overrides(c), (o) => SmsClient.layerConfig(o, Transport.nodeHttp)))
 
 /** `error: …` (and a hint for service failures) on stderr; in JSON mode also `{"error": …}` on stdout. */
 export const report = (error: SmsError, asJson: boolean): Effect.Effect<void> =>
