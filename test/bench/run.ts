@@ -42,7 +42,7 @@ if (selected.length === 0) {
   const date = new Date().toISOString().slice(0, 10)
   writeFileSync(
     join(root, "BENCHMARKS.md"),
-    `# Benchmarks\n\nMeasured ${date} on ${machine()} by \`pnpm bench\`. Each ratio is against a baseline measured in the same run.\n\n${table}\n`
+    `# Benchmarks\n\nMeasured ${date} on ${machine()} by \`pnpm bench\`. Each ratio is against a baseline measured in the same run.\n\n${table}\n\nWhat the misses come from, and what was changed to get here: README.md, "Performance".\n`
   )
   log("\nwrote BENCHMARKS.md")
 }
