@@ -1,5 +1,6 @@
 // Runs the ecosystem's own checks against the built server in HTTP mode (builds nothing):
-// the @modelcontextprotocol/conformance server scenarios (the MCP Inspector CLI is skipped: see below).
+// the @modelcontextprotocol/conformance server scenarios, and the MCP Inspector CLI in --strict mode listing and
+// calling the tools.
 // Exits non-zero on any failure. Usage: node apps/mcp-server/scripts/conformance.mjs
 import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync } from "node:fs"
@@ -11,6 +12,18 @@ const app = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const bin = join(app, "dist", "sms-consistency-mcp.js")
 const conformance = join(app, "node_modules", ".bin", "conformance")
 const scenarios = ["server-initialize", "ping", "tools-list", "logging-set-level", "dns-rebinding-protection"]
+// The Inspector 2.x (the one with --strict) needs Node >= 22.19 while this project runs on Node 20: npx fetches
+// that Node from the npm registry (the `node` package ships it as a registry package) and runs the CLI on it.
+const inspector = [
+  "-y",
+  "-p",
+  "node@22.19.0",
+  "-p",
+  "@modelcontextprotocol/inspector@2.12.0",
+  "--",
+  "mcp-inspector",
+  "--cli"
+]
 
 if (!existsSync(bin)) {
   process.stderr.write(`${bin} is missing: run pnpm build first\n`)
@@ -66,12 +79,50 @@ try {
     if (code !== 0 || /\bFAIL(URE|ED)?\b/.test(output.replace(/Failed:\s*0\b/g, "")))
       failures.push(`conformance ${scenario}`)
   }
-  // The MCP Inspector CLI cannot run on this project's Node 20: its `--strict` mode is in inspector 2.x (engines
-  // node >= 22.19), inspector 1.0.3 needs node >= 22.7.5, and the standalone @modelcontextprotocol/inspector-cli
-  // 1.0.3 package fails outside the inspector's monorepo layout (it imports ../package.json and ../client).
-  process.stdout.write(
-    `\nSKIPPED MCP Inspector CLI --strict: needs Node >= 22.19 (this is ${process.version}); see the comment above.\n`
-  )
+  const inspect = async (label, args) => {
+    const { code, output } = await run("npx", [...inspector, ...args])
+    let result
+    try {
+      result = JSON.parse(output)
+    } catch {
+      result = undefined
+    }
+    if (code !== 0 || result === undefined || result.isError === true) failures.push(`inspector ${label}`)
+    return result
+  }
+  const listed = await inspect("--strict tools/list", ["--strict", url, "--method", "tools/list"])
+  if (listed?.tools?.length !== 4) failures.push("inspector tools/list: expected 4 tools")
+  const sources = await inspect("tools/call list_sources_with_results", [
+    url,
+    "--method",
+    "tools/call",
+    "--tool-name",
+    "list_sources_with_results",
+    "--tool-arg",
+    "limit=2"
+  ])
+  const taskInfo = sources?.structuredContent?.task_info ?? []
+  if (taskInfo.length !== 2) failures.push("inspector list_sources_with_results: expected 2 task_info entries")
+  const exported = await inspect("tools/call export_consistency_results", [
+    url,
+    "--method",
+    "tools/call",
+    "--tool-name",
+    "export_consistency_results",
+    "--tool-arg",
+    `task_info=${JSON.stringify(taskInfo)}`
+  ])
+  if (exported?.structuredContent?.exported !== taskInfo.length)
+    failures.push("inspector export_consistency_results: not every task exported")
+  await inspect("tools/call show_consistency_result", [
+    url,
+    "--method",
+    "tools/call",
+    "--tool-name",
+    "show_consistency_result",
+    "--tool-arg",
+    `task_id=${taskInfo[0]?.task_id ?? "missing"}`
+  ])
 } finally {
   child.kill("SIGTERM")
 }
@@ -80,4 +131,6 @@ if (failures.length > 0) {
   process.stderr.write(`\nFAILED: ${failures.join(", ")}\n`)
   process.exit(1)
 }
-process.stdout.write(`\nAll ${scenarios.length} conformance scenarios passed.\n`)
+process.stdout.write(
+  `\nAll ${scenarios.length} conformance scenarios passed; the Inspector CLI --strict listed and called the tools.\n`
+)
