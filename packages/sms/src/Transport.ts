@@ -58,12 +58,17 @@ const deadline = (interrupted: AbortSignal, timeoutMs: number) => {
   timer.unref()
   const onInterrupt = () => controller.abort()
   interrupted.addEventListener("abort", onInterrupt, { once: true })
+  const done = () => {
+    clearTimeout(timer)
+    interrupted.removeEventListener("abort", onInterrupt)
+  }
   return {
     signal: controller.signal,
-    timedOut: () => timedOut,
-    done: () => {
-      clearTimeout(timer)
-      interrupted.removeEventListener("abort", onInterrupt)
+    done,
+    /** Ends the exchange with the error its cause amounts to: `Timeout` if the timer fired, else a transport error. */
+    failure: (cause: unknown, status?: number): TransportError | Timeout => {
+      done()
+      return timedOut ? new Timeout({ status, timeoutMs }) : new TransportError({ status, reason: reasonOf(cause) })
     }
   }
 }
@@ -90,12 +95,6 @@ export const makeUndici = (options: { readonly connections?: number } = {}) =>
       Effect.async<Response, TransportError | Timeout>((resume, interrupted) => {
         const exchange = deadline(interrupted, request.timeoutMs)
         const signal = exchange.signal
-        const failure = (cause: unknown) => {
-          exchange.done()
-          return exchange.timedOut()
-            ? new Timeout({ timeoutMs: request.timeoutMs })
-            : new TransportError({ reason: reasonOf(cause) })
-        }
         agent
           .request({
             origin: request.url.origin,
@@ -110,11 +109,7 @@ export const makeUndici = (options: { readonly connections?: number } = {}) =>
           })
           .then(
             (res) => {
-              const meta = { status: res.statusCode }
-              const withMeta = (e: TransportError | Timeout) =>
-                e._tag === "Timeout"
-                  ? new Timeout({ ...meta, timeoutMs: e.timeoutMs })
-                  : new TransportError({ ...meta, reason: e.reason })
+              const failure = (cause: unknown) => exchange.failure(cause, res.statusCode)
               resume(
                 Effect.succeed({
                   status: res.statusCode,
@@ -127,16 +122,14 @@ export const makeUndici = (options: { readonly connections?: number } = {}) =>
                         exchange.done()
                         done(Effect.succeed(new Uint8Array(buffer)))
                       },
-                      (cause) => done(Effect.fail(withMeta(failure(cause))))
+                      (cause) => done(Effect.fail(failure(cause)))
                     )
                   }),
-                  stream: Stream.fromAsyncIterable(res.body, (cause) => withMeta(failure(cause))).pipe(
-                    Stream.ensuring(Effect.sync(exchange.done))
-                  )
+                  stream: Stream.fromAsyncIterable(res.body, failure).pipe(Stream.ensuring(Effect.sync(exchange.done)))
                 })
               )
             },
-            (cause) => resume(Effect.fail(failure(cause)))
+            (cause) => resume(Effect.fail(exchange.failure(cause)))
           )
       })
     return Transport.of({ send })
@@ -168,12 +161,6 @@ export const makeNodeHttp = (options: { readonly connections?: number } = {}) =>
       Effect.async<Response, TransportError | Timeout>((resume, interrupted) => {
         const exchange = deadline(interrupted, request.timeoutMs)
         const signal = exchange.signal
-        const failure = (cause: unknown) => {
-          exchange.done()
-          return exchange.timedOut()
-            ? new Timeout({ timeoutMs: request.timeoutMs })
-            : new TransportError({ reason: reasonOf(cause) })
-        }
         const secure = request.url.protocol === "https:"
         const req = (secure ? https : http).request(request.url, {
           method: request.method,
@@ -181,15 +168,10 @@ export const makeNodeHttp = (options: { readonly connections?: number } = {}) =>
           agent: secure ? agents.https : agents.http,
           signal
         })
-        req.once("error", (cause) => resume(Effect.fail(failure(cause))))
+        req.once("error", (cause) => resume(Effect.fail(exchange.failure(cause))))
         req.once("response", (res) => {
           const status = res.statusCode ?? 0
-          const withMeta = (cause: unknown) => {
-            const e = failure(cause)
-            return e._tag === "Timeout"
-              ? new Timeout({ status, timeoutMs: e.timeoutMs })
-              : new TransportError({ status, reason: e.reason })
-          }
+          const failure = (cause: unknown) => exchange.failure(cause, status)
           resume(
             Effect.succeed({
               status,
@@ -205,9 +187,9 @@ export const makeNodeHttp = (options: { readonly connections?: number } = {}) =>
                   exchange.done()
                   done(Effect.succeed(Buffer.concat(chunks)))
                 })
-                res.once("error", (cause) => done(Effect.fail(withMeta(cause))))
+                res.once("error", (cause) => done(Effect.fail(failure(cause))))
               }),
-              stream: Stream.fromAsyncIterable<Uint8Array, TransportError | Timeout>(res, withMeta).pipe(
+              stream: Stream.fromAsyncIterable<Uint8Array, TransportError | Timeout>(res, failure).pipe(
                 Stream.ensuring(Effect.sync(exchange.done))
               )
             })
