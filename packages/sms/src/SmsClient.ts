@@ -5,8 +5,8 @@
  * The export's 200 body is read as bytes, never as text.
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import { Clock, Context, Duration, Effect, Layer, Option, Random, Redacted, Ref, Schema, Stream } from "effect"
-import { createHash } from "node:crypto"
+import { Clock, Context, Duration, Effect, Layer, Option, Random, Redacted, Schema, Stream, Tracer } from "effect"
+import * as crypto from "node:crypto"
 import { open } from "node:fs/promises"
 import * as Credentials from "./Credentials.js"
 import * as files from "./internal/files.js"
@@ -16,6 +16,7 @@ import * as Region from "./Region.js"
 import * as Signer from "./Signer.js"
 import {
   BadRequest,
+  InvalidRequest,
   DecodeError,
   FileError,
   Forbidden,
@@ -147,6 +148,8 @@ interface WireRequest {
   readonly method: "GET" | "POST"
   readonly base: string
   readonly path: string
+  /** `base + path`, when already known (the export's). */
+  readonly url?: URL | undefined
   readonly query?: ReadonlyArray<readonly [string, string]>
   readonly headers?: Readonly<Record<string, string>>
   readonly body?: Uint8Array
@@ -188,6 +191,20 @@ const decodeJson = (text: string): Option.Option<unknown> => {
 }
 
 const decodeErrorBody = Schema.decodeUnknownOption(Model.ForbiddenBody)
+
+const sha256Hex: (bytes: Uint8Array) => string =
+  typeof crypto.hash === "function"
+    ? (bytes) => crypto.hash("sha256", bytes, "hex")
+    : (bytes) => crypto.createHash("sha256").update(bytes).digest("hex")
+
+/**
+ * A span for the call when the caller traces (runs inside a span), none otherwise: on a small export a span
+ * costs about as much as signing the request, and most callers never look at one.
+ */
+const traced = <A, E>(name: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.flatMap(Effect.serviceOption(Tracer.ParentSpan), (parent) =>
+    Option.isSome(parent) ? Effect.withSpan(effect, name) : effect
+  )
 
 /** Maps a non-2xx response to its tagged error, reading at most 64 KiB of the body. */
 const statusError = (response: Response, nowMs: number) =>
@@ -275,7 +292,6 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   const retries = Math.max(0, Math.floor(options.retries ?? 3))
   const baseDelayMs = Duration.toMillis(Duration.decode(options.retryBaseDelay ?? Duration.millis(250)))
   const maxDelayMs = Duration.toMillis(Duration.decode(options.retryMaxDelay ?? Duration.seconds(10)))
-  const domainId = yield* Ref.make(Option.fromNullable(credentials._tag === "AkSk" ? credentials.domainId : undefined))
   const userAgent = `sms-consistency/${version}`
 
   /** Attempts are timed by the transport (response and body): see `Transport.Request.timeoutMs`. */
@@ -298,62 +314,88 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
     return loop(0)
   }
 
-  const signingKey = (c: Credentials.AkSk): Signer.SigningKey => ({ ak: c.ak, sk: c.sk })
+  const signingKey = credentials._tag === "AkSk" ? { ak: credentials.ak, sk: credentials.sk } : undefined
 
-  /** `GET {iam}/v3/auth/domains`, once per client (per AK), only on success. */
+  /** Headers of calls that carry no domain/project (IAM), and of the others once the scope is known. */
+  const unscopedHeaders: Record<string, string> =
+    credentials._tag === "Token"
+      ? { "x-auth-token": Redacted.value(credentials.token) }
+      : credentials.securityToken
+        ? { "x-security-token": Redacted.value(credentials.securityToken) }
+        : {}
+  const withScope = (name: "x-domain-id" | "x-project-id", id: string) => ({ ...unscopedHeaders, [name]: id })
+  let scopedHeaders: Record<string, string> | undefined =
+    credentials._tag === "Token"
+      ? unscopedHeaders
+      : credentials.projectId
+        ? withScope("x-project-id", credentials.projectId)
+        : credentials.domainId
+          ? withScope("x-domain-id", credentials.domainId)
+          : undefined
+
+  /** `GET {iam}/v3/auth/domains`, once per client (per AK), remembered only on success. */
   const lookUpDomainId = () =>
-    Ref.get(domainId).pipe(
-      Effect.flatMap(
-        Option.match({
-          onSome: Effect.succeed,
-          onNone: () =>
-            sendJson(
-              "SmsClient.lookUpDomainId",
-              { method: "GET", base: iamEndpoint, path: "/v3/auth/domains", scoped: false },
-              DomainsResponse
-            ).pipe(
-              Effect.flatMap((body) => {
-                const id = body.domains[0]?.id
-                return id
-                  ? Effect.as(Ref.set(domainId, Option.some(id)), id)
-                  : Effect.fail(new DecodeError({ reason: "IAM returned no domain for this AK" }))
-              })
-            )
-        })
-      )
+    sendJson(
+      "SmsClient.lookUpDomainId",
+      { method: "GET", base: iamEndpoint, path: "/v3/auth/domains", scoped: false },
+      DomainsResponse
+    ).pipe(
+      Effect.flatMap((body) => {
+        const id = body.domains[0]?.id
+        if (!id) return Effect.fail(new DecodeError({ reason: "IAM returned no domain for this AK" }))
+        scopedHeaders = withScope("x-domain-id", id)
+        return Effect.succeed(scopedHeaders)
+      })
     )
 
-  const authHeaders = (scoped: boolean): Effect.Effect<Record<string, string>, SmsError> => {
-    if (credentials._tag === "Token") return Effect.succeed({ "x-auth-token": Redacted.value(credentials.token) })
-    const base: Record<string, string> = {}
-    if (credentials.securityToken) base["x-security-token"] = Redacted.value(credentials.securityToken)
-    if (!scoped) return Effect.succeed(base)
-    if (credentials.projectId) return Effect.succeed({ ...base, "x-project-id": credentials.projectId })
-    return Effect.map(lookUpDomainId(), (id) => ({ ...base, "x-domain-id": id }))
+  const authHeaders = (scoped: boolean): Effect.Effect<Record<string, string>, SmsError> =>
+    !scoped ? Effect.succeed(unscopedHeaders) : scopedHeaders ? Effect.succeed(scopedHeaders) : lookUpDomainId()
+
+  const urlOf = (request: WireRequest): Effect.Effect<URL, InvalidRequest> => {
+    if (request.url) return Effect.succeed(request.url)
+    try {
+      const url = new URL(request.base + request.path)
+      for (const [k, v] of request.query ?? []) url.searchParams.append(k, v)
+      return Effect.succeed(url)
+    } catch {
+      return Effect.fail(new InvalidRequest({ field: "endpoint", reason: `not a URL: ${request.base.slice(0, 80)}` }))
+    }
+  }
+
+  /** The headers sent: signed ones (`host` excepted: the transport derives it from the URL, as signed), then ours. */
+  const sentHeaders = (headers: Readonly<Record<string, string>>) => {
+    const sent: Record<string, string> = { "user-agent": userAgent, accept: "*/*" }
+    for (const name in headers) if (name !== "host") sent[name] = headers[name] as string
+    return sent
   }
 
   /** One attempt: auth, sign, send. The response is the caller's to consume. */
-  const send = (request: WireRequest) =>
-    Effect.gen(function* () {
-      const url = new URL(request.base + request.path)
-      for (const [k, v] of request.query ?? []) url.searchParams.append(k, v)
-      const auth = yield* authHeaders(request.scoped ?? true)
-      let headers: Record<string, string> = { ...request.headers, ...auth }
-      if (credentials._tag === "AkSk") {
-        headers = Signer.sign({ method: request.method, url, headers, body: request.body }, signingKey(credentials), {
-          date: Signer.formatDate(new Date(yield* Clock.currentTimeMillis))
-        }).headers
-        // undici derives Host from the URL; it is the value signed.
-        delete headers.host
-      }
-      return yield* transport.send({
-        method: request.method,
-        url,
-        headers: { ...headers, "user-agent": userAgent, accept: "*/*" },
-        body: request.body,
-        timeoutMs
+  const send = (request: WireRequest): Effect.Effect<Response, SmsError> =>
+    Effect.flatMap(urlOf(request), (url) =>
+      Effect.flatMap(authHeaders(request.scoped ?? true), (auth) => {
+        const headers = request.headers ? { ...request.headers, ...auth } : auth
+        if (!signingKey)
+          return transport.send({
+            method: request.method,
+            url,
+            headers: sentHeaders(headers),
+            body: request.body,
+            timeoutMs
+          })
+        return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const signed = Signer.sign({ method: request.method, url, headers, body: request.body }, signingKey, {
+            date: Signer.formatDate(new Date(now))
+          })
+          return transport.send({
+            method: request.method,
+            url,
+            headers: sentHeaders(signed.headers),
+            body: request.body,
+            timeoutMs
+          })
+        })
       })
-    })
+    )
 
   const ensureOk = (response: Response) =>
     response.status >= 200 && response.status < 300
@@ -384,6 +426,7 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
     )
 
   const decodeRequest = Schema.decodeUnknown(Model.ExportRequest)
+  const exportUrl = Option.getOrUndefined(Option.liftThrowable(() => new URL(endpoint + exportPath))())
 
   const exportRequest = (input: ExportInput) =>
     decodeRequest(input).pipe(
@@ -393,6 +436,7 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
           method: "POST",
           base: endpoint,
           path: exportPath,
+          url: exportUrl,
           headers: {
             "content-type": "application/json;charset=UTF-8",
             ...(request.language ? { "x-language": request.language } : {})
@@ -411,38 +455,43 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
       )
     )
 
-  const fileMeta = (response: Response, head: Uint8Array, nowMs: number) => {
+  /** The file's name: the service's (from Content-Disposition, sanitised), else one from the type and time. */
+  const fileMeta = (response: Response, head: Uint8Array) => {
     const contentType = header(response, "content-type") ?? "application/octet-stream"
-    const fallback = files.defaultFileName(contentType, head, nowMs)
     const fromHeader = files.fileNameFromDisposition(header(response, "content-disposition"))
-    return { contentType, fileName: files.sanitizeFileName(fromHeader ?? fallback, fallback) }
+    const safe = fromHeader === undefined ? "" : files.sanitizeFileName(fromHeader, "")
+    return safe !== ""
+      ? Effect.succeed({ contentType, fileName: safe })
+      : Effect.map(Clock.currentTimeMillis, (now) => ({
+          contentType,
+          fileName: files.defaultFileName(contentType, head, now)
+        }))
   }
 
-  const exportConsistencyResults = Effect.fn("SmsClient.exportConsistencyResults")(function* (input: ExportInput) {
-    const request = yield* exportRequest(input)
-    return yield* withRetry(
-      "exportConsistencyResults",
-      send(request).pipe(
-        Effect.flatMap(ensureOk),
-        Effect.flatMap((response) =>
-          Effect.gen(function* () {
-            const bytes = yield* readBytes(response)
-            const contentType = header(response, "content-type") ?? "application/octet-stream"
-            if (isJsonType(contentType)) return yield* jsonResult(response, bytes, contentType)
-            const meta = fileMeta(response, bytes.subarray(0, 8), yield* Clock.currentTimeMillis)
-            return {
-              _tag: "File",
-              ...meta,
-              byteLength: bytes.byteLength,
-              sha256: createHash("sha256").update(bytes).digest("hex"),
-              bytes,
-              requestId: metaOf(response).requestId
-            } satisfies ExportedFile
-          })
-        )
+  const inMemory = (response: Response): Effect.Effect<ExportResult, SmsError> =>
+    Effect.flatMap(readBytes(response), (bytes) => {
+      const contentType = header(response, "content-type") ?? "application/octet-stream"
+      if (isJsonType(contentType)) return jsonResult(response, bytes, contentType)
+      return Effect.map(
+        fileMeta(response, bytes.subarray(0, 8)),
+        (meta): ExportedFile => ({
+          _tag: "File",
+          ...meta,
+          byteLength: bytes.byteLength,
+          sha256: sha256Hex(bytes),
+          bytes,
+          requestId: header(response, "x-request-id")
+        })
+      )
+    })
+
+  const exportConsistencyResults = (input: ExportInput) =>
+    traced(
+      "SmsClient.exportConsistencyResults",
+      Effect.flatMap(exportRequest(input), (request) =>
+        withRetry("exportConsistencyResults", Effect.flatMap(Effect.flatMap(send(request), ensureOk), inMemory))
       )
     )
-  })
 
   /**
    * Writes one response body into a temporary file; removed on any failure or interruption. A body of known,
@@ -460,14 +509,14 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
           return readBytes(response).pipe(
             Effect.tap(write),
             Effect.map((bytes) => ({
-              sha256: createHash("sha256").update(bytes).digest("hex"),
+              sha256: sha256Hex(bytes),
               byteLength: bytes.byteLength,
               head: bytes.subarray(0, 8)
             }))
           )
         }
         return Effect.gen(function* () {
-          const hash = createHash("sha256")
+          const hash = crypto.createHash("sha256")
           let received = 0
           let head = new Uint8Array(0)
           yield* response.stream.pipe(
@@ -485,107 +534,122 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
       (handle) => Effect.promise(() => handle.close().catch(() => undefined))
     ).pipe(Effect.onError(() => files.removeQuietly(path)))
 
-  const exportConsistencyResultsToFile = Effect.fn("SmsClient.exportConsistencyResultsToFile")(function* (
-    input: ExportInput,
-    target: FileTarget
-  ) {
-    const request = yield* exportRequest(input)
-    yield* files.ensureDirectory(target.directory)
-    return yield* withRetry(
-      "exportConsistencyResultsToFile",
-      send(request).pipe(
-        Effect.flatMap(ensureOk),
-        Effect.flatMap((response) =>
-          Effect.gen(function* () {
-            const contentType = header(response, "content-type") ?? "application/octet-stream"
-            if (isJsonType(contentType)) return yield* jsonResult(response, yield* readBytes(response), contentType)
-            const temporary = files.temporaryPath(target.directory, "export")
-            const written = yield* streamToTemporary(response, temporary)
-            const meta = fileMeta(response, written.head, yield* Clock.currentTimeMillis)
-            const fileName = target.name
-              ? files.sanitizeFileName(target.name(meta.fileName), meta.fileName)
-              : meta.fileName
-            const path = yield* files
-              .place(temporary, target.directory, fileName, target.overwrite ?? false)
-              .pipe(Effect.onError(() => files.removeQuietly(temporary)))
-            return {
-              _tag: "File",
-              contentType: meta.contentType,
-              fileName,
-              byteLength: written.byteLength,
-              sha256: written.sha256,
-              path,
-              requestId: metaOf(response).requestId
-            } satisfies ExportedFile
-          })
+  const exportConsistencyResultsToFile = (input: ExportInput, target: FileTarget) =>
+    traced(
+      "SmsClient.exportConsistencyResultsToFile",
+      Effect.gen(function* () {
+        const request = yield* exportRequest(input)
+        yield* files.ensureDirectory(target.directory)
+        return yield* withRetry(
+          "exportConsistencyResultsToFile",
+          send(request).pipe(
+            Effect.flatMap(ensureOk),
+            Effect.flatMap((response) =>
+              Effect.gen(function* () {
+                const contentType = header(response, "content-type") ?? "application/octet-stream"
+                if (isJsonType(contentType)) return yield* jsonResult(response, yield* readBytes(response), contentType)
+                const temporary = files.temporaryPath(target.directory, "export")
+                const written = yield* streamToTemporary(response, temporary)
+                const meta = yield* fileMeta(response, written.head)
+                const fileName = target.name
+                  ? files.sanitizeFileName(target.name(meta.fileName), meta.fileName)
+                  : meta.fileName
+                const path = yield* files
+                  .place(temporary, target.directory, fileName, target.overwrite ?? false)
+                  .pipe(Effect.onError(() => files.removeQuietly(temporary)))
+                return {
+                  _tag: "File",
+                  contentType: meta.contentType,
+                  fileName,
+                  byteLength: written.byteLength,
+                  sha256: written.sha256,
+                  path,
+                  requestId: metaOf(response).requestId
+                } satisfies ExportedFile
+              })
+            )
+          )
         )
-      )
+      })
     )
-  })
 
   const param = (name: string, value: string | number | boolean | undefined): ReadonlyArray<[string, string]> =>
     value === undefined || value === "" ? [] : [[name, String(value)]]
 
-  const listSources = Effect.fn("SmsClient.listSources")(function* (query: ListSourcesQuery = {}) {
-    return yield* sendJson(
-      "listSources",
-      {
-        method: "GET",
-        base: endpoint,
-        path: "/v3/sources",
-        query: [
-          ...param("is_consistency_result_exist", query.withResults),
-          ...param("name", query.name),
-          ...param("state", query.state),
-          ...param("limit", query.limit),
-          ...param("offset", query.offset)
-        ]
-      },
-      Model.ListSourcesResponse
+  const listSources = (query: ListSourcesQuery = {}) =>
+    traced(
+      "SmsClient.listSources",
+      Effect.gen(function* () {
+        return yield* sendJson(
+          "listSources",
+          {
+            method: "GET",
+            base: endpoint,
+            path: "/v3/sources",
+            query: [
+              ...param("is_consistency_result_exist", query.withResults),
+              ...param("name", query.name),
+              ...param("state", query.state),
+              ...param("limit", query.limit),
+              ...param("offset", query.offset)
+            ]
+          },
+          Model.ListSourcesResponse
+        )
+      })
     )
-  })
 
-  const listAllSources = Effect.fn("SmsClient.listAllSources")(function* (
-    query: Omit<ListSourcesQuery, "limit" | "offset"> = {}
-  ) {
-    const all: Array<Model.SourceServer> = []
-    for (;;) {
-      const page = yield* listSources({ ...query, limit: pageSize, offset: all.length })
-      all.push(...page.source_servers)
-      if (page.source_servers.length === 0 || all.length >= page.count) return all
-    }
-  })
+  const listAllSources = (query: Omit<ListSourcesQuery, "limit" | "offset"> = {}) =>
+    traced(
+      "SmsClient.listAllSources",
+      Effect.gen(function* () {
+        const all: Array<Model.SourceServer> = []
+        for (;;) {
+          const page = yield* listSources({ ...query, limit: pageSize, offset: all.length })
+          all.push(...page.source_servers)
+          if (page.source_servers.length === 0 || all.length >= page.count) return all
+        }
+      })
+    )
 
-  const listTasks = Effect.fn("SmsClient.listTasks")(function* (query: ListTasksQuery = {}) {
-    return yield* sendJson(
-      "listTasks",
-      {
-        method: "GET",
-        base: endpoint,
-        path: "/v3/tasks",
-        query: [
-          ...param("state", query.state),
-          ...param("name", query.name),
-          ...param("id", query.id),
-          ...param("source_server_id", query.sourceServerId),
-          ...param("limit", query.limit),
-          ...param("offset", query.offset)
-        ]
-      },
-      Model.ListTasksResponse
+  const listTasks = (query: ListTasksQuery = {}) =>
+    traced(
+      "SmsClient.listTasks",
+      Effect.gen(function* () {
+        return yield* sendJson(
+          "listTasks",
+          {
+            method: "GET",
+            base: endpoint,
+            path: "/v3/tasks",
+            query: [
+              ...param("state", query.state),
+              ...param("name", query.name),
+              ...param("id", query.id),
+              ...param("source_server_id", query.sourceServerId),
+              ...param("limit", query.limit),
+              ...param("offset", query.offset)
+            ]
+          },
+          Model.ListTasksResponse
+        )
+      })
     )
-  })
 
-  const showConsistencyResult = Effect.fn("SmsClient.showConsistencyResult")(function* (taskId: string) {
-    const id = yield* Schema.decodeUnknown(Model.TaskId)(taskId).pipe(
-      Effect.mapError((error) => fromParseError(error, "task_id"))
+  const showConsistencyResult = (taskId: string) =>
+    traced(
+      "SmsClient.showConsistencyResult",
+      Effect.gen(function* () {
+        const id = yield* Schema.decodeUnknown(Model.TaskId)(taskId).pipe(
+          Effect.mapError((error) => fromParseError(error, "task_id"))
+        )
+        return yield* sendJson(
+          "showConsistencyResult",
+          { method: "GET", base: endpoint, path: `/v3/tasks/${encodeURIComponent(id)}/consistency-result` },
+          Model.ConsistencyResult
+        )
+      })
     )
-    return yield* sendJson(
-      "showConsistencyResult",
-      { method: "GET", base: endpoint, path: `/v3/tasks/${encodeURIComponent(id)}/consistency-result` },
-      Model.ConsistencyResult
-    )
-  })
 
   return SmsClient.of({
     info: { endpoint, region: options.region, identity: Credentials.describe(credentials) },

@@ -1,14 +1,15 @@
 /**
- * How bytes reach the endpoint. Two implementations:
- * - `undici` (the default): undici's dispatcher API directly, with keep-alive connections and the
- *   per-attempt timeout as an `AbortSignal`. It costs about a tenth of what a request through
- *   `@effect/platform`'s HttpClient does (see BENCHMARKS.md): this is the hot path of every call.
+ * How bytes reach the endpoint. Three implementations:
+ * - `undici` (the default): undici's dispatch API directly (no stream or abort signal per request), keep-alive
+ *   connections, one timer per exchange. Its per-request cost matches a bare `undici.request` (BENCHMARKS.md):
+ *   this is the hot path of every call.
+ * - `nodeHttp`: Node's `http`/`https`, whose native parser keeps a short-lived process's peak memory lower.
  * - `fromHttpClient`: any `@effect/platform` `HttpClient` (proxies, custom middleware, tests).
  * The transport knows nothing of SMS: SmsClient builds, signs and interprets the requests.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Context, Duration, Effect, Layer, Stream } from "effect"
+import { Context, Duration, Effect, Layer, Option, Stream } from "effect"
 import { Timeout, TransportError } from "./SmsError.js"
 
 export interface Request {
@@ -75,8 +76,174 @@ const deadline = (interrupted: AbortSignal, timeoutMs: number) => {
 
 // --- undici -----------------------------------------------------------------------------------
 
-const singleHeader = (value: string | ReadonlyArray<string> | undefined): string | undefined =>
-  typeof value === "string" ? value : value?.[0]
+/** A body read whole waits for all of it; one not yet claimed (or streamed) pauses the socket past this. */
+const highWaterMark = 1024 * 1024
+
+/**
+ * The undici `DispatchController` surface used here (undici's own types are not loaded at module level,
+ * see `makeUndici`).
+ */
+interface DispatchController {
+  readonly abort: (reason: Error) => void
+  readonly pause: () => void
+  readonly resume: () => void
+}
+
+/**
+ * One exchange over undici's dispatch API: no `Readable` per response, no `AbortSignal` per request (each
+ * costs more than the rest of undici's work on a small exchange). Fed by undici's handler callbacks, read by
+ * `Response.bytes` (whole) or `Response.stream` (chunks, with back-pressure through pause/resume). One timer
+ * bounds the whole exchange; interruption or the timer aborts it.
+ */
+class Exchange {
+  private controller: DispatchController | undefined
+  private pendingAbort: Error | undefined
+  private timedOut = false
+  private readonly timer: ReturnType<typeof setTimeout>
+  private readonly chunks: Array<Uint8Array> = []
+  private buffered = 0
+  private ended = false
+  private failed: TransportError | Timeout | undefined
+  private status: number | undefined
+  private claim: "none" | "bytes" | "stream" = "none"
+  private wake: (() => void) | undefined
+  /** Whether `settle` has been called (once: with the response, or with the failure before one). */
+  private settled = false
+
+  constructor(
+    readonly timeoutMs: number,
+    private readonly settle: (result: Effect.Effect<Response, TransportError | Timeout>) => void
+  ) {
+    this.timer = setTimeout(() => {
+      this.timedOut = true
+      this.abort(new Error(`no complete response within ${timeoutMs} ms`))
+    }, timeoutMs)
+  }
+
+  /**
+   * Aborts the exchange. Before undici has started it (queued, or still connecting) there is nothing to abort
+   * yet: the abort is kept for `onRequestStart`, and the exchange fails now.
+   */
+  abort(reason: Error) {
+    if (this.controller) return this.controller.abort(reason)
+    this.pendingAbort = reason
+    this.onResponseError(undefined, reason)
+  }
+
+  private failure(cause: unknown): TransportError | Timeout {
+    const status = this.status
+    return this.timedOut
+      ? new Timeout({ status, timeoutMs: this.timeoutMs })
+      : new TransportError({ status, reason: reasonOf(cause) })
+  }
+
+  private notify() {
+    const wake = this.wake
+    this.wake = undefined
+    wake?.()
+  }
+
+  // undici's DispatchHandler
+
+  onRequestStart(controller: DispatchController) {
+    this.controller = controller
+    if (this.pendingAbort) controller.abort(this.pendingAbort)
+  }
+
+  onResponseStart(_controller: DispatchController, status: number, headers: Record<string, string | Array<string>>) {
+    if (status < 200) return
+    this.status = status
+    const response: Response = {
+      status,
+      header: (name) => {
+        const value = headers[name]
+        return typeof value === "string" ? value : value?.[0]
+      },
+      bytes: this.bytes,
+      stream: this.stream
+    }
+    this.settled = true
+    this.settle(Effect.succeed(response))
+  }
+
+  onResponseData(controller: DispatchController, chunk: Uint8Array) {
+    this.chunks.push(chunk)
+    this.buffered += chunk.byteLength
+    if (this.claim !== "bytes" && this.buffered >= highWaterMark) controller.pause()
+    this.notify()
+  }
+
+  onResponseEnd() {
+    clearTimeout(this.timer)
+    this.ended = true
+    this.notify()
+  }
+
+  onResponseError(_controller: DispatchController | undefined, cause: Error) {
+    clearTimeout(this.timer)
+    if (this.failed) return
+    this.failed = this.failure(cause)
+    if (!this.settled) {
+      this.settled = true
+      return this.settle(Effect.fail(this.failed))
+    }
+    this.notify()
+  }
+
+  // readers
+
+  /** Takes what has arrived (resuming a paused socket), or `undefined` if nothing has. */
+  private take(): Uint8Array | undefined {
+    const chunk = this.chunks.shift()
+    if (chunk === undefined) return undefined
+    this.buffered -= chunk.byteLength
+    if (this.buffered < highWaterMark) this.controller?.resume()
+    return chunk
+  }
+
+  /** Waits for the next event; interruption aborts the exchange. */
+  private next: Effect.Effect<void> = Effect.async<void>((resume) => {
+    this.wake = () => resume(Effect.void)
+    return Effect.sync(() => {
+      this.wake = undefined
+      this.abort(new Error("interrupted"))
+    })
+  })
+
+  readonly bytes: Effect.Effect<Uint8Array, TransportError | Timeout> = Effect.suspend(() => {
+    this.claim = "bytes"
+    this.controller?.resume()
+    const collect: Effect.Effect<Uint8Array, TransportError | Timeout> = Effect.suspend(() => {
+      if (this.failed) return Effect.fail(this.failed)
+      if (!this.ended) return Effect.zipRight(this.next, collect)
+      const whole = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered)
+      this.chunks.length = 0
+      this.buffered = 0
+      return Effect.succeed(
+        whole === undefined ? new Uint8Array(0) : new Uint8Array(whole.buffer, whole.byteOffset, whole.byteLength)
+      )
+    })
+    return collect
+  })
+
+  readonly stream: Stream.Stream<Uint8Array, TransportError | Timeout> = Stream.suspend(() => {
+    this.claim = "stream"
+    const pull: Effect.Effect<Uint8Array, Option.Option<TransportError | Timeout>> = Effect.suspend(() => {
+      const chunk = this.take()
+      if (chunk !== undefined) return Effect.succeed(chunk)
+      if (this.failed) return Effect.fail(Option.some(this.failed))
+      if (this.ended) return Effect.fail(Option.none())
+      return Effect.zipRight(this.next, pull)
+    })
+    return Stream.repeatEffectOption(pull).pipe(
+      Stream.ensuring(
+        Effect.sync(() => {
+          if (!this.ended && !this.failed) this.abort(new Error("the body was not read to its end"))
+        })
+      )
+    )
+  })
+}
 
 /**
  * A transport over one keep-alive undici `Agent`, closed with the scope. undici is loaded here, not at module
@@ -92,45 +259,27 @@ export const makeUndici = (options: { readonly connections?: number } = {}) =>
       (a) => Effect.promise(() => a.close().catch(() => undefined))
     )
     const send = (request: Request) =>
-      Effect.async<Response, TransportError | Timeout>((resume, interrupted) => {
-        const exchange = deadline(interrupted, request.timeoutMs)
-        const signal = exchange.signal
-        agent
-          .request({
-            origin: request.url.origin,
-            path: request.url.pathname + request.url.search,
-            method: request.method,
-            headers: request.headers,
-            body: request.body ?? null,
-            signal,
-            // The signal bounds the whole exchange; undici's own timers would only cut it shorter.
-            headersTimeout: 0,
-            bodyTimeout: 0
-          })
-          .then(
-            (res) => {
-              const failure = (cause: unknown) => exchange.failure(cause, res.statusCode)
-              resume(
-                Effect.succeed({
-                  status: res.statusCode,
-                  header: (name) => singleHeader(res.headers[name]),
-                  bytes: Effect.async<Uint8Array, TransportError | Timeout>((done, stop) => {
-                    const abort = () => res.body.destroy()
-                    stop.addEventListener("abort", abort, { once: true })
-                    res.body.arrayBuffer().then(
-                      (buffer) => {
-                        exchange.done()
-                        done(Effect.succeed(new Uint8Array(buffer)))
-                      },
-                      (cause) => done(Effect.fail(failure(cause)))
-                    )
-                  }),
-                  stream: Stream.fromAsyncIterable(res.body, failure).pipe(Stream.ensuring(Effect.sync(exchange.done)))
-                })
-              )
+      Effect.async<Response, TransportError | Timeout>((resume) => {
+        const exchange = new Exchange(request.timeoutMs, resume)
+        try {
+          agent.dispatch(
+            {
+              origin: request.url.origin,
+              path: request.url.pathname + request.url.search,
+              method: request.method,
+              headers: request.headers,
+              body: request.body ?? null,
+              // The exchange's own timer bounds the whole of it; undici's would only cut it shorter.
+              headersTimeout: 0,
+              bodyTimeout: 0
             },
-            (cause) => resume(Effect.fail(exchange.failure(cause)))
+            exchange
           )
+        } catch (cause) {
+          exchange.onResponseError(undefined, cause instanceof Error ? cause : new Error(String(cause)))
+        }
+        // Interrupted before the response: abort the exchange.
+        return Effect.sync(() => exchange.abort(new Error("interrupted")))
       })
     return Transport.of({ send })
   })
@@ -200,7 +349,7 @@ export const makeNodeHttp = (options: { readonly connections?: number } = {}) =>
     return Transport.of({ send })
   })
 
-/** The default transport: Node's `http`/`https` with keep-alive agents for the layer's lifetime. */
+/** Node's `http`/`https` with keep-alive agents for the layer's lifetime (the CLI's transport). */
 export const nodeHttp: Layer.Layer<Transport> = Layer.scoped(Transport, makeNodeHttp())
 
 // --- @effect/platform HttpClient ------------------------------------------------------------------

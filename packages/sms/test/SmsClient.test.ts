@@ -11,7 +11,8 @@ import {
   Option,
   Redacted,
   TestClock,
-  TestServices
+  TestServices,
+  Tracer
 } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import { mkdtemp, readdir, readFile } from "node:fs/promises"
@@ -474,5 +475,33 @@ describe("secrets", () => {
       Effect.provide(Logger.replace(Logger.defaultLogger, capture)),
       Logger.withMinimumLogLevel(LogLevel.All)
     )
+  )
+})
+
+describe("tracing", () => {
+  it.live("a call made inside the caller's span gets its own child span; one made outside any span gets none", () =>
+    Effect.gen(function* () {
+      const server = yield* Server.start
+      server.respond(Server.bytes(new Uint8Array([1, 2, 3])))
+      const native = yield* Effect.tracer
+      const spans: Array<{ name: string; parent: string | undefined }> = []
+      const recording = Tracer.make({
+        span: (name, parent, context, links, startTime, kind, options) => {
+          // Building the client (once per layer) has its span; calls are what this test is about.
+          if (name !== "SmsClient.make")
+            spans.push({ name, parent: Option.getOrUndefined(Option.map(parent, (p) => p.spanId)) })
+          return native.span(name, parent, context, links, startTime, kind, options)
+        },
+        context: (f, fiber) => native.context(f, fiber)
+      })
+      yield* withClient(server.url, exportOne).pipe(Effect.withTracer(recording))
+      expect(spans).toEqual([])
+      const caller = yield* withClient(
+        server.url,
+        Effect.zipRight(exportOne, Effect.currentSpan).pipe(Effect.withSpan("caller"))
+      ).pipe(Effect.withTracer(recording))
+      expect(spans.map((s) => s.name)).toEqual(["caller", "SmsClient.exportConsistencyResults"])
+      expect(spans[1]?.parent).toBe(caller.spanId)
+    }).pipe(Effect.scoped)
   )
 })

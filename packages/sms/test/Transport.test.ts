@@ -1,0 +1,187 @@
+/**
+ * The transports themselves, against a real local server: whole and streamed bodies, back-pressure, the
+ * per-exchange timeout in every phase (queued, waiting for headers, mid-body), interruption, resets.
+ * Every test runs over undici, node:http and @effect/platform's HttpClient.
+ */
+import { NodeHttpClient } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
+import { createHash, randomBytes } from "node:crypto"
+import * as Transport from "../src/Transport.js"
+import * as Server from "./support/server.js"
+
+const transports = {
+  undici: Transport.undici,
+  "node:http": Transport.nodeHttp,
+  "platform HttpClient": Transport.fromHttpClient.pipe(Layer.provide(NodeHttpClient.layerUndici))
+} as const
+
+const get = (url: string, timeoutMs = 5_000): Transport.Request => ({
+  method: "GET",
+  url: new URL(`${url}/x`),
+  headers: {},
+  timeoutMs
+})
+
+const send = (request: Transport.Request) => Effect.flatMap(Transport.Transport, (t) => t.send(request))
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
+
+/** A body of `size` bytes in 64 KiB chunked writes, honouring the socket's back-pressure. */
+const chunked =
+  (body: Uint8Array): Server.Handler =>
+  (_req, res) => {
+    res.writeHead(200, { "content-type": "application/octet-stream" })
+    let offset = 0
+    const pump = () => {
+      while (offset < body.byteLength) {
+        const chunk = body.subarray(offset, offset + 65_536)
+        offset += chunk.byteLength
+        if (!res.write(chunk)) return void res.once("drain", pump)
+      }
+      res.end()
+    }
+    pump()
+  }
+
+for (const [name, layer] of Object.entries(transports)) {
+  describe(`Transport over ${name}`, () => {
+    it.live("reads a body whole, and a chunked 8 MiB body as a stream, byte for byte", () =>
+      Effect.gen(function* () {
+        const server = yield* Server.start
+        const small = randomBytes(1000)
+        const big = randomBytes(8 * 1024 * 1024)
+        server.respond(Server.bytes(small, { "x-request-id": "r-1" }), chunked(big))
+        const first = yield* send(get(server.url))
+        expect(first.status).toBe(200)
+        expect(first.header("x-request-id")).toBe("r-1")
+        expect(first.header("no-such-header")).toBeUndefined()
+        expect(Buffer.compare(Buffer.from(yield* first.bytes), small)).toBe(0)
+
+        const second = yield* send(get(server.url))
+        const hash = createHash("sha256")
+        let received = 0
+        yield* Stream.runForEach(second.stream, (chunk) =>
+          Effect.sync(() => {
+            hash.update(chunk)
+            received += chunk.byteLength
+          })
+        )
+        expect(received).toBe(big.byteLength)
+        expect(hash.digest("hex")).toBe(sha256(big))
+      }).pipe(Effect.provide(layer), Effect.scoped)
+    )
+
+    it.live("a reader that stops stops the sender too (back-pressure), and then still gets every byte", () =>
+      Effect.gen(function* () {
+        const server = yield* Server.start
+        const size = 64 * 1024 * 1024
+        const big = Buffer.alloc(size, "0123456789abcdef")
+        let written = 0
+        server.respond((_req, res) => {
+          res.writeHead(200, { "content-type": "application/octet-stream" })
+          const pump = () => {
+            while (written < size) {
+              const chunk = big.subarray(written, written + 65_536)
+              written += chunk.byteLength
+              if (!res.write(chunk)) return void res.once("drain", pump)
+            }
+            res.end()
+          }
+          pump()
+        })
+        const response = yield* send(get(server.url, 30_000))
+        const hash = createHash("sha256")
+        let reads = 0
+        yield* Stream.runForEach(response.stream, (chunk) =>
+          Effect.gen(function* () {
+            hash.update(chunk)
+            // After the first chunk the reader stalls: the sender must stall too, far short of the whole body
+            // (what it got out is the client's buffer plus the kernel's socket buffers).
+            if (reads++ === 0) {
+              yield* Effect.sleep("300 millis")
+              expect(written).toBeLessThan(size / 4)
+            }
+          })
+        )
+        expect(hash.digest("hex")).toBe(sha256(big))
+      }).pipe(Effect.provide(layer), Effect.scoped)
+    )
+
+    it.live("times out waiting for headers, and mid-body, as Timeout with the limit", () =>
+      Effect.gen(function* () {
+        const server = yield* Server.start
+        server.respond(
+          (_req, res) => setTimeout(() => res.end("late"), 3_000).unref(),
+          (_req, res) => {
+            res.writeHead(200, { "content-length": "1000" })
+            res.write("x".repeat(10))
+          }
+        )
+        const headers = yield* Effect.flip(send(get(server.url, 150)))
+        expect(headers).toMatchObject({ _tag: "Timeout", timeoutMs: 150 })
+        const response = yield* send(get(server.url, 150))
+        expect(response.status).toBe(200)
+        const body = yield* Effect.flip(response.bytes)
+        expect(body).toMatchObject({ _tag: "Timeout", timeoutMs: 150 })
+      }).pipe(Effect.provide(layer), Effect.scoped)
+    )
+
+    it.live("a reset mid-body is a TransportError carrying the status", () =>
+      Effect.gen(function* () {
+        const server = yield* Server.start
+        server.respond((_req, res) => {
+          res.writeHead(200, { "content-length": "100000" })
+          res.write("x".repeat(1000), () => res.socket?.destroy())
+        })
+        const response = yield* send(get(server.url))
+        const error = yield* Effect.flip(Stream.runDrain(response.stream))
+        expect(error).toMatchObject({ _tag: "TransportError", status: 200 })
+      }).pipe(Effect.provide(layer), Effect.scoped)
+    )
+
+    it.live("interrupting a read closes the connection", () =>
+      Effect.gen(function* () {
+        const server = yield* Server.start
+        let closed = false
+        server.respond((req, res) => {
+          res.writeHead(200, { "content-length": "100000" })
+          res.write("x".repeat(1000))
+          res.on("close", () => {
+            closed = true
+          })
+          void req
+        })
+        const response = yield* send(get(server.url))
+        const fiber = yield* Effect.fork(response.bytes)
+        yield* Effect.sleep("50 millis")
+        yield* Fiber.interrupt(fiber)
+        yield* Effect.sleep("100 millis")
+        expect(closed).toBe(true)
+      }).pipe(Effect.provide(layer), Effect.scoped)
+    )
+  })
+}
+
+describe("Transport over undici: a queued request", () => {
+  it.live("times out while waiting for a connection, and the connection serves the next request", () =>
+    Effect.gen(function* () {
+      const server = yield* Server.start
+      server.respond(
+        (_req, res) => setTimeout(() => res.end("first"), 400).unref(),
+        (_req, res) => res.end("third")
+      )
+      const first = yield* Effect.fork(Effect.flatMap(send(get(server.url, 2_000)), (r) => r.bytes))
+      yield* Effect.sleep("50 millis")
+      // One connection, busy with the first request: the second waits in undici's queue and times out there.
+      const second = yield* Effect.exit(send(get(server.url, 100)))
+      expect(second).toMatchObject(Exit.fail({ _tag: "Timeout", timeoutMs: 100 }))
+      // It failed at its own deadline, not when the connection came free.
+      expect(Option.isNone(yield* Fiber.poll(first))).toBe(true)
+      expect(new TextDecoder().decode(yield* Fiber.join(first))).toBe("first")
+      const third = yield* Effect.flatMap(send(get(server.url)), (r) => r.bytes)
+      expect(new TextDecoder().decode(third)).toBe("third")
+      expect(server.received).toHaveLength(2)
+    }).pipe(Effect.provide(Layer.scoped(Transport.Transport, Transport.makeUndici({ connections: 1 }))), Effect.scoped)
+  )
+})
