@@ -5,7 +5,20 @@
  * The export's 200 body is read as bytes, never as text.
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import { Clock, Context, Duration, Effect, Layer, Option, Random, Redacted, Schema, Stream, Tracer } from "effect"
+import {
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  Either,
+  Layer,
+  Option,
+  Random,
+  Redacted,
+  Schema,
+  Stream,
+  Tracer
+} from "effect"
 import * as crypto from "node:crypto"
 import { open } from "node:fs/promises"
 import * as Credentials from "./Credentials.js"
@@ -425,35 +438,35 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
       )
     )
 
-  const decodeRequest = Schema.decodeUnknown(Model.ExportRequest)
+  const decodeRequest = Schema.decodeUnknownEither(Model.ExportRequest)
   const exportUrl = Option.getOrUndefined(Option.liftThrowable(() => new URL(endpoint + exportPath))())
 
   const exportRequest = (input: ExportInput) =>
-    decodeRequest(input).pipe(
-      Effect.mapError((error) => fromParseError(error)),
-      Effect.map(
-        (request): WireRequest => ({
-          method: "POST",
-          base: endpoint,
-          path: exportPath,
-          url: exportUrl,
-          headers: {
-            "content-type": "application/json;charset=UTF-8",
-            ...(request.language ? { "x-language": request.language } : {})
-          },
-          // All three keys, always, in the documented order.
-          body: encoder.encode(
-            JSON.stringify({
-              task_info: request.task_info.map((t) => ({
-                task_id: t.task_id,
-                source_id: t.source_id,
-                source_name: t.source_name
-              }))
-            })
-          )
-        })
-      )
+    Either.match(decodeRequest(input), {
+      onLeft: (error) => Effect.fail(fromParseError(error)),
+      onRight: (request) => Effect.succeed(wireExport(request))
+    })
+
+  const wireExport = (request: Model.ExportRequest): WireRequest => ({
+    method: "POST",
+    base: endpoint,
+    path: exportPath,
+    url: exportUrl,
+    headers: {
+      "content-type": "application/json;charset=UTF-8",
+      ...(request.language ? { "x-language": request.language } : {})
+    },
+    // All three keys, always, in the documented order.
+    body: encoder.encode(
+      JSON.stringify({
+        task_info: request.task_info.map((t) => ({
+          task_id: t.task_id,
+          source_id: t.source_id,
+          source_name: t.source_name
+        }))
+      })
     )
+  })
 
   /** The file's name: the service's (from Content-Disposition, sanitised), else one from the type and time. */
   const fileMeta = (response: Response, head: Uint8Array) => {
@@ -488,8 +501,10 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   const exportConsistencyResults = (input: ExportInput) =>
     traced(
       "SmsClient.exportConsistencyResults",
-      Effect.flatMap(exportRequest(input), (request) =>
-        withRetry("exportConsistencyResults", Effect.flatMap(Effect.flatMap(send(request), ensureOk), inMemory))
+      Effect.flatMap(
+        Effect.suspend(() => exportRequest(input)),
+        (request) =>
+          withRetry("exportConsistencyResults", Effect.flatMap(Effect.flatMap(send(request), ensureOk), inMemory))
       )
     )
 

@@ -6,12 +6,19 @@ import { basename, extname, join } from "node:path"
 import { FileError } from "../SmsError.js"
 
 const maxNameLength = 200
+/** Names that need no change: no separator, control or reserved character, no leading dot or space, no trailing space. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern rules out
+const plainName = /^[^./\\\s\x00-\x1f\x7f<>:"|?*][^/\\\x00-\x1f\x7f<>:"|?*]*(?<!\s)$/
 
 /**
  * Keeps a file name safe to join under a folder: last path component only, no control or reserved
  * characters, no leading dots, bounded length. `fallback` when nothing usable is left.
  */
-export const sanitizeFileName = (raw: string, fallback: string): string => {
+export const sanitizeFileName = (raw: string, fallback: string): string =>
+  raw.length <= maxNameLength && plainName.test(raw) ? raw : sanitizeThoroughly(raw, fallback)
+
+/** `sanitizeFileName` without its fast path for names that need no change (the reference it is tested against). */
+export const sanitizeThoroughly = (raw: string, fallback: string): string => {
   const last = raw.split(/[/\\]/).pop() ?? ""
   let name = ""
   for (const char of last) {
