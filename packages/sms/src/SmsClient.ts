@@ -21,6 +21,7 @@ import {
 } from "effect"
 import * as crypto from "node:crypto"
 import { open } from "node:fs/promises"
+import { Writable } from "node:stream"
 import * as Credentials from "./Credentials.js"
 import * as files from "./internal/files.js"
 import { fromParseError } from "./internal/invalid.js"
@@ -534,14 +535,26 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
           const hash = crypto.createHash("sha256")
           let received = 0
           let head = new Uint8Array(0)
-          yield* response.stream.pipe(
-            Stream.runForEach((chunk) => {
-              if (head.byteLength < 8) head = Uint8Array.from([...head, ...chunk.subarray(0, 8 - head.byteLength)])
-              hash.update(chunk)
-              received += chunk.byteLength
+          const observe = (chunk: Uint8Array) => {
+            if (head.byteLength < 8) head = Uint8Array.from([...head, ...chunk.subarray(0, 8 - head.byteLength)])
+            hash.update(chunk)
+            received += chunk.byteLength
+          }
+          if (response.pipeTo) {
+            // A plain Node.js pipeline into the file: see `Transport.Response.pipeTo`.
+            const sink = new Writable({
+              write(chunk: Buffer, _encoding, next) {
+                observe(chunk)
+                handle.write(chunk).then(() => next(), next)
+              }
+            })
+            yield* response.pipeTo(sink, fileError(path))
+          } else {
+            yield* Stream.runForEach(response.stream, (chunk) => {
+              observe(chunk)
               return write(chunk)
             })
-          )
+          }
           yield* checkLength(response, received)
           return { sha256: hash.digest("hex"), byteLength: received, head }
         })

@@ -10,6 +10,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Context, Duration, Effect, Layer, Option, Stream } from "effect"
+import type { Writable } from "node:stream"
 import { Timeout, TransportError } from "./SmsError.js"
 
 export interface Request {
@@ -29,6 +30,17 @@ export interface Response {
   /** The whole body. Read at most once (or use `stream`). */
   readonly bytes: Effect.Effect<Uint8Array, TransportError | Timeout>
   readonly stream: Stream.Stream<Uint8Array, TransportError | Timeout>
+  /**
+   * Where the transport holds the body as a Node.js stream (node:http): pipes it whole into `destination` with
+   * `stream.pipeline`, one Effect for the body rather than steps per chunk. On a long download that matters
+   * for memory: spent socket buffers then die young, where behind a per-chunk fiber suspension many are
+   * promoted and wait for a full collection (BENCHMARKS.md, memory). A failure of `destination` itself is
+   * mapped by `onDestinationError`. Read the body once: through this, `bytes` or `stream`.
+   */
+  readonly pipeTo?: <E>(
+    destination: Writable,
+    onDestinationError: (cause: unknown) => E
+  ) => Effect.Effect<void, TransportError | Timeout | E>
 }
 
 export interface Service {
@@ -294,9 +306,23 @@ export const undici: Layer.Layer<Transport> = Layer.scoped(Transport, makeUndici
  * native: undici's is WebAssembly, whose compilation alone raises a process's peak RSS by about 50 MB, which
  * is more than a CLI streaming a 200 MB file needs in all.
  */
-export const makeNodeHttp = (options: { readonly connections?: number } = {}) =>
+export interface NodeHttpOptions {
+  readonly connections?: number
+  /**
+   * Called with the size of each body chunk received through `stream` or `pipeTo` (progress, or memory
+   * housekeeping in a short-lived process: the CLI asks V8 for a young-generation collection every few MiB).
+   */
+  readonly onBodyChunk?: (byteLength: number) => void
+}
+
+export const makeNodeHttp = (options: NodeHttpOptions = {}) =>
   Effect.gen(function* () {
-    const [http, https] = yield* Effect.promise(() => Promise.all([import("node:http"), import("node:https")]))
+    const [http, https, streams, { pipeline }] = yield* Effect.promise(() =>
+      Promise.all([import("node:http"), import("node:https"), import("node:stream"), import("node:stream/promises")])
+    )
+    const onBodyChunk = options.onBodyChunk
+    const observed = <A extends { readonly byteLength: number }>(stream: Stream.Stream<A, TransportError | Timeout>) =>
+      onBodyChunk ? Stream.tap(stream, (chunk) => Effect.sync(() => onBodyChunk(chunk.byteLength))) : stream
     const agentOptions = { keepAlive: true, maxSockets: options.connections ?? 64, scheduling: "lifo" as const }
     const agents = yield* Effect.acquireRelease(
       Effect.sync(() => ({ http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) })),
@@ -338,9 +364,50 @@ export const makeNodeHttp = (options: { readonly connections?: number } = {}) =>
                 })
                 res.once("error", (cause) => done(Effect.fail(failure(cause))))
               }),
-              stream: Stream.fromAsyncIterable<Uint8Array, TransportError | Timeout>(res, failure).pipe(
+              stream: observed(Stream.fromAsyncIterable<Uint8Array, TransportError | Timeout>(res, failure)).pipe(
                 Stream.ensuring(Effect.sync(exchange.done))
-              )
+              ),
+              pipeTo: <E>(destination: Writable, onDestinationError: (cause: unknown) => E) =>
+                Effect.async<void, TransportError | Timeout | E>((done) => {
+                  const stop = new AbortController()
+                  // A failure spreads through the whole pipeline: whichever side failed first is the cause.
+                  let destinationFailed: unknown
+                  let sourceFailed = false
+                  res.once("error", () => {
+                    sourceFailed ||= destinationFailed === undefined
+                  })
+                  destination.once("error", (cause) => {
+                    if (!sourceFailed) destinationFailed ??= cause
+                  })
+                  const stages = onBodyChunk
+                    ? [
+                        res,
+                        new streams.Transform({
+                          transform(chunk: Buffer, _encoding, next) {
+                            onBodyChunk(chunk.byteLength)
+                            next(null, chunk)
+                          }
+                        }),
+                        destination
+                      ]
+                    : [res, destination]
+                  pipeline(stages, { signal: stop.signal }).then(
+                    () => {
+                      exchange.done()
+                      done(Effect.void)
+                    },
+                    (cause) => {
+                      exchange.done()
+                      done(
+                        Effect.fail(
+                          destinationFailed === undefined ? failure(cause) : onDestinationError(destinationFailed)
+                        )
+                      )
+                    }
+                  )
+                  // Interrupted: stop the pipeline, which destroys the response (and its socket).
+                  return Effect.sync(() => stop.abort())
+                })
             })
           )
         })
@@ -349,8 +416,12 @@ export const makeNodeHttp = (options: { readonly connections?: number } = {}) =>
     return Transport.of({ send })
   })
 
-/** Node's `http`/`https` with keep-alive agents for the layer's lifetime (the CLI's transport). */
+/** Node's `http`/`https` with keep-alive agents for the layer's lifetime. */
 export const nodeHttp: Layer.Layer<Transport> = Layer.scoped(Transport, makeNodeHttp())
+
+/** `nodeHttp` with options (see `NodeHttpOptions`). */
+export const layerNodeHttp = (options: NodeHttpOptions): Layer.Layer<Transport> =>
+  Layer.scoped(Transport, makeNodeHttp(options))
 
 // --- @effect/platform HttpClient ------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
 import { createHash, randomBytes } from "node:crypto"
+import { Writable } from "node:stream"
 import * as Transport from "../src/Transport.js"
 import * as Server from "./support/server.js"
 
@@ -183,5 +184,93 @@ describe("Transport over undici: a queued request", () => {
       expect(new TextDecoder().decode(third)).toBe("third")
       expect(server.received).toHaveLength(2)
     }).pipe(Effect.provide(Layer.scoped(Transport.Transport, Transport.makeUndici({ connections: 1 }))), Effect.scoped)
+  )
+})
+
+describe("Transport over node:http: pipeTo", () => {
+  let observed = 0
+  const layer = Layer.suspend(() =>
+    Transport.layerNodeHttp({
+      onBodyChunk: (n) => {
+        observed += n
+      }
+    })
+  )
+
+  /** A Writable collecting what it is given; `failAfter` bytes make it fail. */
+  const sink = (failAfter = Number.POSITIVE_INFINITY) => {
+    const hash = createHash("sha256")
+    let received = 0
+    const writable = new Writable({
+      write(chunk: Buffer, _encoding, next) {
+        received += chunk.byteLength
+        if (received > failAfter) return next(new Error("disk full"))
+        hash.update(chunk)
+        next()
+      }
+    })
+    return { writable, digest: () => hash.digest("hex"), received: () => received }
+  }
+
+  const pipeTo = (response: Transport.Response, writable: Writable) => {
+    if (!response.pipeTo) return Effect.die("node:http offers pipeTo")
+    return response.pipeTo(writable, (cause) => ({ _tag: "Destination" as const, cause }))
+  }
+
+  it.live("pipes a chunked 8 MiB body whole, reporting every byte to onBodyChunk", () =>
+    Effect.gen(function* () {
+      const server = yield* Server.start
+      const big = randomBytes(8 * 1024 * 1024)
+      server.respond(chunked(big))
+      observed = 0
+      const response = yield* send(get(server.url))
+      const out = sink()
+      yield* pipeTo(response, out.writable)
+      expect(out.digest()).toBe(sha256(big))
+      expect(observed).toBe(big.byteLength)
+    }).pipe(Effect.provide(layer), Effect.scoped)
+  )
+
+  it.live("a failing destination is the destination's error; a reset is a TransportError; a stall a Timeout", () =>
+    Effect.gen(function* () {
+      const server = yield* Server.start
+      server.respond(
+        chunked(randomBytes(4 * 1024 * 1024)),
+        (_req, res) => {
+          res.writeHead(200, { "content-length": "100000" })
+          res.write("x".repeat(1000), () => res.socket?.destroy())
+        },
+        (_req, res) => {
+          res.writeHead(200, { "content-length": "1000" })
+          res.write("x".repeat(10))
+        }
+      )
+      const full = yield* Effect.flip(pipeTo(yield* send(get(server.url)), sink(1024 * 1024).writable))
+      expect(full).toMatchObject({ _tag: "Destination", cause: { message: "disk full" } })
+      const reset = yield* Effect.flip(pipeTo(yield* send(get(server.url)), sink().writable))
+      expect(reset).toMatchObject({ _tag: "TransportError", status: 200 })
+      const stalled = yield* Effect.flip(pipeTo(yield* send(get(server.url, 150)), sink().writable))
+      expect(stalled).toMatchObject({ _tag: "Timeout", timeoutMs: 150 })
+    }).pipe(Effect.provide(layer), Effect.scoped)
+  )
+
+  it.live("interrupting a pipe closes the connection", () =>
+    Effect.gen(function* () {
+      const server = yield* Server.start
+      let closed = false
+      server.respond((_req, res) => {
+        res.writeHead(200, { "content-length": "100000" })
+        res.write("x".repeat(1000))
+        res.on("close", () => {
+          closed = true
+        })
+      })
+      const response = yield* send(get(server.url))
+      const fiber = yield* Effect.fork(pipeTo(response, sink().writable))
+      yield* Effect.sleep("50 millis")
+      yield* Fiber.interrupt(fiber)
+      yield* Effect.sleep("100 millis")
+      expect(closed).toBe(true)
+    }).pipe(Effect.provide(layer), Effect.scoped)
   )
 })
