@@ -10,7 +10,8 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { Context, Duration, Effect, Layer, Option, Stream } from "effect"
-import type { Writable } from "node:stream"
+import { Readable, Transform, type Writable } from "node:stream"
+import { pipeline } from "node:stream/promises"
 import { Timeout, TransportError } from "./SmsError.js"
 
 export interface Request {
@@ -31,8 +32,8 @@ export interface Response {
   readonly bytes: Effect.Effect<Uint8Array, TransportError | Timeout>
   readonly stream: Stream.Stream<Uint8Array, TransportError | Timeout>
   /**
-   * Where the transport holds the body as a Node.js stream (node:http): pipes it whole into `destination` with
-   * `stream.pipeline`, one Effect for the body rather than steps per chunk. On a long download that matters
+   * Pipes the whole body into `destination` with `stream.pipeline` (undici and node:http offer it; a transport
+   * over `HttpClient` does not): one Effect for the body rather than steps per chunk. On a long download that matters
    * for memory: spent socket buffers then die young, where behind a per-chunk fiber suspension many are
    * promoted and wait for a full collection (BENCHMARKS.md, memory). A failure of `destination` itself is
    * mapped by `onDestinationError`. Read the body once: through this, `bytes` or `stream`.
@@ -55,6 +56,63 @@ const reasonOf = (cause: unknown): string => {
   const code = "code" in cause && typeof cause.code === "string" ? `${cause.code}: ` : ""
   return `${code}${cause.message}${inner}`
 }
+
+/**
+ * `stream.pipeline(source → [observer] → destination)` as one Effect. A failure spreads through the whole
+ * pipeline: the cause is whichever side failed first (`onDestinationError` maps the destination's own).
+ * Interruption stops the pipeline, which destroys `source`.
+ */
+const pipeBody = <E>(
+  source: Readable,
+  destination: Writable,
+  options: {
+    readonly onDestinationError: (cause: unknown) => E
+    readonly sourceFailure: (cause: unknown) => TransportError | Timeout
+    readonly onBodyChunk?: ((byteLength: number) => void) | undefined
+    readonly finished?: (() => void) | undefined
+  }
+): Effect.Effect<void, TransportError | Timeout | E> =>
+  Effect.async<void, TransportError | Timeout | E>((done) => {
+    const stop = new AbortController()
+    let destinationFailed: unknown
+    let sourceFailed = false
+    source.once("error", () => {
+      sourceFailed ||= destinationFailed === undefined
+    })
+    destination.once("error", (cause) => {
+      if (!sourceFailed) destinationFailed ??= cause
+    })
+    const onBodyChunk = options.onBodyChunk
+    const stages = onBodyChunk
+      ? [
+          source,
+          new Transform({
+            transform(chunk: Buffer, _encoding, next) {
+              onBodyChunk(chunk.byteLength)
+              next(null, chunk)
+            }
+          }),
+          destination
+        ]
+      : [source, destination]
+    pipeline(stages, { signal: stop.signal }).then(
+      () => {
+        options.finished?.()
+        done(Effect.void)
+      },
+      (cause) => {
+        options.finished?.()
+        done(
+          Effect.fail(
+            destinationFailed === undefined
+              ? options.sourceFailure(cause)
+              : options.onDestinationError(destinationFailed)
+          )
+        )
+      }
+    )
+    return Effect.sync(() => stop.abort())
+  })
 
 /**
  * One abort signal for an exchange: fired by the fiber's interruption or by the per-attempt timeout, whichever
@@ -117,7 +175,9 @@ class Exchange {
   private ended = false
   private failed: TransportError | Timeout | undefined
   private status: number | undefined
-  private claim: "none" | "bytes" | "stream" = "none"
+  private claim: "none" | "bytes" | "stream" | "pipe" = "none"
+  /** The Node.js stream `pipeTo` reads, once claimed. */
+  private sink: Readable | undefined
   private wake: (() => void) | undefined
   /** Whether `settle` has been called (once: with the response, or with the failure before one). */
   private settled = false
@@ -172,13 +232,18 @@ class Exchange {
         return typeof value === "string" ? value : value?.[0]
       },
       bytes: this.bytes,
-      stream: this.stream
+      stream: this.stream,
+      pipeTo: this.pipeTo
     }
     this.settled = true
     this.settle(Effect.succeed(response))
   }
 
   onResponseData(controller: DispatchController, chunk: Uint8Array) {
+    if (this.sink) {
+      if (!this.sink.push(chunk)) controller.pause()
+      return
+    }
     this.chunks.push(chunk)
     this.buffered += chunk.byteLength
     if (this.claim !== "bytes" && this.buffered >= highWaterMark) controller.pause()
@@ -188,6 +253,7 @@ class Exchange {
   onResponseEnd() {
     clearTimeout(this.timer)
     this.ended = true
+    this.sink?.push(null)
     this.notify()
   }
 
@@ -195,6 +261,7 @@ class Exchange {
     clearTimeout(this.timer)
     if (this.failed) return
     this.failed = this.failure(cause)
+    this.sink?.destroy(this.failed)
     if (!this.settled) {
       this.settled = true
       return this.settle(Effect.fail(this.failed))
@@ -255,6 +322,33 @@ class Exchange {
       )
     )
   })
+
+  readonly pipeTo = <E>(
+    destination: Writable,
+    onDestinationError: (cause: unknown) => E
+  ): Effect.Effect<void, TransportError | Timeout | E> =>
+    Effect.suspend(() => {
+      this.claim = "pipe"
+      const source = new Readable({
+        read: () => this.controller?.resume(),
+        destroy: (error, callback) => {
+          if (!this.ended && !this.failed) this.abort(new Error("the body was not read to its end"))
+          callback(error)
+        }
+      })
+      // What arrived before the claim, then the rest as it comes (`onResponseData`).
+      for (const chunk of this.chunks) source.push(chunk)
+      this.chunks.length = 0
+      this.buffered = 0
+      if (this.failed) source.destroy(this.failed)
+      else if (this.ended) source.push(null)
+      this.sink = source
+      return pipeBody(source, destination, {
+        onDestinationError,
+        sourceFailure: (cause) =>
+          cause instanceof TransportError || cause instanceof Timeout ? cause : (this.failed ?? this.failure(cause))
+      })
+    })
 }
 
 /**
@@ -317,9 +411,7 @@ export interface NodeHttpOptions {
 
 export const makeNodeHttp = (options: NodeHttpOptions = {}) =>
   Effect.gen(function* () {
-    const [http, https, streams, { pipeline }] = yield* Effect.promise(() =>
-      Promise.all([import("node:http"), import("node:https"), import("node:stream"), import("node:stream/promises")])
-    )
+    const [http, https] = yield* Effect.promise(() => Promise.all([import("node:http"), import("node:https")]))
     const onBodyChunk = options.onBodyChunk
     const observed = <A extends { readonly byteLength: number }>(stream: Stream.Stream<A, TransportError | Timeout>) =>
       onBodyChunk ? Stream.tap(stream, (chunk) => Effect.sync(() => onBodyChunk(chunk.byteLength))) : stream
@@ -368,45 +460,11 @@ export const makeNodeHttp = (options: NodeHttpOptions = {}) =>
                 Stream.ensuring(Effect.sync(exchange.done))
               ),
               pipeTo: <E>(destination: Writable, onDestinationError: (cause: unknown) => E) =>
-                Effect.async<void, TransportError | Timeout | E>((done) => {
-                  const stop = new AbortController()
-                  // A failure spreads through the whole pipeline: whichever side failed first is the cause.
-                  let destinationFailed: unknown
-                  let sourceFailed = false
-                  res.once("error", () => {
-                    sourceFailed ||= destinationFailed === undefined
-                  })
-                  destination.once("error", (cause) => {
-                    if (!sourceFailed) destinationFailed ??= cause
-                  })
-                  const stages = onBodyChunk
-                    ? [
-                        res,
-                        new streams.Transform({
-                          transform(chunk: Buffer, _encoding, next) {
-                            onBodyChunk(chunk.byteLength)
-                            next(null, chunk)
-                          }
-                        }),
-                        destination
-                      ]
-                    : [res, destination]
-                  pipeline(stages, { signal: stop.signal }).then(
-                    () => {
-                      exchange.done()
-                      done(Effect.void)
-                    },
-                    (cause) => {
-                      exchange.done()
-                      done(
-                        Effect.fail(
-                          destinationFailed === undefined ? failure(cause) : onDestinationError(destinationFailed)
-                        )
-                      )
-                    }
-                  )
-                  // Interrupted: stop the pipeline, which destroys the response (and its socket).
-                  return Effect.sync(() => stop.abort())
+                pipeBody(res, destination, {
+                  onDestinationError,
+                  sourceFailure: failure,
+                  onBodyChunk,
+                  finished: exchange.done
                 })
             })
           )

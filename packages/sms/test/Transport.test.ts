@@ -187,90 +187,131 @@ describe("Transport over undici: a queued request", () => {
   )
 })
 
-describe("Transport over node:http: pipeTo", () => {
-  let observed = 0
-  const layer = Layer.suspend(() =>
+let observed = 0
+const piping = {
+  undici: Transport.undici,
+  "node:http": Layer.suspend(() =>
     Transport.layerNodeHttp({
       onBodyChunk: (n) => {
         observed += n
       }
     })
   )
+} as const
 
-  /** A Writable collecting what it is given; `failAfter` bytes make it fail. */
-  const sink = (failAfter = Number.POSITIVE_INFINITY) => {
-    const hash = createHash("sha256")
-    let received = 0
-    const writable = new Writable({
-      write(chunk: Buffer, _encoding, next) {
-        received += chunk.byteLength
-        if (received > failAfter) return next(new Error("disk full"))
-        hash.update(chunk)
-        next()
-      }
-    })
-    return { writable, digest: () => hash.digest("hex"), received: () => received }
-  }
-
-  const pipeTo = (response: Transport.Response, writable: Writable) => {
-    if (!response.pipeTo) return Effect.die("node:http offers pipeTo")
-    return response.pipeTo(writable, (cause) => ({ _tag: "Destination" as const, cause }))
-  }
-
-  it.live("pipes a chunked 8 MiB body whole, reporting every byte to onBodyChunk", () =>
-    Effect.gen(function* () {
-      const server = yield* Server.start
-      const big = randomBytes(8 * 1024 * 1024)
-      server.respond(chunked(big))
-      observed = 0
-      const response = yield* send(get(server.url))
-      const out = sink()
-      yield* pipeTo(response, out.writable)
-      expect(out.digest()).toBe(sha256(big))
-      expect(observed).toBe(big.byteLength)
-    }).pipe(Effect.provide(layer), Effect.scoped)
-  )
-
-  it.live("a failing destination is the destination's error; a reset is a TransportError; a stall a Timeout", () =>
-    Effect.gen(function* () {
-      const server = yield* Server.start
-      server.respond(
-        chunked(randomBytes(4 * 1024 * 1024)),
-        (_req, res) => {
-          res.writeHead(200, { "content-length": "100000" })
-          res.write("x".repeat(1000), () => res.socket?.destroy())
-        },
-        (_req, res) => {
-          res.writeHead(200, { "content-length": "1000" })
-          res.write("x".repeat(10))
+for (const [name, layer] of Object.entries(piping))
+  describe(`Transport over ${name}: pipeTo`, () => {
+    /** A Writable collecting what it is given; `failAfter` bytes make it fail. */
+    const sink = (failAfter = Number.POSITIVE_INFINITY) => {
+      const hash = createHash("sha256")
+      let received = 0
+      const writable = new Writable({
+        write(chunk: Buffer, _encoding, next) {
+          received += chunk.byteLength
+          if (received > failAfter) return next(new Error("disk full"))
+          hash.update(chunk)
+          next()
         }
-      )
-      const full = yield* Effect.flip(pipeTo(yield* send(get(server.url)), sink(1024 * 1024).writable))
-      expect(full).toMatchObject({ _tag: "Destination", cause: { message: "disk full" } })
-      const reset = yield* Effect.flip(pipeTo(yield* send(get(server.url)), sink().writable))
-      expect(reset).toMatchObject({ _tag: "TransportError", status: 200 })
-      const stalled = yield* Effect.flip(pipeTo(yield* send(get(server.url, 150)), sink().writable))
-      expect(stalled).toMatchObject({ _tag: "Timeout", timeoutMs: 150 })
+      })
+      return { writable, digest: () => hash.digest("hex"), received: () => received }
+    }
+
+    const pipeTo = (response: Transport.Response, writable: Writable) => {
+      if (!response.pipeTo) return Effect.die(`${name} offers pipeTo`)
+      return response.pipeTo(writable, (cause) => ({ _tag: "Destination" as const, cause }))
+    }
+
+    it.live("pipes a chunked 8 MiB body whole (node:http: reporting every byte to onBodyChunk)", () =>
+      Effect.gen(function* () {
+        const server = yield* Server.start
+        const big = randomBytes(8 * 1024 * 1024)
+        server.respond(chunked(big))
+        observed = 0
+        const response = yield* send(get(server.url))
+        const out = sink()
+        yield* pipeTo(response, out.writable)
+        expect(out.digest()).toBe(sha256(big))
+        expect(observed).toBe(name === "node:http" ? big.byteLength : 0)
+      }).pipe(Effect.provide(layer), Effect.scoped)
+    )
+
+    it.live("a failing destination is the destination's error; a reset is a TransportError; a stall a Timeout", () =>
+      Effect.gen(function* () {
+        const server = yield* Server.start
+        server.respond(
+          chunked(randomBytes(4 * 1024 * 1024)),
+          (_req, res) => {
+            res.writeHead(200, { "content-length": "100000" })
+            res.write("x".repeat(1000), () => res.socket?.destroy())
+          },
+          (_req, res) => {
+            res.writeHead(200, { "content-length": "1000" })
+            res.write("x".repeat(10))
+          }
+        )
+        const full = yield* Effect.flip(pipeTo(yield* send(get(server.url)), sink(1024 * 1024).writable))
+        expect(full).toMatchObject({ _tag: "Destination", cause: { message: "disk full" } })
+        const reset = yield* Effect.flip(pipeTo(yield* send(get(server.url)), sink().writable))
+        expect(reset).toMatchObject({ _tag: "TransportError", status: 200 })
+        const stalled = yield* Effect.flip(pipeTo(yield* send(get(server.url, 150)), sink().writable))
+        expect(stalled).toMatchObject({ _tag: "Timeout", timeoutMs: 150 })
+      }).pipe(Effect.provide(layer), Effect.scoped)
+    )
+
+    it.live("a destination that stalls stalls the sender (back-pressure), then still gets every byte", () =>
+    Effect.gen(function* () {
+      const server = yield* Server.start
+      const size = 64 * 1024 * 1024
+      const big = Buffer.alloc(size, "fedcba9876543210")
+      let written = 0
+      server.respond((_req, res) => {
+        res.writeHead(200, { "content-type": "application/octet-stream" })
+        const pump = () => {
+          while (written < size) {
+            const chunk = big.subarray(written, written + 65_536)
+            written += chunk.byteLength
+            if (!res.write(chunk)) return void res.once("drain", pump)
+          }
+          res.end()
+        }
+        pump()
+      })
+      const hash = createHash("sha256")
+      let writes = 0
+      let writtenAtStall = Number.NaN
+      const slow = new Writable({
+        write(chunk: Buffer, _encoding, next) {
+          hash.update(chunk)
+          if (writes++ > 0) return next()
+          setTimeout(() => {
+            writtenAtStall = written
+            next()
+          }, 300)
+        }
+      })
+      yield* pipeTo(yield* send(get(server.url, 30_000)), slow)
+      expect(writtenAtStall).toBeLessThan(size / 4)
+      expect(hash.digest("hex")).toBe(sha256(big))
     }).pipe(Effect.provide(layer), Effect.scoped)
   )
 
   it.live("interrupting a pipe closes the connection", () =>
-    Effect.gen(function* () {
-      const server = yield* Server.start
-      let closed = false
-      server.respond((_req, res) => {
-        res.writeHead(200, { "content-length": "100000" })
-        res.write("x".repeat(1000))
-        res.on("close", () => {
-          closed = true
+      Effect.gen(function* () {
+        const server = yield* Server.start
+        let closed = false
+        server.respond((_req, res) => {
+          res.writeHead(200, { "content-length": "100000" })
+          res.write("x".repeat(1000))
+          res.on("close", () => {
+            closed = true
+          })
         })
-      })
-      const response = yield* send(get(server.url))
-      const fiber = yield* Effect.fork(pipeTo(response, sink().writable))
-      yield* Effect.sleep("50 millis")
-      yield* Fiber.interrupt(fiber)
-      yield* Effect.sleep("100 millis")
-      expect(closed).toBe(true)
-    }).pipe(Effect.provide(layer), Effect.scoped)
-  )
-})
+        const response = yield* send(get(server.url))
+        const fiber = yield* Effect.fork(pipeTo(response, sink().writable))
+        yield* Effect.sleep("50 millis")
+        yield* Fiber.interrupt(fiber)
+        yield* Effect.sleep("100 millis")
+        expect(closed).toBe(true)
+      }).pipe(Effect.provide(layer), Effect.scoped)
+    )
+  })
