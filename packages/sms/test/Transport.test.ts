@@ -28,16 +28,18 @@ const send = (request: Transport.Request) => Effect.flatMap(Transport.Transport,
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
 
-/** A body of `size` bytes in 64 KiB chunked writes, honouring the socket's back-pressure. */
+/**
+ * `body` in 64 KiB chunked writes, honouring the socket's back-pressure; `sent.bytes` counts what the server
+ * got out so far.
+ */
 const chunked =
-  (body: Uint8Array): Server.Handler =>
+  (body: Uint8Array, sent = { bytes: 0 }): Server.Handler =>
   (_req, res) => {
     res.writeHead(200, { "content-type": "application/octet-stream" })
-    let offset = 0
     const pump = () => {
-      while (offset < body.byteLength) {
-        const chunk = body.subarray(offset, offset + 65_536)
-        offset += chunk.byteLength
+      while (sent.bytes < body.byteLength) {
+        const chunk = body.subarray(sent.bytes, sent.bytes + 65_536)
+        sent.bytes += chunk.byteLength
         if (!res.write(chunk)) return void res.once("drain", pump)
       }
       res.end()
@@ -78,19 +80,8 @@ for (const [name, layer] of Object.entries(transports)) {
         const server = yield* Server.start
         const size = 64 * 1024 * 1024
         const big = Buffer.alloc(size, "0123456789abcdef")
-        let written = 0
-        server.respond((_req, res) => {
-          res.writeHead(200, { "content-type": "application/octet-stream" })
-          const pump = () => {
-            while (written < size) {
-              const chunk = big.subarray(written, written + 65_536)
-              written += chunk.byteLength
-              if (!res.write(chunk)) return void res.once("drain", pump)
-            }
-            res.end()
-          }
-          pump()
-        })
+        const sent = { bytes: 0 }
+        server.respond(chunked(big, sent))
         const response = yield* send(get(server.url, 30_000))
         const hash = createHash("sha256")
         let reads = 0
@@ -101,7 +92,7 @@ for (const [name, layer] of Object.entries(transports)) {
             // (what it got out is the client's buffer plus the kernel's socket buffers).
             if (reads++ === 0) {
               yield* Effect.sleep("300 millis")
-              expect(written).toBeLessThan(size / 4)
+              expect(sent.bytes).toBeLessThan(size / 4)
             }
           })
         )
@@ -259,43 +250,32 @@ for (const [name, layer] of Object.entries(piping))
     )
 
     it.live("a destination that stalls stalls the sender (back-pressure), then still gets every byte", () =>
-    Effect.gen(function* () {
-      const server = yield* Server.start
-      const size = 64 * 1024 * 1024
-      const big = Buffer.alloc(size, "fedcba9876543210")
-      let written = 0
-      server.respond((_req, res) => {
-        res.writeHead(200, { "content-type": "application/octet-stream" })
-        const pump = () => {
-          while (written < size) {
-            const chunk = big.subarray(written, written + 65_536)
-            written += chunk.byteLength
-            if (!res.write(chunk)) return void res.once("drain", pump)
+      Effect.gen(function* () {
+        const server = yield* Server.start
+        const size = 64 * 1024 * 1024
+        const big = Buffer.alloc(size, "fedcba9876543210")
+        const sent = { bytes: 0 }
+        server.respond(chunked(big, sent))
+        const hash = createHash("sha256")
+        let writes = 0
+        let writtenAtStall = Number.NaN
+        const slow = new Writable({
+          write(chunk: Buffer, _encoding, next) {
+            hash.update(chunk)
+            if (writes++ > 0) return next()
+            setTimeout(() => {
+              writtenAtStall = sent.bytes
+              next()
+            }, 300)
           }
-          res.end()
-        }
-        pump()
-      })
-      const hash = createHash("sha256")
-      let writes = 0
-      let writtenAtStall = Number.NaN
-      const slow = new Writable({
-        write(chunk: Buffer, _encoding, next) {
-          hash.update(chunk)
-          if (writes++ > 0) return next()
-          setTimeout(() => {
-            writtenAtStall = written
-            next()
-          }, 300)
-        }
-      })
-      yield* pipeTo(yield* send(get(server.url, 30_000)), slow)
-      expect(writtenAtStall).toBeLessThan(size / 4)
-      expect(hash.digest("hex")).toBe(sha256(big))
-    }).pipe(Effect.provide(layer), Effect.scoped)
-  )
+        })
+        yield* pipeTo(yield* send(get(server.url, 30_000)), slow)
+        expect(writtenAtStall).toBeLessThan(size / 4)
+        expect(hash.digest("hex")).toBe(sha256(big))
+      }).pipe(Effect.provide(layer), Effect.scoped)
+    )
 
-  it.live("interrupting a pipe closes the connection", () =>
+    it.live("interrupting a pipe closes the connection", () =>
       Effect.gen(function* () {
         const server = yield* Server.start
         let closed = false
