@@ -607,24 +607,22 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   const listSources = (query: ListSourcesQuery = {}) =>
     traced(
       "SmsClient.listSources",
-      Effect.gen(function* () {
-        return yield* sendJson(
-          "listSources",
-          {
-            method: "GET",
-            base: endpoint,
-            path: "/v3/sources",
-            query: [
-              ...param("is_consistency_result_exist", query.withResults),
-              ...param("name", query.name),
-              ...param("state", query.state),
-              ...param("limit", query.limit),
-              ...param("offset", query.offset)
-            ]
-          },
-          Model.ListSourcesResponse
-        )
-      })
+      sendJson(
+        "listSources",
+        {
+          method: "GET",
+          base: endpoint,
+          path: "/v3/sources",
+          query: [
+            ...param("is_consistency_result_exist", query.withResults),
+            ...param("name", query.name),
+            ...param("state", query.state),
+            ...param("limit", query.limit),
+            ...param("offset", query.offset)
+          ]
+        },
+        Model.ListSourcesResponse
+      )
     )
 
   const listAllSources = (query: Omit<ListSourcesQuery, "limit" | "offset"> = {}) =>
@@ -643,25 +641,23 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   const listTasks = (query: ListTasksQuery = {}) =>
     traced(
       "SmsClient.listTasks",
-      Effect.gen(function* () {
-        return yield* sendJson(
-          "listTasks",
-          {
-            method: "GET",
-            base: endpoint,
-            path: "/v3/tasks",
-            query: [
-              ...param("state", query.state),
-              ...param("name", query.name),
-              ...param("id", query.id),
-              ...param("source_server_id", query.sourceServerId),
-              ...param("limit", query.limit),
-              ...param("offset", query.offset)
-            ]
-          },
-          Model.ListTasksResponse
-        )
-      })
+      sendJson(
+        "listTasks",
+        {
+          method: "GET",
+          base: endpoint,
+          path: "/v3/tasks",
+          query: [
+            ...param("state", query.state),
+            ...param("name", query.name),
+            ...param("id", query.id),
+            ...param("source_server_id", query.sourceServerId),
+            ...param("limit", query.limit),
+            ...param("offset", query.offset)
+          ]
+        },
+        Model.ListTasksResponse
+      )
     )
 
   const showConsistencyResult = (taskId: string) =>
