@@ -47,6 +47,26 @@ const chunked =
     pump()
   }
 
+/** Starts reading a body that never ends with `read`, interrupts it, and expects the server to see the close. */
+const interruptingCloses = (read: (response: Transport.Response) => Effect.Effect<unknown, unknown>) =>
+  Effect.gen(function* () {
+    const server = yield* Server.start
+    let closed = false
+    server.respond((_req, res) => {
+      res.writeHead(200, { "content-length": "100000" })
+      res.write("x".repeat(1000))
+      res.on("close", () => {
+        closed = true
+      })
+    })
+    const response = yield* send(get(server.url))
+    const fiber = yield* Effect.fork(read(response))
+    yield* Effect.sleep("50 millis")
+    yield* Fiber.interrupt(fiber)
+    yield* Effect.sleep("100 millis")
+    expect(closed).toBe(true)
+  })
+
 for (const [name, layer] of Object.entries(transports)) {
   describe(`Transport over ${name}`, () => {
     it.live("reads a body whole, and a chunked 8 MiB body as a stream, byte for byte", () =>
@@ -133,24 +153,7 @@ for (const [name, layer] of Object.entries(transports)) {
     )
 
     it.live("interrupting a read closes the connection", () =>
-      Effect.gen(function* () {
-        const server = yield* Server.start
-        let closed = false
-        server.respond((req, res) => {
-          res.writeHead(200, { "content-length": "100000" })
-          res.write("x".repeat(1000))
-          res.on("close", () => {
-            closed = true
-          })
-          void req
-        })
-        const response = yield* send(get(server.url))
-        const fiber = yield* Effect.fork(response.bytes)
-        yield* Effect.sleep("50 millis")
-        yield* Fiber.interrupt(fiber)
-        yield* Effect.sleep("100 millis")
-        expect(closed).toBe(true)
-      }).pipe(Effect.provide(layer), Effect.scoped)
+      interruptingCloses((response) => response.bytes).pipe(Effect.provide(layer), Effect.scoped)
     )
   })
 }
@@ -276,22 +279,6 @@ for (const [name, layer] of Object.entries(piping))
     )
 
     it.live("interrupting a pipe closes the connection", () =>
-      Effect.gen(function* () {
-        const server = yield* Server.start
-        let closed = false
-        server.respond((_req, res) => {
-          res.writeHead(200, { "content-length": "100000" })
-          res.write("x".repeat(1000))
-          res.on("close", () => {
-            closed = true
-          })
-        })
-        const response = yield* send(get(server.url))
-        const fiber = yield* Effect.fork(pipeTo(response, sink().writable))
-        yield* Effect.sleep("50 millis")
-        yield* Fiber.interrupt(fiber)
-        yield* Effect.sleep("100 millis")
-        expect(closed).toBe(true)
-      }).pipe(Effect.provide(layer), Effect.scoped)
+      interruptingCloses((response) => pipeTo(response, sink().writable)).pipe(Effect.provide(layer), Effect.scoped)
     )
   })
