@@ -190,12 +190,27 @@ const flattenHeaders = (headers: Http.IncomingHttpHeaders): Record<string, strin
   return out
 }
 
+/** The API gateway forwards request bodies of up to 12 MB and refuses larger ones (its FAQ). */
+export const maxRequestBody = 12 * 1024 * 1024
+
+/** The whole request body, or `undefined` once it passes `maxRequestBody` (the rest is not read). */
 const readBody = (req: Http.IncomingMessage) =>
-  Effect.async<Uint8Array, Error>((resume) => {
+  Effect.async<Uint8Array | undefined, Error>((resume) => {
     const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
+    let received = 0
     let ended = false
+    const onData = (chunk: Buffer) => {
+      received += chunk.byteLength
+      if (received <= maxRequestBody) return void chunks.push(chunk)
+      ended = true
+      req.off("data", onData)
+      req.pause()
+      chunks.length = 0
+      resume(Effect.succeed(undefined))
+    }
+    req.on("data", onData)
     req.on("end", () => {
+      if (ended) return
       ended = true
       resume(Effect.succeed(Buffer.concat(chunks)))
     })
@@ -204,6 +219,25 @@ const readBody = (req: Http.IncomingMessage) =>
     req.on("close", () => {
       if (!ended) resume(Effect.fail(new Error("client closed the request")))
     })
+  })
+
+/** The 413 for an over-large body; the connection closes after it (the rest of the body is never read). */
+const tooLarge = (res: Http.ServerResponse, requestId: string) =>
+  Effect.sync(() => {
+    const reply = Routes.gatewayError(
+      413,
+      Routes.ErrorCodes.bodyTooLarge,
+      `Request body too large: the limit is ${maxRequestBody} bytes`,
+      requestId
+    )
+    const body = reply.body._tag === "Bytes" ? reply.body.bytes : new Uint8Array(0)
+    res.writeHead(413, {
+      ...reply.headers,
+      "X-Request-Id": requestId,
+      "Content-Length": String(body.byteLength),
+      Connection: "close"
+    })
+    res.end(body, () => res.socket?.destroy())
   })
 
 /** The default body of a status fault: what the gateway or the service would say for that status. */
@@ -369,9 +403,11 @@ export const start: (options?: EmulatorOptions) => Effect.Effect<EmulatorHandle,
         // The latency is the service's time for the request, counted from its arrival: the emulator's own
         // work happens inside it, so a burst of concurrent requests does not queue behind one thread.
         const arrived = performance.now()
-        const body = yield* readBody(req)
+        const read = yield* readBody(req)
         const nowMillis = yield* Clock.currentTimeMillis
         const requestId = Crypto.randomUUID()
+        if (read === undefined) return yield* tooLarge(res, requestId)
+        const body = read
         const target = req.url ?? "/"
         const method = req.method ?? "GET"
         const headers = flattenHeaders(req.headers)

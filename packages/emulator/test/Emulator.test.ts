@@ -1,6 +1,7 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Signer } from "@sms-consistency/sms"
 import { Effect, Redacted } from "effect"
+import * as Http from "node:http"
 import * as Zlib from "node:zlib"
 import { Emulator } from "../src/index.js"
 import { exportBody, extract, plain, readZip, signed, withToken } from "./support.js"
@@ -476,6 +477,45 @@ describe("Emulator", () => {
       assert.strictEqual(Buffer.from(log[0]?.body ?? new Uint8Array()).toString("utf8"), exportBody(emulator, 1))
       assert.strictEqual(log[0]?.headers["x-domain-id"], emulator.credentials.domainId)
       expect(emulator.stats()).toStrictEqual({ requests: 2, faults: 0, byStatus: { "200": 2 } })
+    })
+  )
+
+  it.scoped("refuses a body over the gateway's 12 MB with 413 and closes, unread; a body at the limit is read", () =>
+    Effect.gen(function* () {
+      const emulator = yield* Emulator.start()
+      /** Posts `size` bytes with node:http: the answer may come before the body is all out. */
+      const post = (size: number) =>
+        Effect.async<{ status: number; body: string; connection: string | undefined }>((resume) => {
+          const req = Http.request(`${emulator.url}${exportPath}`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "content-length": String(size) }
+          })
+          req.on("response", (res) => {
+            const chunks: Array<Buffer> = []
+            res.on("data", (c: Buffer) => chunks.push(c))
+            res.on("end", () =>
+              resume(
+                Effect.succeed({
+                  status: res.statusCode ?? 0,
+                  body: Buffer.concat(chunks).toString("utf8"),
+                  connection: res.headers.connection
+                })
+              )
+            )
+          })
+          // The server may close while the body is still going out.
+          req.on("error", () => undefined)
+          req.end(Buffer.alloc(size, 0x20))
+        })
+      const over = yield* post(Emulator.maxRequestBody + 1)
+      assert.strictEqual(over.status, 413)
+      assert.strictEqual(over.connection, "close")
+      expect(JSON.parse(over.body)).toMatchObject({ error_code: "APIGW.0413", request_id: expect.any(String) })
+      // At the limit the body is read, and the request goes on to auth (it carries none).
+      const atLimit = yield* post(Emulator.maxRequestBody)
+      assert.strictEqual(atLimit.status, 401)
+      const probe = yield* plain(emulator, { path: "/" })
+      assert.strictEqual(probe.status, 200)
     })
   )
 })

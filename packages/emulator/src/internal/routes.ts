@@ -39,6 +39,8 @@ export const ErrorCodes = {
   noSuchApi: "APIGW.0101",
   /** Gateway: throttled (429). */
   throttled: "APIGW.0308",
+  /** Gateway: request body over the gateway's limit (413; the code is the emulator's own). */
+  bodyTooLarge: "APIGW.0413",
   /** SMS: request body is not JSON (400). */
   malformed: "SMS.9001",
   /** SMS: a parameter is invalid (400). */
