@@ -10,7 +10,8 @@ import * as Emulator from "@sms-consistency/emulator/Emulator"
 import * as Credentials from "@sms-consistency/sms/Credentials"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import type { SmsError } from "@sms-consistency/sms/SmsError"
-import { Duration, Effect, Either, Exit, Redacted, Scope } from "effect"
+import * as Transport from "@sms-consistency/sms/Transport"
+import { Duration, Effect, Either, Exit, Layer, Redacted, Scope } from "effect"
 import { createHash } from "node:crypto"
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises"
 import * as Http from "node:http"
@@ -41,8 +42,10 @@ afterAll(async () => {
   process.stderr.write(`faults.test: ${casesRun} cases, ${faultsInjected} faults injected by the emulator\n`)
 })
 
-const clientLayer = (endpoint: string, options: Partial<SmsClient.Options> = {}) =>
-  SmsClient.layer({
+type CaseOptions = Partial<SmsClient.Options> & { readonly transport?: "undici" | "node:http" }
+
+const clientLayer = (endpoint: string, { transport = "undici", ...options }: CaseOptions = {}) =>
+  SmsClient.layerWithTransport({
     endpoint,
     credentials: new Credentials.Token({ token: Redacted.make(Redacted.value(emu.credentials.token)) }),
     timeout: Duration.millis(timeoutMs),
@@ -50,7 +53,7 @@ const clientLayer = (endpoint: string, options: Partial<SmsClient.Options> = {})
     retryBaseDelay: Duration.millis(5),
     retryMaxDelay: Duration.millis(20),
     ...options
-  })
+  }).pipe(Layer.provide(transport === "undici" ? Transport.undici : Transport.nodeHttp))
 
 const task = (i = 0) => {
   const s = emu.seeded.sources[i]
@@ -72,7 +75,7 @@ let n = 0
 /** One export into a fresh folder, against the emulator with `faults` scripted first. */
 const exportWith = async (
   faults: ReadonlyArray<Emulator.ScriptedFault>,
-  options: Partial<SmsClient.Options> = {},
+  options: CaseOptions = {},
   endpoint = emu.url
 ): Promise<Outcome> => {
   casesRun++
@@ -310,20 +313,23 @@ describe("connection and body faults", () => {
 })
 
 describe("large streamed body cut mid-stream", () => {
-  it("200 MiB streamed body reset after its first MiB, every attempt: TransportError, no partial file left", async () => {
-    await Effect.runPromise(emu.setExportMode("large"))
-    try {
-      // The default largeBodyBytes (200 MiB): the fault sends its first MiB, then resets.
-      const o = await exportWith(times(retries + 1, { _tag: "ResetDuringBody" } as const), {
-        timeout: Duration.seconds(5)
-      })
-      const e = failed(o)
-      expect(o.attempts).toBe(retries + 1)
-      expect(e._tag).toBe("TransportError")
-    } finally {
-      await Effect.runPromise(emu.setExportMode("zip"))
-    }
-  })
+  // Streamed bodies go through each transport's pipeTo (stream.pipeline into the file).
+  for (const transport of ["undici", "node:http"] as const)
+    it(`over ${transport}: 200 MiB body reset after its first MiB, every attempt: TransportError, no partial file left`, async () => {
+      await Effect.runPromise(emu.setExportMode("large"))
+      try {
+        // The default largeBodyBytes (200 MiB): the fault sends its first MiB, then resets.
+        const o = await exportWith(times(retries + 1, { _tag: "ResetDuringBody" } as const), {
+          timeout: Duration.seconds(5),
+          transport
+        })
+        const e = failed(o)
+        expect(o.attempts).toBe(retries + 1)
+        expect(e._tag).toBe("TransportError")
+      } finally {
+        await Effect.runPromise(emu.setExportMode("zip"))
+      }
+    })
 })
 
 describe("non-transient statuses are not retried", () => {
