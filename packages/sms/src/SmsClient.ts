@@ -24,16 +24,17 @@ import { open } from "node:fs/promises"
 import { Writable } from "node:stream"
 import * as Credentials from "./Credentials.js"
 import * as files from "./internal/files.js"
+import { sha256Hex } from "./internal/hash.js"
 import { fromParseError } from "./internal/invalid.js"
 import * as Model from "./Model.js"
 import * as Region from "./Region.js"
 import * as Signer from "./Signer.js"
 import {
   BadRequest,
-  InvalidRequest,
   DecodeError,
   FileError,
   Forbidden,
+  InvalidRequest,
   isTransient,
   NotFound,
   ServerError,
@@ -205,11 +206,6 @@ const decodeJson = (text: string): Option.Option<unknown> => {
 }
 
 const decodeErrorBody = Schema.decodeUnknownOption(Model.ForbiddenBody)
-
-const sha256Hex: (bytes: Uint8Array) => string =
-  typeof crypto.hash === "function"
-    ? (bytes) => crypto.hash("sha256", bytes, "hex")
-    : (bytes) => crypto.createHash("sha256").update(bytes).digest("hex")
 
 /**
  * A span for the call when the caller traces (runs inside a span), none otherwise: on a small export a span
@@ -518,8 +514,8 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
     Effect.acquireUseRelease(
       Effect.tryPromise({ try: () => open(path, "wx"), catch: fileError(path) }),
       (handle) => {
-        const write = (chunk: Uint8Array) =>
-          Effect.tryPromise({ try: () => handle.write(chunk), catch: fileError(path) })
+        const writeAll = (chunk: Uint8Array) => files.writeAll(handle, chunk)
+        const write = (chunk: Uint8Array) => Effect.tryPromise({ try: () => writeAll(chunk), catch: fileError(path) })
         const length = contentLength(response)
         if (length !== undefined && length <= wholeBodyLimit) {
           return readBytes(response).pipe(
@@ -545,7 +541,7 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
             const sink = new Writable({
               write(chunk: Buffer, _encoding, next) {
                 observe(chunk)
-                handle.write(chunk).then(() => next(), next)
+                writeAll(chunk).then(() => next(), next)
               }
             })
             yield* response.pipeTo(sink, fileError(path))

@@ -190,6 +190,8 @@ class Exchange {
       this.timedOut = true
       this.abort(new Error(`no complete response within ${timeoutMs} ms`))
     }, timeoutMs)
+    // The request in flight holds the process open; a body left unread should not, for the whole timeout.
+    this.timer.unref()
   }
 
   /**

@@ -75,6 +75,18 @@ export const defaultFileName = (contentType: string, head: Uint8Array, millis: n
 export const temporaryPath = (directory: string, finalName: string) =>
   join(directory, `.${basename(finalName)}.${randomBytes(6).toString("hex")}.partial`)
 
+/** Writes all of `chunk` at the handle's position: one write may take less than it is given. */
+export const writeAll = async (
+  handle: { readonly write: (data: Uint8Array, offset: number, length: number) => Promise<{ bytesWritten: number }> },
+  chunk: Uint8Array
+): Promise<void> => {
+  for (let offset = 0; offset < chunk.byteLength; ) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset)
+    if (bytesWritten <= 0) throw new Error("the file took none of the bytes written to it")
+    offset += bytesWritten
+  }
+}
+
 const fileError = (path: string) => (cause: unknown) =>
   new FileError({ path, reason: cause instanceof Error ? cause.message : String(cause) })
 
