@@ -61,7 +61,9 @@ export const prepare = (
   Effect.gen(function* () {
     if (tasks.length === 0)
       return yield* new InvalidRequest({ field: "task_info", reason: "must hold at least 1 task" })
-    const decoded = yield* decodeTasks(tasks).pipe(Effect.mapError((e) => fromParseError(e, "task_info")))
+    const decoded =
+      Model.plainTaskRefs(tasks) ??
+      (yield* decodeTasks(tasks).pipe(Effect.mapError((e) => fromParseError(e, "task_info"))))
     const seen = new Set<string>()
     const unique: Array<Model.TaskRef> = []
     for (const task of decoded) {

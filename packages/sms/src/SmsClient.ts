@@ -438,11 +438,14 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   const decodeRequest = Schema.decodeUnknownEither(Model.ExportRequest)
   const exportUrl = Option.getOrUndefined(Option.liftThrowable(() => new URL(endpoint + exportPath))())
 
-  const exportRequest = (input: ExportInput) =>
-    Either.match(decodeRequest(input), {
+  const exportRequest = (input: ExportInput) => {
+    const plain = Model.plainExportRequest(input)
+    if (plain) return Effect.succeed(wireExport(plain))
+    return Either.match(decodeRequest(input), {
       onLeft: (error) => Effect.fail(fromParseError(error)),
       onRight: (request) => Effect.succeed(wireExport(request))
     })
+  }
 
   const wireExport = (request: Model.ExportRequest): WireRequest => ({
     method: "POST",
