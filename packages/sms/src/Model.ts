@@ -83,7 +83,7 @@ export type ExportRequest = typeof ExportRequest.Type
  * The common case, checked directly: a plain object whose own `task_id`, `source_id` and `source_name` are
  * strings within the limits. Returns a fresh `TaskRef` (those three keys only), as decoding does; `undefined`
  * decides nothing, and such input goes through `TaskRef` for its verdict and its message. On 10,000 tasks this
- * takes ~1 ms where decoding takes ~10; a property test holds the two to the same answers.
+ * takes ~0.4 ms where decoding takes 6–15 ms; a property test holds the two to the same answers.
  */
 export const plainTaskRef = (input: unknown): TaskRef | undefined => {
   if (typeof input !== "object" || input === null || Array.isArray(input)) return undefined
