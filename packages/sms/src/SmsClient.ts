@@ -265,16 +265,17 @@ const contentLength = (response: Response): number | undefined => {
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined
 }
 
-const checkLength = (response: Response, received: number) => {
+/** The error for a body shorter (or longer) than its Content-Length, if it is. */
+const lengthError = (response: Response, received: number): TransportError | undefined => {
   const expected = contentLength(response)
   return expected !== undefined && expected !== received
-    ? Effect.fail(
-        new TransportError({
-          ...metaOf(response),
-          reason: `body cut short: received ${received} of ${expected} bytes`
-        })
-      )
-    : Effect.void
+    ? new TransportError({ ...metaOf(response), reason: `body cut short: received ${received} of ${expected} bytes` })
+    : undefined
+}
+
+const checkLength = (response: Response, received: number) => {
+  const error = lengthError(response, received)
+  return error ? Effect.fail(error) : Effect.void
 }
 
 const readBytes = (response: Response) =>
@@ -358,17 +359,14 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
       })
     )
 
-  const authHeaders = (scoped: boolean): Effect.Effect<Record<string, string>, SmsError> =>
-    !scoped ? Effect.succeed(unscopedHeaders) : scopedHeaders ? Effect.succeed(scopedHeaders) : lookUpDomainId()
-
-  const urlOf = (request: WireRequest): Effect.Effect<URL, InvalidRequest> => {
-    if (request.url) return Effect.succeed(request.url)
+  const urlOf = (request: WireRequest): URL | InvalidRequest => {
+    if (request.url) return request.url
     try {
       const url = new URL(request.base + request.path)
       for (const [k, v] of request.query ?? []) url.searchParams.append(k, v)
-      return Effect.succeed(url)
+      return url
     } catch {
-      return Effect.fail(new InvalidRequest({ field: "endpoint", reason: `not a URL: ${request.base.slice(0, 80)}` }))
+      return new InvalidRequest({ field: "endpoint", reason: `not a URL: ${request.base.slice(0, 80)}` })
     }
   }
 
@@ -379,38 +377,49 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
     return sent
   }
 
+  /** Signs (with the clock's time, at each attempt) and sends. */
+  const dispatch = (request: WireRequest, url: URL, auth: Readonly<Record<string, string>>) => {
+    const headers = request.headers ? { ...request.headers, ...auth } : auth
+    if (!signingKey)
+      return transport.send({
+        method: request.method,
+        url,
+        headers: sentHeaders(headers),
+        body: request.body,
+        timeoutMs
+      })
+    return Effect.clockWith((clock) => {
+      const signed = Signer.sign({ method: request.method, url, headers, body: request.body }, signingKey, {
+        date: Signer.formatDate(new Date(clock.unsafeCurrentTimeMillis()))
+      })
+      return transport.send({
+        method: request.method,
+        url,
+        headers: sentHeaders(signed.headers),
+        body: request.body,
+        timeoutMs
+      })
+    })
+  }
+
   /** One attempt: auth, sign, send. The response is the caller's to consume. */
   const send = (request: WireRequest): Effect.Effect<Response, SmsError> =>
-    Effect.flatMap(urlOf(request), (url) =>
-      Effect.flatMap(authHeaders(request.scoped ?? true), (auth) => {
-        const headers = request.headers ? { ...request.headers, ...auth } : auth
-        if (!signingKey)
-          return transport.send({
-            method: request.method,
-            url,
-            headers: sentHeaders(headers),
-            body: request.body,
-            timeoutMs
-          })
-        return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          const signed = Signer.sign({ method: request.method, url, headers, body: request.body }, signingKey, {
-            date: Signer.formatDate(new Date(now))
-          })
-          return transport.send({
-            method: request.method,
-            url,
-            headers: sentHeaders(signed.headers),
-            body: request.body,
-            timeoutMs
-          })
-        })
-      })
-    )
+    Effect.suspend(() => {
+      const url = urlOf(request)
+      if (url instanceof InvalidRequest) return Effect.fail(url)
+      const auth = request.scoped === false ? unscopedHeaders : scopedHeaders
+      return auth
+        ? dispatch(request, url, auth)
+        : Effect.flatMap(lookUpDomainId(), (found) => dispatch(request, url, found))
+    })
 
-  const ensureOk = (response: Response) =>
-    response.status >= 200 && response.status < 300
-      ? Effect.succeed(response)
-      : Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.flatMap(statusError(response, now), Effect.fail))
+  const isOk = (response: Response) => response.status >= 200 && response.status < 300
+
+  /** A non-2xx response as its tagged error. */
+  const statusFailure = (response: Response) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.flatMap(statusError(response, now), Effect.fail))
+
+  const ensureOk = (response: Response) => (isOk(response) ? Effect.succeed(response) : statusFailure(response))
 
   const sendJson = <A, I>(name: string, request: WireRequest, schema: Schema.Schema<A, I>) =>
     withRetry(
@@ -438,13 +447,11 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   const decodeRequest = Schema.decodeUnknownEither(Model.ExportRequest)
   const exportUrl = Option.getOrUndefined(Option.liftThrowable(() => new URL(endpoint + exportPath))())
 
-  const exportRequest = (input: ExportInput) => {
+  /** The validated request as it goes on the wire, or the first invalid field. */
+  const exportRequest = (input: ExportInput): Either.Either<WireRequest, InvalidRequest> => {
     const plain = Model.plainExportRequest(input)
-    if (plain) return Effect.succeed(wireExport(plain))
-    return Either.match(decodeRequest(input), {
-      onLeft: (error) => Effect.fail(fromParseError(error)),
-      onRight: (request) => Effect.succeed(wireExport(request))
-    })
+    if (plain) return Either.right(wireExport(plain))
+    return Either.mapBoth(decodeRequest(input), { onLeft: (error) => fromParseError(error), onRight: wireExport })
   }
 
   const wireExport = (request: Model.ExportRequest): WireRequest => ({
@@ -469,24 +476,33 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   })
 
   /** The file's name: the service's (from Content-Disposition, sanitised), else one from the type and time. */
-  const fileMeta = (response: Response, head: Uint8Array) => {
+  const fileMeta = <A>(
+    response: Response,
+    head: Uint8Array,
+    f: (meta: { readonly contentType: string; readonly fileName: string }) => A
+  ): Effect.Effect<A> => {
     const contentType = header(response, "content-type") ?? "application/octet-stream"
     const fromHeader = files.fileNameFromDisposition(header(response, "content-disposition"))
     const safe = fromHeader === undefined ? "" : files.sanitizeFileName(fromHeader, "")
     return safe !== ""
-      ? Effect.succeed({ contentType, fileName: safe })
-      : Effect.map(Clock.currentTimeMillis, (now) => ({
-          contentType,
-          fileName: files.defaultFileName(contentType, head, now)
-        }))
+      ? Effect.succeed(f({ contentType, fileName: safe }))
+      : Effect.clockWith((clock) =>
+          Effect.succeed(
+            f({ contentType, fileName: files.defaultFileName(contentType, head, clock.unsafeCurrentTimeMillis()) })
+          )
+        )
   }
 
+  /** A 2xx body read whole: JSON as JSON, anything else as a file in memory. */
   const inMemory = (response: Response): Effect.Effect<ExportResult, SmsError> =>
-    Effect.flatMap(readBytes(response), (bytes) => {
+    Effect.flatMap(response.bytes, (bytes): Effect.Effect<ExportResult, SmsError> => {
+      const cut = lengthError(response, bytes.byteLength)
+      if (cut) return Effect.fail(cut)
       const contentType = header(response, "content-type") ?? "application/octet-stream"
       if (isJsonType(contentType)) return jsonResult(response, bytes, contentType)
-      return Effect.map(
-        fileMeta(response, bytes.subarray(0, 8)),
+      return fileMeta(
+        response,
+        bytes.subarray(0, 8),
         (meta): ExportedFile => ({
           _tag: "File",
           ...meta,
@@ -501,10 +517,17 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   const exportConsistencyResults = (input: ExportInput) =>
     traced(
       "SmsClient.exportConsistencyResults",
-      Effect.flatMap(
-        Effect.suspend(() => exportRequest(input)),
-        (request) =>
-          withRetry("exportConsistencyResults", Effect.flatMap(Effect.flatMap(send(request), ensureOk), inMemory))
+      Effect.suspend(() =>
+        Either.match(exportRequest(input), {
+          onLeft: Effect.fail,
+          onRight: (request) =>
+            withRetry(
+              "exportConsistencyResults",
+              Effect.flatMap(send(request), (response) =>
+                isOk(response) ? inMemory(response) : statusFailure(response)
+              )
+            )
+        })
       )
     )
 
@@ -577,7 +600,7 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
                 if (isJsonType(contentType)) return yield* jsonResult(response, yield* readBytes(response), contentType)
                 const temporary = files.temporaryPath(target.directory, "export")
                 const written = yield* streamToTemporary(response, temporary)
-                const meta = yield* fileMeta(response, written.head)
+                const meta = yield* fileMeta(response, written.head, (m) => m)
                 const fileName = target.name
                   ? files.sanitizeFileName(target.name(meta.fileName), meta.fileName)
                   : meta.fileName
