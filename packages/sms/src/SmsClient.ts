@@ -212,8 +212,8 @@ const decodeErrorBody = Schema.decodeUnknownOption(Model.ForbiddenBody)
  * costs about as much as signing the request, and most callers never look at one.
  */
 const traced = <A, E>(name: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-  Effect.flatMap(Effect.serviceOption(Tracer.ParentSpan), (parent) =>
-    Option.isSome(parent) ? Effect.withSpan(effect, name) : effect
+  Effect.contextWithEffect((context: Context.Context<never>) =>
+    Context.getOption(context, Tracer.ParentSpan)._tag === "Some" ? Effect.withSpan(effect, name) : effect
   )
 
 /** Maps a non-2xx response to its tagged error, reading at most 64 KiB of the body. */

@@ -291,20 +291,22 @@ class Exchange {
     })
   })
 
+  /** The whole body, once it has all arrived (usually by the time anyone asks, for a small one). */
+  private collect(): Effect.Effect<Uint8Array, TransportError | Timeout> {
+    if (this.failed) return Effect.fail(this.failed)
+    if (!this.ended) return Effect.flatMap(this.next, () => this.collect())
+    const whole = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered)
+    this.chunks.length = 0
+    this.buffered = 0
+    return Effect.succeed(
+      whole === undefined ? new Uint8Array(0) : new Uint8Array(whole.buffer, whole.byteOffset, whole.byteLength)
+    )
+  }
+
   readonly bytes: Effect.Effect<Uint8Array, TransportError | Timeout> = Effect.suspend(() => {
     this.claim = "bytes"
     this.controller?.resume()
-    const collect: Effect.Effect<Uint8Array, TransportError | Timeout> = Effect.suspend(() => {
-      if (this.failed) return Effect.fail(this.failed)
-      if (!this.ended) return Effect.zipRight(this.next, collect)
-      const whole = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered)
-      this.chunks.length = 0
-      this.buffered = 0
-      return Effect.succeed(
-        whole === undefined ? new Uint8Array(0) : new Uint8Array(whole.buffer, whole.byteOffset, whole.byteLength)
-      )
-    })
-    return collect
+    return this.collect()
   })
 
   readonly stream: Stream.Stream<Uint8Array, TransportError | Timeout> = Stream.suspend(() => {
