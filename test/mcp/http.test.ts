@@ -172,3 +172,49 @@ describe("Streamable HTTP, --emulator, bearer token", () => {
     expect((await raw(server.port, { headers: mcpHeaders(server.port), body: initialize })).status).toBe(200)
   })
 })
+
+describe("Streamable HTTP, stateless: cancellation across clients", () => {
+  let server: HttpServer
+
+  beforeAll(async () => {
+    assertBuilt()
+    // Each export call takes the emulator 1.5 s: long enough to cancel while in flight.
+    server = await startHttp(["--emulator"], cleanEnv({ SMS_EMULATOR_LATENCY_MS: "1500" }))
+  })
+  afterAll(() => server?.close())
+
+  const oneTask = async (client: Awaited<ReturnType<typeof connectHttp>>) =>
+    ListSourcesOut((await call(client, "list_sources_with_results", { limit: 1 })).structuredContent).task_info
+
+  it("a cancel whose id two clients' calls share stops neither; a cancel whose id is unique stops that call", async () => {
+    // Two fresh clients number their requests alike: their export calls go out under the same JSON-RPC id.
+    const first = await connectHttp(server.url)
+    const second = await connectHttp(server.url)
+    try {
+      const [taskA, taskB] = await Promise.all([oneTask(first), oneTask(second)])
+      const cancelFirst = new AbortController()
+      const firstCall = call(first, "export_consistency_results", { task_info: taskA }, { signal: cancelFirst.signal })
+      const secondCall = call(second, "export_consistency_results", { task_info: taskB })
+      setTimeout(() => cancelFirst.abort("user cancelled"), 300)
+      await expect(firstCall).rejects.toThrow()
+      // The second client's call is not the one its twin id asked to stop: it completes.
+      const done = await secondCall
+      expect(done.isError).toBeFalsy()
+      expect(ExportOut(done.structuredContent).exported).toBe(1)
+      expect(server.stderr()).toMatch(/matches 2 calls in flight from different clients: none cancelled/)
+
+      // Alone in flight under its id, a call is cancelled as asked.
+      const alone = new AbortController()
+      const started = performance.now()
+      const lone = call(second, "export_consistency_results", { task_info: taskB }, { signal: alone.signal })
+      setTimeout(() => alone.abort("user cancelled"), 300)
+      await expect(lone).rejects.toThrow()
+      expect(performance.now() - started).toBeLessThan(1200)
+      await new Promise((r) => setTimeout(r, 200))
+      expect(server.stderr()).toMatch(/export_consistency_results: cancelled after/)
+    } finally {
+      await first.close()
+      await second.close()
+    }
+  })
+})

@@ -50,10 +50,22 @@ export const make = (app: App): Server => {
     return {}
   })
 
-  // Also reaches calls started on another connection (stateless HTTP: one transport per POST).
+  // Also reaches calls started on another connection (stateless HTTP: one transport per POST). Stateless HTTP
+  // has no session to tell clients apart, so an id that several calls in flight share is ambiguous: cancelling
+  // one of them could stop another client's call, so none is.
   server.setNotificationHandler(CancelledNotificationSchema, (notification) => {
     const id = notification.params.requestId
-    if (id !== undefined) app.inFlight.get(String(id))?.abort(notification.params.reason)
+    if (id === undefined) return
+    const calls = app.inFlight.get(String(id))
+    if (calls === undefined) return
+    if (calls.size === 1) for (const call of calls) call.abort(notification.params.reason)
+    else
+      Runtime.runSync(app.runtime)(
+        Effect.logWarning(
+          `notifications/cancelled for request id ${JSON.stringify(String(id).slice(0, 64))} matches ` +
+            `${calls.size} calls in flight from different clients: none cancelled`
+        )
+      )
   })
 
   server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
@@ -85,7 +97,9 @@ export const make = (app: App): Server => {
     const abort = () => controller.abort()
     extra.signal.addEventListener("abort", abort, { once: true })
     const key = String(extra.requestId)
-    app.inFlight.set(key, controller)
+    const sameId = app.inFlight.get(key) ?? new Set<AbortController>()
+    sameId.add(controller)
+    app.inFlight.set(key, sameId)
     const started = Date.now()
     const effect = Effect.logInfo(`tools/call ${toolName}`).pipe(
       Effect.zipRight(
@@ -112,7 +126,8 @@ export const make = (app: App): Server => {
       .catch(() => cancelled(toolName))
       .finally(() => {
         extra.signal.removeEventListener("abort", abort)
-        if (app.inFlight.get(key) === controller) app.inFlight.delete(key)
+        sameId.delete(controller)
+        if (sameId.size === 0 && app.inFlight.get(key) === sameId) app.inFlight.delete(key)
       })
   })
 

@@ -15,8 +15,11 @@ export interface App {
   /** Every exported file lands under this folder. */
   readonly exportRoot: string
   readonly logLevel: LevelState
-  /** In-flight tool calls by JSON-RPC id: in stateless HTTP a `notifications/cancelled` arrives on another POST. */
-  readonly inFlight: Map<string, AbortController>
+  /**
+   * In-flight tool calls by JSON-RPC id: in stateless HTTP a `notifications/cancelled` arrives on another POST.
+   * Several at once under one id are calls from different clients (each numbers its own requests).
+   */
+  readonly inFlight: Map<string, Set<AbortController>>
 }
 
 /** `SMS_EXPORT_DIR`, else `<os temp dir>/sms-consistency-exports`. */
