@@ -159,11 +159,40 @@ interface DispatchController {
   readonly resume: () => void
 }
 
+/** A response over an `Exchange`: its readers are the exchange's methods, made on demand (no Effect per response). */
+class UndiciResponse implements Response {
+  constructor(
+    readonly status: number,
+    private readonly headers: Record<string, string | Array<string>>,
+    private readonly exchange: Exchange
+  ) {}
+  header(name: string): string | undefined {
+    const value = this.headers[name]
+    return typeof value === "string" ? value : value?.[0]
+  }
+  get bytes() {
+    return this.exchange.bytes()
+  }
+  get stream() {
+    return this.exchange.stream()
+  }
+  pipeTo<E>(destination: Writable, onDestinationError: (cause: unknown) => E) {
+    return this.exchange.pipeTo(destination, onDestinationError)
+  }
+}
+
+const settled = () => {}
+
 /**
  * One exchange over undici's dispatch API: no `Readable` per response, no `AbortSignal` per request (each
  * costs more than the rest of undici's work on a small exchange). Fed by undici's handler callbacks, read by
  * `Response.bytes` (whole) or `Response.stream` (chunks, with back-pressure through pause/resume). One timer
  * bounds the whole exchange; interruption or the timer aborts it.
+ *
+ * Once the body has ended, the exchange lets go of undici's controller and of the fiber's callback: an
+ * exchange that V8 has placed in the old generation (it pretenures allocation sites whose objects it sees
+ * survive) would otherwise keep them, and what they reach, alive through young collections until the next
+ * full one.
  */
 class Exchange {
   private controller: DispatchController | undefined
@@ -179,13 +208,14 @@ class Exchange {
   /** The Node.js stream `pipeTo` reads, once claimed. */
   private sink: Readable | undefined
   private wake: (() => void) | undefined
-  /** Whether `settle` has been called (once: with the response, or with the failure before one). */
-  private settled = false
+  /** Called once: with the response, or with the failure before one; then replaced by a no-op. */
+  private settle: (result: Effect.Effect<Response, TransportError | Timeout>) => void
 
   constructor(
     readonly timeoutMs: number,
-    private readonly settle: (result: Effect.Effect<Response, TransportError | Timeout>) => void
+    settle: (result: Effect.Effect<Response, TransportError | Timeout>) => void
   ) {
+    this.settle = settle
     this.timer = setTimeout(() => {
       this.timedOut = true
       this.abort(new Error(`no complete response within ${timeoutMs} ms`))
@@ -200,6 +230,7 @@ class Exchange {
    */
   abort(reason: Error) {
     if (this.controller) return this.controller.abort(reason)
+    if (this.ended || this.failed) return
     this.pendingAbort = reason
     this.onResponseError(undefined, reason)
   }
@@ -217,6 +248,12 @@ class Exchange {
     wake?.()
   }
 
+  private settleWith(result: Effect.Effect<Response, TransportError | Timeout>) {
+    const settle = this.settle
+    this.settle = settled
+    settle(result)
+  }
+
   // undici's DispatchHandler
 
   onRequestStart(controller: DispatchController) {
@@ -227,18 +264,7 @@ class Exchange {
   onResponseStart(_controller: DispatchController, status: number, headers: Record<string, string | Array<string>>) {
     if (status < 200) return
     this.status = status
-    const response: Response = {
-      status,
-      header: (name) => {
-        const value = headers[name]
-        return typeof value === "string" ? value : value?.[0]
-      },
-      bytes: this.bytes,
-      stream: this.stream,
-      pipeTo: this.pipeTo
-    }
-    this.settled = true
-    this.settle(Effect.succeed(response))
+    this.settleWith(Effect.succeed(new UndiciResponse(status, headers, this)))
   }
 
   onResponseData(controller: DispatchController, chunk: Uint8Array) {
@@ -255,6 +281,7 @@ class Exchange {
   onResponseEnd() {
     clearTimeout(this.timer)
     this.ended = true
+    this.controller = undefined
     this.sink?.push(null)
     this.notify()
   }
@@ -263,11 +290,9 @@ class Exchange {
     clearTimeout(this.timer)
     if (this.failed) return
     this.failed = this.failure(cause)
+    this.controller = undefined
     this.sink?.destroy(this.failed)
-    if (!this.settled) {
-      this.settled = true
-      return this.settle(Effect.fail(this.failed))
-    }
+    if (this.settle !== settled) return this.settleWith(Effect.fail(this.failed))
     this.notify()
   }
 
@@ -283,18 +308,20 @@ class Exchange {
   }
 
   /** Waits for the next event; interruption aborts the exchange. */
-  private next: Effect.Effect<void> = Effect.async<void>((resume) => {
-    this.wake = () => resume(Effect.void)
-    return Effect.sync(() => {
-      this.wake = undefined
-      this.abort(new Error("interrupted"))
+  private next(): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      this.wake = () => resume(Effect.void)
+      return Effect.sync(() => {
+        this.wake = undefined
+        this.abort(new Error("interrupted"))
+      })
     })
-  })
+  }
 
   /** The whole body, once it has all arrived (usually by the time anyone asks, for a small one). */
   private collect(): Effect.Effect<Uint8Array, TransportError | Timeout> {
     if (this.failed) return Effect.fail(this.failed)
-    if (!this.ended) return Effect.flatMap(this.next, () => this.collect())
+    if (!this.ended) return Effect.flatMap(this.next(), () => this.collect())
     const whole = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered)
     this.chunks.length = 0
     this.buffered = 0
@@ -303,35 +330,39 @@ class Exchange {
     )
   }
 
-  readonly bytes: Effect.Effect<Uint8Array, TransportError | Timeout> = Effect.suspend(() => {
-    this.claim = "bytes"
-    this.controller?.resume()
-    return this.collect()
-  })
-
-  readonly stream: Stream.Stream<Uint8Array, TransportError | Timeout> = Stream.suspend(() => {
-    this.claim = "stream"
-    const pull: Effect.Effect<Uint8Array, Option.Option<TransportError | Timeout>> = Effect.suspend(() => {
-      const chunk = this.take()
-      if (chunk !== undefined) return Effect.succeed(chunk)
-      if (this.failed) return Effect.fail(Option.some(this.failed))
-      if (this.ended) return Effect.fail(Option.none())
-      return Effect.zipRight(this.next, pull)
+  bytes(): Effect.Effect<Uint8Array, TransportError | Timeout> {
+    return Effect.suspend(() => {
+      this.claim = "bytes"
+      this.controller?.resume()
+      return this.collect()
     })
-    return Stream.repeatEffectOption(pull).pipe(
-      Stream.ensuring(
-        Effect.sync(() => {
-          if (!this.ended && !this.failed) this.abort(new Error("the body was not read to its end"))
-        })
-      )
-    )
-  })
+  }
 
-  readonly pipeTo = <E>(
+  stream(): Stream.Stream<Uint8Array, TransportError | Timeout> {
+    return Stream.suspend(() => {
+      this.claim = "stream"
+      const pull: Effect.Effect<Uint8Array, Option.Option<TransportError | Timeout>> = Effect.suspend(() => {
+        const chunk = this.take()
+        if (chunk !== undefined) return Effect.succeed(chunk)
+        if (this.failed) return Effect.fail(Option.some(this.failed))
+        if (this.ended) return Effect.fail(Option.none())
+        return Effect.zipRight(this.next(), pull)
+      })
+      return Stream.repeatEffectOption(pull).pipe(
+        Stream.ensuring(
+          Effect.sync(() => {
+            if (!this.ended && !this.failed) this.abort(new Error("the body was not read to its end"))
+          })
+        )
+      )
+    })
+  }
+
+  pipeTo<E>(
     destination: Writable,
     onDestinationError: (cause: unknown) => E
-  ): Effect.Effect<void, TransportError | Timeout | E> =>
-    Effect.suspend(() => {
+  ): Effect.Effect<void, TransportError | Timeout | E> {
+    return Effect.suspend(() => {
       this.claim = "pipe"
       const source = new Readable({
         read: () => this.controller?.resume(),
@@ -353,6 +384,7 @@ class Exchange {
           cause instanceof TransportError || cause instanceof Timeout ? cause : (this.failed ?? this.failure(cause))
       })
     })
+  }
 }
 
 /**
