@@ -4,7 +4,7 @@
  */
 import { Redacted } from "effect"
 import * as crypto from "node:crypto"
-import { sha256Hex } from "./internal/hash.js"
+import { hmacSha256Hex, sha256Hex } from "./internal/hash.js"
 
 export const Algorithm = "SDK-HMAC-SHA256"
 export const DerivedAlgorithm = "V11-HMAC-SHA256"
@@ -50,13 +50,25 @@ export interface SignedHeaders {
   readonly stringToSign: string
 }
 
-const hmacHex = (key: string | Uint8Array, data: string): string =>
-  crypto.createHmac("sha256", key).update(data).digest("hex")
+const hmacHex = hmacSha256Hex
 
 /** `YYYYMMDDTHHMMSSZ` in UTC. */
 export const formatDate = (date: Date): string => {
   const iso = date.toISOString() // YYYY-MM-DDTHH:MM:SS.sssZ
   return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`
+}
+
+let lastSecond = Number.NaN
+let lastFormatted = ""
+
+/** `formatDate` of epoch milliseconds, remembered for the second: requests signed in a burst share it. */
+export const formatEpochMillis = (millis: number): string => {
+  const second = Math.floor(millis / 1000)
+  if (second !== lastSecond) {
+    lastFormatted = formatDate(new Date(second * 1000))
+    lastSecond = second
+  }
+  return lastFormatted
 }
 
 const allUnreserved = /^[A-Za-z0-9\-_.~]*$/
@@ -193,7 +205,7 @@ export const sign = (request: SignableRequest, key: SigningKey, options: SignOpt
     }
     headers[name] = value
   }
-  const date = options.date ?? existingDate ?? formatDate(new Date())
+  const date = options.date ?? existingDate ?? formatEpochMillis(Date.now())
   if (existingDate === undefined || options.date !== undefined) headers[DateHeader] = date
   if (options.includeHost !== false && !hasHost) headers.host = hostOf(url)
   const { canonicalRequest: cr, signedHeaders } = canonicalRequest({ ...request, url, headers })

@@ -390,7 +390,7 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
       })
     return Effect.clockWith((clock) => {
       const signed = Signer.sign({ method: request.method, url, headers, body: request.body }, signingKey, {
-        date: Signer.formatDate(new Date(clock.unsafeCurrentTimeMillis()))
+        date: Signer.formatEpochMillis(clock.unsafeCurrentTimeMillis())
       })
       return transport.send({
         method: request.method,

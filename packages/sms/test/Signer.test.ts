@@ -184,6 +184,23 @@ describe("Signer: pieces", () => {
     expect(parsed?.signedHeaders).toEqual(["host", "x-sdk-date"])
     expect(Signer.parseAuthorization("Bearer x")).toBeUndefined()
   })
+  it("formats epoch milliseconds as formatDate does, the remembered second included (10,000 instants)", () => {
+    expect(Signer.formatEpochMillis(Date.UTC(2026, 10, 25, 9, 8, 7, 999))).toBe("20261125T090807Z")
+    // Within the remembered second, then the next one, then back: each must be its own.
+    expect(Signer.formatEpochMillis(Date.UTC(2026, 10, 25, 9, 8, 7, 0))).toBe("20261125T090807Z")
+    expect(Signer.formatEpochMillis(Date.UTC(2026, 10, 25, 9, 8, 8, 0))).toBe("20261125T090808Z")
+    expect(Signer.formatEpochMillis(Date.UTC(2026, 10, 25, 9, 8, 7, 500))).toBe("20261125T090807Z")
+    expect(Signer.formatEpochMillis(-1)).toBe("19691231T235959Z")
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }), fc.integer({ min: 0, max: 3000 })),
+        (millis) => {
+          expect(Signer.formatEpochMillis(millis)).toBe(Signer.formatDate(new Date(millis)))
+        }
+      ),
+      { numRuns: 10_000 }
+    )
+  })
 })
 
 describe("Signer: percentEncode", () => {
