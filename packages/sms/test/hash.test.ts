@@ -3,7 +3,8 @@ import * as fc from "fast-check"
 import * as crypto from "node:crypto"
 import { hmacSha256Hex, sha256Hex } from "../src/internal/hash.js"
 
-const reference = (key: string | Uint8Array, data: string) => crypto.createHmac("sha256", key).update(data).digest("hex")
+const reference = (key: string | Uint8Array, data: string) =>
+  crypto.createHmac("sha256", key).update(data).digest("hex")
 
 /** Keys around the 64-byte block (shorter, exact, longer: hashed first), as text or bytes. */
 const key = fc.oneof(
