@@ -208,12 +208,13 @@ const decodeJson = (text: string): Option.Option<unknown> => {
 const decodeErrorBody = Schema.decodeUnknownOption(Model.ForbiddenBody)
 
 /**
- * A span for the call when the caller traces (runs inside a span), none otherwise: on a small export a span
+ * A span for the call when the caller traces (runs inside a span), none otherwise (the call is built then, so
+ * this is its suspension too): on a small export a span
  * costs about as much as signing the request, and most callers never look at one.
  */
-const traced = <A, E>(name: string, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+const traced = <A, E>(name: string, effect: () => Effect.Effect<A, E>): Effect.Effect<A, E> =>
   Effect.contextWithEffect((context: Context.Context<never>) =>
-    Context.getOption(context, Tracer.ParentSpan)._tag === "Some" ? Effect.withSpan(effect, name) : effect
+    Context.getOption(context, Tracer.ParentSpan)._tag === "Some" ? Effect.withSpan(effect(), name) : effect()
   )
 
 /** Maps a non-2xx response to its tagged error, reading at most 64 KiB of the body. */
@@ -378,39 +379,25 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   }
 
   /** Signs (with the clock's time, at each attempt) and sends. */
-  const dispatch = (request: WireRequest, url: URL, auth: Readonly<Record<string, string>>) => {
+  const dispatch = (request: WireRequest, url: URL, auth: Readonly<Record<string, string>>, clock: Clock.Clock) => {
     const headers = request.headers ? { ...request.headers, ...auth } : auth
-    if (!signingKey)
-      return transport.send({
-        method: request.method,
-        url,
-        headers: sentHeaders(headers),
-        body: request.body,
-        timeoutMs
-      })
-    return Effect.clockWith((clock) => {
-      const signed = Signer.sign({ method: request.method, url, headers, body: request.body }, signingKey, {
-        date: Signer.formatEpochMillis(clock.unsafeCurrentTimeMillis())
-      })
-      return transport.send({
-        method: request.method,
-        url,
-        headers: sentHeaders(signed.headers),
-        body: request.body,
-        timeoutMs
-      })
-    })
+    const sent = signingKey
+      ? Signer.sign({ method: request.method, url, headers, body: request.body }, signingKey, {
+          date: Signer.formatEpochMillis(clock.unsafeCurrentTimeMillis())
+        }).headers
+      : headers
+    return transport.send({ method: request.method, url, headers: sentHeaders(sent), body: request.body, timeoutMs })
   }
 
   /** One attempt: auth, sign, send. The response is the caller's to consume. */
   const send = (request: WireRequest): Effect.Effect<Response, SmsError> =>
-    Effect.suspend(() => {
+    Effect.clockWith((clock) => {
       const url = urlOf(request)
       if (url instanceof InvalidRequest) return Effect.fail(url)
       const auth = request.scoped === false ? unscopedHeaders : scopedHeaders
       return auth
-        ? dispatch(request, url, auth)
-        : Effect.flatMap(lookUpDomainId(), (found) => dispatch(request, url, found))
+        ? dispatch(request, url, auth, clock)
+        : Effect.flatMap(lookUpDomainId(), (found) => dispatch(request, url, found, clock))
     })
 
   const isOk = (response: Response) => response.status >= 200 && response.status < 300
@@ -515,20 +502,15 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
     })
 
   const exportConsistencyResults = (input: ExportInput) =>
-    traced(
-      "SmsClient.exportConsistencyResults",
-      Effect.suspend(() =>
-        Either.match(exportRequest(input), {
-          onLeft: Effect.fail,
-          onRight: (request) =>
-            withRetry(
-              "exportConsistencyResults",
-              Effect.flatMap(send(request), (response) =>
-                isOk(response) ? inMemory(response) : statusFailure(response)
-              )
-            )
-        })
-      )
+    traced("SmsClient.exportConsistencyResults", () =>
+      Either.match(exportRequest(input), {
+        onLeft: Effect.fail,
+        onRight: (request) =>
+          withRetry(
+            "exportConsistencyResults",
+            Effect.flatMap(send(request), (response) => (isOk(response) ? inMemory(response) : statusFailure(response)))
+          )
+      })
     )
 
   /**
@@ -585,8 +567,7 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
     ).pipe(Effect.onError(() => files.removeQuietly(path)))
 
   const exportConsistencyResultsToFile = (input: ExportInput, target: FileTarget) =>
-    traced(
-      "SmsClient.exportConsistencyResultsToFile",
+    traced("SmsClient.exportConsistencyResultsToFile", () =>
       Effect.gen(function* () {
         const request = yield* exportRequest(input)
         yield* files.ensureDirectory(target.directory)
@@ -627,8 +608,7 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
     value === undefined || value === "" ? [] : [[name, String(value)]]
 
   const listSources = (query: ListSourcesQuery = {}) =>
-    traced(
-      "SmsClient.listSources",
+    traced("SmsClient.listSources", () =>
       sendJson(
         "listSources",
         {
@@ -648,8 +628,7 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
     )
 
   const listAllSources = (query: Omit<ListSourcesQuery, "limit" | "offset"> = {}) =>
-    traced(
-      "SmsClient.listAllSources",
+    traced("SmsClient.listAllSources", () =>
       Effect.gen(function* () {
         const all: Array<Model.SourceServer> = []
         for (;;) {
@@ -661,8 +640,7 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
     )
 
   const listTasks = (query: ListTasksQuery = {}) =>
-    traced(
-      "SmsClient.listTasks",
+    traced("SmsClient.listTasks", () =>
       sendJson(
         "listTasks",
         {
@@ -683,8 +661,7 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
     )
 
   const showConsistencyResult = (taskId: string) =>
-    traced(
-      "SmsClient.showConsistencyResult",
+    traced("SmsClient.showConsistencyResult", () =>
       Effect.gen(function* () {
         const id = yield* Schema.decodeUnknown(Model.TaskId)(taskId).pipe(
           Effect.mapError((error) => fromParseError(error, "task_id"))
