@@ -131,23 +131,50 @@ export const canonicalQuery = (params: Iterable<readonly [string, string]>): str
     .join("&")
 }
 
-/** Lowercase, sorted `name:value\n` lines and the `;`-joined names. */
+/**
+ * Lowercase, sorted `name:value\n` lines and the `;`-joined names. Names that lowercase alike keep their
+ * order (a stable sort). A request has a handful of headers: they are sorted by insertion, in place, which
+ * allocates nothing (`Array.prototype.sort` copies into a work area on every call).
+ */
 export const canonicalHeaders = (headers: Readonly<Record<string, string>>) => {
-  const entries: Array<readonly [string, string]> = []
-  for (const name in headers) entries.push([name.toLowerCase(), (headers[name] ?? "").trim()])
-  entries.sort(([a], [b]) => byteOrder(a, b))
+  const names: Array<string> = []
+  const values: Array<string> = []
+  for (const name in headers) {
+    names.push(name.toLowerCase())
+    values.push((headers[name] ?? "").trim())
+  }
+  if (names.length <= 32) {
+    for (let i = 1; i < names.length; i++) {
+      const name = names[i] as string
+      const value = values[i] as string
+      let j = i
+      for (; j > 0 && (names[j - 1] as string) > name; j--) {
+        names[j] = names[j - 1] as string
+        values[j] = values[j - 1] as string
+      }
+      names[j] = name
+      values[j] = value
+    }
+  } else {
+    const order = names.map((_, i) => i).sort((a, b) => byteOrder(names[a] as string, names[b] as string) || a - b)
+    const sortedNames = order.map((i) => names[i] as string)
+    const sortedValues = order.map((i) => values[i] as string)
+    names.splice(0, names.length, ...sortedNames)
+    values.splice(0, values.length, ...sortedValues)
+  }
   let block = ""
   let signedHeaders = ""
-  for (const [name, value] of entries) {
-    block += `${name}:${value}\n`
-    signedHeaders += signedHeaders === "" ? name : `;${name}`
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string
+    block += `${name}:${values[i]}\n`
+    signedHeaders += i === 0 ? name : `;${name}`
   }
   return { block, signedHeaders }
 }
 
 const findHeader = (headers: Readonly<Record<string, string>>, name: string): string | undefined => {
   const lower = name.toLowerCase()
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === lower) return value
+  for (const key in headers) if (key.length === lower.length && key.toLowerCase() === lower) return headers[key]
   return undefined
 }
 
@@ -165,17 +192,11 @@ export const canonicalRequest = (
   readonly signedHeaders: string
 } => {
   const { block, signedHeaders } = canonicalHeaders(request.headers)
-  return {
-    canonicalRequest: [
-      request.method.toUpperCase(),
-      canonicalUri(request.url.pathname),
-      request.url.search === "" ? "" : canonicalQuery(request.url.searchParams),
-      block,
-      signedHeaders,
-      payloadHash(request.headers, request.body)
-    ].join("\n"),
-    signedHeaders
-  }
+  const method = request.method.toUpperCase()
+  const uri = canonicalUri(request.url.pathname)
+  const query = request.url.search === "" ? "" : canonicalQuery(request.url.searchParams)
+  const payload = payloadHash(request.headers, request.body)
+  return { canonicalRequest: `${method}\n${uri}\n${query}\n${block}\n${signedHeaders}\n${payload}`, signedHeaders }
 }
 
 /** V11: hex(HKDF-SHA256(ikm = SK, salt = AK, info, 32 bytes)), used as a string key. */

@@ -184,6 +184,36 @@ describe("Signer: pieces", () => {
     expect(parsed?.signedHeaders).toEqual(["host", "x-sdk-date"])
     expect(Signer.parseAuthorization("Bearer x")).toBeUndefined()
   })
+  it("sorts canonical headers stably by lowercase name, few or many (5,000 header sets)", () => {
+    // The plain definition: a stable sort of (lowercase name, trimmed value) pairs.
+    const reference = (headers: Record<string, string>) => {
+      const entries = Object.keys(headers).map((name) => [name.toLowerCase(), (headers[name] ?? "").trim()] as const)
+      entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      return {
+        block: entries.map(([n, v]) => `${n}:${v}\n`).join(""),
+        signedHeaders: entries.map(([n]) => n).join(";")
+      }
+    }
+    const name = fc.oneof(
+      fc.constantFrom("X-Sdk-Date", "x-sdk-date", "Content-Type", "content-type", "Host", "X-A", "x-a", "x_b", "x~c"),
+      fc.string({ minLength: 1, maxLength: 12 })
+    )
+    const value = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("  padded  ", "\tv\t", ""))
+    fc.assert(
+      fc.property(fc.dictionary(name, value, { maxKeys: 60 }), (headers) => {
+        expect(Signer.canonicalHeaders(headers)).toEqual(reference(headers))
+      }),
+      { numRuns: 5_000 }
+    )
+    // Past 32 headers the sort changes strategy: the same answer, names that lowercase alike in their order.
+    for (const count of [31, 32, 33, 34, 40]) {
+      const many: Record<string, string> = { "X-Dup": "first", "x-dup": "second" }
+      for (let i = count - 2; i > 0; i--) many[`H-${String(i).padStart(2, "0")}`] = ` ${i} `
+      many["X-DUP"] = "third"
+      expect(Signer.canonicalHeaders(many)).toEqual(reference(many))
+      expect(Signer.canonicalHeaders(many).block).toContain("x-dup:first\nx-dup:second\nx-dup:third\n")
+    }
+  })
   it("formats epoch milliseconds as formatDate does, the remembered second included (10,000 instants)", () => {
     expect(Signer.formatEpochMillis(Date.UTC(2026, 10, 25, 9, 8, 7, 999))).toBe("20261125T090807Z")
     // Within the remembered second, then the next one, then back: each must be its own.
