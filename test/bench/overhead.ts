@@ -94,10 +94,12 @@ export const run = async (): Promise<ReadonlyArray<Row>> => {
 
     const rows: Array<Row> = []
     for (const concurrency of [1, 16]) {
-      const n = concurrency === 1 ? 1500 : 4000
+      const n = concurrency === 1 ? 2000 : 4000
       const results: Record<string, Array<Awaited<ReturnType<typeof load>>>> = {}
-      // Three interleaved rounds: drift on a shared machine hits all three clients alike.
-      for (let round = 0; round < 3; round++) {
+      // Interleaved rounds: drift on a shared machine hits every client alike. Five at concurrency 1, where a
+      // round is short and its figures vary most (a VM's neighbours), so that the medians hold still.
+      const rounds = concurrency === 1 ? 5 : 3
+      for (let round = 0; round < rounds; round++) {
         for (const [name, fn] of Object.entries(clients)) {
           const measured = await load(n, concurrency, fn)
           results[name] = [...(results[name] ?? []), measured]
