@@ -208,9 +208,9 @@ const decodeJson = (text: string): Option.Option<unknown> => {
 const decodeErrorBody = Schema.decodeUnknownOption(Model.ForbiddenBody)
 
 /**
- * A span for the call when the caller traces (runs inside a span), none otherwise (the call is built then, so
- * this is its suspension too): on a small export a span
- * costs about as much as signing the request, and most callers never look at one.
+ * A span for the call when the caller traces (runs inside a span), none otherwise: on a small export a span
+ * costs about as much as signing the request, and most callers never look at one. The call is built only
+ * then, so this is also its suspension.
  */
 const traced = <A, E>(name: string, effect: () => Effect.Effect<A, E>): Effect.Effect<A, E> =>
   Effect.contextWithEffect((context: Context.Context<never>) =>
