@@ -50,8 +50,6 @@ export interface SignedHeaders {
   readonly stringToSign: string
 }
 
-const hmacHex = hmacSha256Hex
-
 /** `YYYYMMDDTHHMMSSZ` in UTC. */
 export const formatDate = (date: Date): string => {
   const iso = date.toISOString() // YYYY-MM-DDTHH:MM:SS.sssZ
@@ -236,11 +234,11 @@ export const sign = (request: SignableRequest, key: SigningKey, options: SignOpt
   if (options.derived) {
     const info = `${date.slice(0, 8)}/${options.derived.regionId}/${options.derived.service}`
     stringToSign = `${DerivedAlgorithm}\n${date}\n${info}\n${crHash}`
-    const signature = hmacHex(deriveKey(key, info), stringToSign)
+    const signature = hmacSha256Hex(deriveKey(key, info), stringToSign)
     authorization = `${DerivedAlgorithm} Credential=${key.ak}/${info}, SignedHeaders=${signedHeaders}, Signature=${signature}`
   } else {
     stringToSign = `${Algorithm}\n${date}\n${crHash}`
-    const signature = hmacHex(Redacted.value(key.sk), stringToSign)
+    const signature = hmacSha256Hex(Redacted.value(key.sk), stringToSign)
     authorization = `${Algorithm} Access=${key.ak}, SignedHeaders=${signedHeaders}, Signature=${signature}`
   }
   headers.Authorization = authorization
