@@ -392,7 +392,11 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       env: cleanEnv(home, { SMS_ENDPOINT: emu.url })
     })
     expect(r.code).toBe(3)
-    expect(r.stderr).toContain("No credentials")
+    // What was looked at (the file by its path), then the remedy, each said once.
+    expect(r.stderr).toContain(`No credentials found: none in SMS_AUTH_TOKEN`)
+    expect(r.stderr).toContain(join(home, ".huaweicloud", "credentials"))
+    expect(r.stderr).toMatch(/\nhint: Set SMS_AUTH_TOKEN, or both HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK/)
+    expect(r.stderr.match(/Set SMS_AUTH_TOKEN/g)).toHaveLength(1)
     expect(requestCount()).toBe(before)
   })
 

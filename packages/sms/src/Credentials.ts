@@ -100,9 +100,9 @@ const readIniFile = (path: string) =>
     Effect.orElseSucceed(() => Option.none<AkSk>())
   )
 
-export const missingMessage =
-  "No credentials: set SMS_AUTH_TOKEN, or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or CLOUD_SDK_AK/CLOUD_SDK_SK), " +
-  "or write ak/sk under [basic] in ~/.huaweicloud/credentials"
+/** What was looked at; the remedy is `SmsError.hint`'s. */
+export const missingMessage = (file: string) =>
+  `No credentials found: none in SMS_AUTH_TOKEN, HUAWEICLOUD_SDK_AK/SK or CLOUD_SDK_AK/SK, and no ak/sk in ${file}`
 
 /**
  * Loads credentials from the environment (via `ConfigProvider`) and, failing that, the credentials file.
@@ -129,7 +129,8 @@ export const load: Effect.Effect<Credentials, MissingCredentials> = Effect.gen(f
         : "HUAWEICLOUD_SDK_SK is set but HUAWEICLOUD_SDK_AK is not"
     })
   }
-  const fromFile = yield* readIniFile(Option.getOrElse(env.file, defaultFile))
+  const file = Option.getOrElse(env.file, defaultFile)
+  const fromFile = yield* readIniFile(file)
   if (Option.isSome(fromFile)) {
     const c = fromFile.value
     // Env ids override the file's, as in the SDKs.
@@ -141,5 +142,5 @@ export const load: Effect.Effect<Credentials, MissingCredentials> = Effect.gen(f
       projectId: scope.projectId ?? c.projectId
     })
   }
-  return yield* new MissingCredentials({ reason: missingMessage })
+  return yield* new MissingCredentials({ reason: missingMessage(file) })
 })

@@ -183,7 +183,7 @@ export const isTransient = (e: SmsError): e is Throttled | ServerError | Transpo
 export const hint = (e: SmsError): string | undefined => {
   switch (e._tag) {
     case "MissingCredentials":
-      return "Set SMS_AUTH_TOKEN, or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (optionally HUAWEICLOUD_SDK_DOMAIN_ID), or use ~/.huaweicloud/credentials."
+      return "Set SMS_AUTH_TOKEN, or both HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (optionally HUAWEICLOUD_SDK_DOMAIN_ID), or put ak and sk under [basic] in ~/.huaweicloud/credentials (another file: HUAWEICLOUD_SDK_CREDENTIALS_FILE)."
     case "Unauthorized":
       return "Check the AK/SK or token, and that the machine clock is within 15 minutes of UTC."
     case "Forbidden":
