@@ -84,6 +84,10 @@ describe("help, version, completions, colour", () => {
     expect(r.stdout).toContain('"failed"')
     expect(r.stdout).toContain("HUAWEICLOUD_SDK_DOMAIN_ID")
     expect(r.stdout).not.toContain("\u001b[")
+    // Each option opens with its own description, not @effect/cli's generic words for its value type.
+    expect(r.stdout).toContain("--concurrency N\n\n  Parallel calls")
+    expect(r.stdout).not.toMatch(/A user-defined piece of text|A true or false value|An integer/)
+    expect(r.stdout).toContain("One of the following: en-us, zh-cn")
   })
 
   it("--version prints 0.1.0; --completions bash prints a script", async () => {
@@ -368,7 +372,32 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
     },
     { name: "bad --concurrency", args: ["export", "--all", "--concurrency", "0"], expected: /--concurrency: must be/ },
     { name: "bad --timeout", args: ["export", "--all", "--timeout", "soon"], expected: /--timeout: expected seconds/ },
-    { name: "unknown flag", args: ["export", "--all", "--bogus"], expected: /--bogus/ }
+    { name: "unknown flag", args: ["export", "--all", "--bogus"], expected: /--bogus/ },
+    {
+      name: "non-numeric --concurrency",
+      args: ["export", "--all", "--concurrency", "abc"],
+      expected: /^--concurrency: expected a whole number \(got "abc"\)$/
+    },
+    {
+      name: "fractional --retries",
+      args: ["export", "--all", "--retries", "1.5"],
+      expected: /^--retries: expected a whole number \(got "1\.5"\)$/
+    },
+    {
+      name: "non-numeric emulator --fault-rate",
+      args: ["emulator", "--fault-rate", "often"],
+      expected: /^--fault-rate: expected a number \(got "often"\)$/
+    },
+    {
+      name: "negative emulator --latency",
+      args: ["emulator", "--latency", "-1"],
+      expected: /^error: --latency: must be non-negative \(got -1\)$/
+    },
+    {
+      name: "emulator --port out of range",
+      args: ["emulator", "--port", "70000"],
+      expected: /^error: --port: must be 0\.\.65535 \(got 70000\)$/
+    }
   ]
 
   for (const c of cases) {
@@ -378,7 +407,7 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       const before = requestCount()
       const r = await cli(c.args, { cwd, env: envFor() })
       expect(r.code).toBe(2)
-      expect(r.stderr).toMatch(c.expected)
+      expect(r.stderr.trim()).toMatch(c.expected)
       if (!c.args.includes("--bogus")) expect(r.stderr.trim().split("\n")).toHaveLength(1)
       expect(r.stdout).toBe("")
       expect(requestCount()).toBe(before)
@@ -398,6 +427,23 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
     expect(r.stderr).toMatch(/\nhint: Set SMS_AUTH_TOKEN, or both HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK/)
     expect(r.stderr.match(/Set SMS_AUTH_TOKEN/g)).toHaveLength(1)
     expect(requestCount()).toBe(before)
+  })
+
+  it("--json with a usage error (a bad flag value, an unknown flag): stdout is one JSON error document too", async () => {
+    const bad = await cli(["export", "--all", "--concurrency", "abc", "--json"], {
+      cwd: await tempDir(),
+      env: envFor()
+    })
+    expect(bad.code).toBe(2)
+    expect(JSON.parse(bad.stdout)).toEqual({
+      error: { tag: "UsageError", message: '--concurrency: expected a whole number (got "abc")' }
+    })
+    const unknown = await cli(["export", "--all", "--bogus", "--json"], { cwd: await tempDir(), env: envFor() })
+    expect(unknown.code).toBe(2)
+    expect(JSON.parse(unknown.stdout).error).toEqual({ tag: "UsageError", message: expect.stringContaining("--bogus") })
+    // Without --json, stdout stays empty.
+    const plain = await cli(["export", "--all", "--bogus"], { cwd: await tempDir(), env: envFor() })
+    expect(plain.stdout).toBe("")
   })
 
   it("--json with bad input: stdout is one JSON error document", async () => {

@@ -18,7 +18,7 @@ import * as Tasks from "./commands/tasks.js"
 import { credentialsHelp, Exit } from "./internal/common.js"
 import { ExitCode, exitCodeHelp } from "./internal/exitCodes.js"
 import { Handlers } from "./internal/handlers.js"
-import { withPlainConsole, withStderrLogger, writeErr } from "./internal/terminal.js"
+import { withPlainConsole, withStderrLogger, writeErr, writeOut } from "./internal/terminal.js"
 
 export const name = "sms-consistency"
 
@@ -83,14 +83,29 @@ export const hoistBuiltIns = (args: ReadonlyArray<string>): ReadonlyArray<string
   return [command, ...builtIns, ...others]
 }
 
+/** Whether the command line asks for JSON on stdout. */
+const wantsJson = (args: ReadonlyArray<string>) =>
+  args.some((a) => a === "--json" || (a.startsWith("--json=") && a !== "--json=false"))
+
+const ansiStyle = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g")
+
+/** A usage error (bad flag value, unknown flag) as the JSON error document `--json` promises on stdout. */
+const usageErrorJson = (error: ValidationError.ValidationError): string => {
+  const message = "error" in error ? HelpDoc.toAnsiText(error.error).replace(ansiStyle, "").trim() : "usage error"
+  return JSON.stringify({ error: { tag: "UsageError", message } }, null, 2)
+}
+
 /** Runs the CLI on `argv` (node, script, ...args) with the commands' `handlers`, and succeeds with the exit code. */
 export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): Effect.Effect<number> =>
   cli([...argv.slice(0, 2), ...hoistBuiltIns(argv.slice(2))]).pipe(
     Effect.as<number>(ExitCode.ok),
-    Effect.catchAll((error) =>
-      // @effect/cli has already printed its usage errors.
-      Effect.succeed(ValidationError.isValidationError(error) ? ExitCode.usage : error.code)
-    ),
+    Effect.catchAll((error) => {
+      if (!ValidationError.isValidationError(error)) return Effect.succeed(error.code)
+      // @effect/cli has already printed its usage errors on stderr; a `--json` caller also gets one on stdout.
+      return wantsJson(argv) && !ValidationError.isHelpRequested(error)
+        ? Effect.as(writeOut(usageErrorJson(error)), ExitCode.usage)
+        : Effect.succeed(ExitCode.usage)
+    }),
     Effect.provideService(Handlers, handlers),
     Effect.provide(platform),
     withStderrLogger,

@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { relative, resolve } from "node:path"
 import { report } from "../internal/client.js"
-import { Exit } from "../internal/common.js"
+import { emulatorOptionMessage, Exit } from "../internal/common.js"
 import { ExitCode, forError } from "../internal/exitCodes.js"
 import { plural } from "../internal/render.js"
 import { exitCodeOf, renderSummary, summarize } from "../internal/summary.js"
@@ -55,7 +55,10 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
       e._tag === "Exit"
         ? Effect.fail(e)
         : e._tag === "EmulatorError"
-          ? Effect.zipRight(writeErr(`error: ${e.message}`), Effect.fail(new Exit({ code: ExitCode.usage })))
+          ? Effect.zipRight(
+              writeErr(`error: ${emulatorOptionMessage(e.message)}`),
+              Effect.fail(new Exit({ code: ExitCode.usage }))
+            )
           : Effect.zipRight(report(e, false), Effect.fail(new Exit({ code: forError(e) })))
     )
   )

@@ -6,6 +6,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
+import { wholeNumber } from "../internal/common.js"
 import { Handlers } from "../internal/handlers.js"
 
 const options = {
@@ -15,7 +16,7 @@ const options = {
     Options.withDescription("Directory for the exported files (created). Default ./consistency-results"),
     Options.withDefault("consistency-results")
   ),
-  sources: Options.integer("sources").pipe(
+  sources: wholeNumber("sources").pipe(
     Options.withPseudoName("N"),
     Options.withDescription("Source servers the emulator seeds (default 25)."),
     Options.withDefault(25)

@@ -2,7 +2,7 @@
 import * as Emulator from "@sms-consistency/emulator/Emulator"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { Exit } from "../internal/common.js"
+import { emulatorOptionMessage, Exit } from "../internal/common.js"
 import { ExitCode } from "../internal/exitCodes.js"
 import { writeErr, writeOut } from "../internal/terminal.js"
 import { type Args, stopping } from "./emulator.js"
@@ -50,6 +50,9 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
     })
   ).pipe(
     Effect.catchTag("EmulatorError", (e) =>
-      Effect.zipRight(writeErr(`error: ${e.message}`), Effect.fail(new Exit({ code: ExitCode.usage })))
+      Effect.zipRight(
+        writeErr(`error: ${emulatorOptionMessage(e.message)}`),
+        Effect.fail(new Exit({ code: ExitCode.usage }))
+      )
     )
   )

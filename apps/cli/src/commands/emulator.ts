@@ -5,13 +5,14 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
+import { decimal, wholeNumber } from "../internal/common.js"
 import { Handlers } from "../internal/handlers.js"
 
 /** Set once the emulator serves: a signal is then the normal way to stop, exit 0. */
 export const stopping = { graceful: false }
 
 const options = {
-  port: Options.integer("port").pipe(
+  port: wholeNumber("port").pipe(
     Options.withPseudoName("N"),
     Options.withDescription("Port to listen on; 0 picks a free one."),
     Options.withDefault(0)
@@ -20,22 +21,22 @@ const options = {
     Options.withDescription("Address to listen on (default 127.0.0.1)."),
     Options.withDefault("127.0.0.1")
   ),
-  sources: Options.integer("sources").pipe(
+  sources: wholeNumber("sources").pipe(
     Options.withPseudoName("N"),
     Options.withDescription("Seeded source servers, one migration task each (default 25)."),
     Options.withDefault(25)
   ),
-  faultRate: Options.float("fault-rate").pipe(
+  faultRate: decimal("fault-rate").pipe(
     Options.withPseudoName("P"),
     Options.withDescription("Share (0..1) of API requests answered with a transient fault: 429, 500, 503 or a reset."),
     Options.withDefault(0)
   ),
-  latency: Options.integer("latency").pipe(
+  latency: wholeNumber("latency").pipe(
     Options.withPseudoName("MS"),
     Options.withDescription("Milliseconds added before every response."),
     Options.withDefault(0)
   ),
-  seed: Options.integer("seed").pipe(
+  seed: wholeNumber("seed").pipe(
     Options.withPseudoName("N"),
     Options.withDescription("Seed of the data and of the random faults."),
     Options.withDefault(1)

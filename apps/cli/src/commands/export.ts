@@ -6,7 +6,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import { Handlers } from "../internal/handlers.js"
-import { connection } from "../internal/common.js"
+import { connection, wholeNumber } from "../internal/common.js"
 
 export const maxConcurrency = 16
 
@@ -44,7 +44,7 @@ const options = {
     Options.withDescription("Language of the results (X-Language header). Default: the service's."),
     Options.optional
   ),
-  concurrency: Options.integer("concurrency").pipe(
+  concurrency: wholeNumber("concurrency").pipe(
     Options.withPseudoName("N"),
     Options.withDescription(`Parallel calls, 1 to ${maxConcurrency} (default 4).`),
     Options.withDefault(4)

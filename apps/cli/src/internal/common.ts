@@ -2,6 +2,7 @@
  * What every command that talks to the service shares: the connection flags and the `Exit` failure. Only
  * `@effect/cli` and effect's core, so that `--help` loads nothing of the client (that is in `client.ts`).
  */
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import type { SmsError } from "@sms-consistency/sms/SmsError"
 import * as Data from "effect/Data"
@@ -12,6 +13,40 @@ import * as Option from "effect/Option"
 export class Exit extends Data.TaggedError("Exit")<{ readonly code: number }> {}
 
 export type Failure = SmsError | Exit
+
+const numberOption = (name: string, pattern: RegExp, expected: string, valid: (n: number) => boolean) =>
+  Options.text(name).pipe(
+    Options.mapTryCatch(
+      (text) => {
+        const n = Number(text)
+        if (!pattern.test(text) || !valid(n)) throw new Error(text)
+        return n
+      },
+      // @effect/cli's own message ("'x' is not a integer") does not name the flag.
+      (e) => HelpDoc.p(`--${name}: expected ${expected} (got ${JSON.stringify((e as Error).message)})`)
+    )
+  )
+
+/** An integer flag whose parse error names it: `--concurrency: expected a whole number (got "abc")`. */
+export const wholeNumber = (name: string) => numberOption(name, /^[+-]?\d+$/, "a whole number", Number.isSafeInteger)
+
+/** A decimal flag whose parse error names it. */
+export const decimal = (name: string) =>
+  numberOption(name, /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i, "a number", Number.isFinite)
+
+const emulatorFlags: Readonly<Record<string, string>> = {
+  port: "--port",
+  sources: "--sources",
+  faultRate: "--fault-rate",
+  latencyMs: "--latency"
+}
+
+/** An emulator option error in the CLI's terms: `latencyMs must be …` → `--latency: must be …`. */
+export const emulatorOptionMessage = (message: string): string =>
+  message.replace(/^(\w+) must\b/, (whole, name: string) => {
+    const flag = emulatorFlags[name]
+    return flag === undefined ? whole : `${flag}: must`
+  })
 
 export const jsonFlag = Options.boolean("json").pipe(
   Options.withDescription("Print one JSON document on stdout instead of text.")
@@ -35,7 +70,7 @@ export const connection = Options.all({
     Options.withDescription("Per-attempt timeout: seconds, or with a unit (500ms, 30s, 2m). Default 30s."),
     Options.optional
   ),
-  retries: Options.integer("retries").pipe(
+  retries: wholeNumber("retries").pipe(
     Options.withPseudoName("N"),
     Options.withDescription("Retries of transient failures (429, 5xx, network, timeout) per call. Default 3."),
     Options.optional

@@ -35,14 +35,28 @@ export const writeErr = (text: string): Effect.Effect<void> =>
     process.stderr.write(text.endsWith("\n") ? text : `${text}\n`)
   })
 
-/** The default console, except that `log` and `error` drop ANSI colour when it is off (the help text uses it). */
+/**
+ * @effect/cli opens every option's help with its value type in words ("A user-defined piece of text.", "An
+ * integer."), which says nothing our own descriptions and pseudo-names (`--concurrency N`) do not. Those
+ * paragraphs are dropped; "One of the following: …" (the choices) stays.
+ */
+const genericTypeHelp =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the help text may be coloured
+  /^ *(?:\u001b\[[0-9;]*m)*(?:A user-defined piece of text|A true or false value|An integer|A floating point number)\.(?:\u001b\[[0-9;]*m)*\n\n/gm
+
+export const withoutGenericTypeHelp = (text: string): string => text.replace(genericTypeHelp, "")
+
+/**
+ * The default console, except that `log` and `error` drop ANSI colour when it is off, and the help text (the only
+ * thing written with `log`) loses its generic type lines.
+ */
 export const withPlainConsole = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.flatMap(Effect.console, (current) =>
     Effect.withConsole(effect, {
       ...current,
       log: (...args: ReadonlyArray<unknown>) =>
         Effect.sync(() => {
-          process.stdout.write(`${format(args, stdoutColor())}\n`)
+          process.stdout.write(`${withoutGenericTypeHelp(format(args, stdoutColor()))}\n`)
         }),
       error: (...args: ReadonlyArray<unknown>) =>
         Effect.sync(() => {
