@@ -162,6 +162,95 @@ describe("the core client against the emulator", () => {
   )
 })
 
+describe("BatchExport: a call answered 404 is split until its missing tasks stand alone", () => {
+  it.scopedLive("the other tasks are exported; each missing one fails with its own 404", () =>
+    Effect.gen(function* () {
+      const handle = yield* Emulator.start({ sources: 80, seed: 3 })
+      const real = seeded(handle).slice(0, 60)
+      expect(real.length).toBe(60)
+      const ghost = (n: number) => ({
+        task_id: `00000000-0000-4000-8000-00000000000${n}`,
+        source_id: "",
+        source_name: ""
+      })
+      const tasks = [...real.slice(0, 7), ghost(1), ...real.slice(7, 40), ghost(2), ...real.slice(40)]
+      const before = handle.stats().requests
+      const result = yield* BatchExport.exportAll(tasks).pipe(Effect.provide(clientOf(handle)))
+      expect(result.exported).toBe(60)
+      expect(result.failed.map((f) => [f.task.task_id, f.error._tag])).toEqual([
+        [ghost(1).task_id, "NotFound"],
+        [ghost(2).task_id, "NotFound"]
+      ])
+      for (const f of result.failed) expect(f.error.message).toContain(f.task.task_id)
+      // Every task in exactly one outcome, in the given order; the exported ones in the files' CSVs.
+      expect(result.outcomes.flatMap((o) => o.tasks)).toEqual(tasks)
+      const inFiles = result.outcomes.flatMap((o) =>
+        o._tag === "Exported" && o.result._tag === "File" && o.result.bytes ? [...unzip(o.result.bytes).keys()] : []
+      )
+      expect(inFiles).toHaveLength(60)
+      for (const t of real) expect(inFiles.some((name) => name.includes(t.task_id))).toBe(true)
+      // 62 tasks, 2 missing: the first call and 2·⌈log₂ 62⌉ at most for each missing task.
+      const calls = handle.stats().requests - before
+      expect(calls).toBeGreaterThan(1)
+      expect(calls).toBeLessThanOrEqual(1 + 2 * 2 * Math.ceil(Math.log2(62)))
+    })
+  )
+
+  it.scopedLive("isolateMissing: false keeps the call's 404 for all its tasks, in one call", () =>
+    Effect.gen(function* () {
+      const handle = yield* Emulator.start({ sources: 20, seed: 3 })
+      const tasks = [
+        ...seeded(handle).slice(0, 5),
+        { task_id: "00000000-0000-4000-8000-000000000009", source_id: "", source_name: "" }
+      ]
+      const before = handle.stats().requests
+      const result = yield* BatchExport.exportAll(tasks, { isolateMissing: false }).pipe(
+        Effect.provide(clientOf(handle))
+      )
+      expect(handle.stats().requests - before).toBe(1)
+      expect(result.exported).toBe(0)
+      expect(result.failed.map((f) => f.error._tag)).toEqual(Array(6).fill("NotFound"))
+      expect(result.outcomes).toHaveLength(1)
+    })
+  )
+
+  it.effect("splits in halves, in order, with each piece's place in its chunk; progress counts every task once", () =>
+    Effect.gen(function* () {
+      const calls: Array<ReadonlyArray<string>> = []
+      const layer = SmsClient.layerTest({
+        exportConsistencyResults: (request) => {
+          const ids = request.task_info.map((t) => t.task_id)
+          calls.push(ids)
+          return ids.includes("t5")
+            ? Effect.fail(new SmsError.NotFound({ status: 404, errorCode: "SMS.9003" }))
+            : Effect.succeed({ _tag: "Json" as const, body: {}, contentType: "application/json" })
+        }
+      })
+      const tasks = Array.from({ length: 8 }, (_, i) => ({ task_id: `t${i}`, source_id: "s", source_name: "n" }))
+      const progress: Array<[number, number]> = []
+      const result = yield* BatchExport.exportAll(tasks, {
+        concurrency: 1,
+        onProgress: (p) => Effect.sync(() => progress.push([p.tasksDone, p.chunksDone]))
+      }).pipe(Effect.provide(layer))
+      expect(calls.map((c) => c.length)).toEqual([8, 4, 4, 2, 1, 1, 2])
+      expect(result.outcomes.map((o) => [o._tag, o.piece])).toEqual([
+        ["Exported", { offset: 0, size: 4 }],
+        ["Exported", { offset: 4, size: 1 }],
+        ["Failed", { offset: 5, size: 1 }],
+        ["Exported", { offset: 6, size: 2 }]
+      ])
+      expect(result.failed.map((f) => f.task.task_id)).toEqual(["t5"])
+      expect(result.exported).toBe(7)
+      expect(progress).toEqual([
+        [4, 0],
+        [5, 0],
+        [6, 0],
+        [8, 1]
+      ])
+    })
+  )
+})
+
 describe("SmsClient.layerTest", () => {
   it.effect("stands in for the client in a program's own tests; unimplemented operations die", () =>
     Effect.gen(function* () {

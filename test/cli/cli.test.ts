@@ -249,21 +249,38 @@ describe("export against the emulator", () => {
     expect(files.filter((f) => f.endsWith(".zip"))).toHaveLength(Math.ceil(withResults / 200))
   })
 
-  it("exit 1: a 404 chunk fails, the other chunk is still written", async () => {
+  it("exit 1: a 404 call is split until the missing task stands alone; every other task is written", async () => {
     const cwd = await tempDir()
     const tasks = Array.from({ length: 250 }, (_, i) => taskOf(i))
-    tasks[220] = { task_id: "00000000-0000-0000-0000-000000000000", source_id: "nope", source_name: "nope" }
+    const missing = { task_id: "00000000-0000-0000-0000-000000000000", source_id: "nope", source_name: "nope" }
+    tasks[220] = missing
     const csv = ["task_id,source_id,source_name", ...tasks.map((t) => `${t.task_id},${t.source_id},${t.source_name}`)]
     await writeFile(join(cwd, "tasks.csv"), csv.join("\r\n"))
-    const r = await cli(["export", "--tasks-file", "tasks.csv", "--json", "--concurrency", "1"], { cwd, env: envFor() })
+    const before = exportsSent()
+    const r = await cli(
+      ["export", "--tasks-file", "tasks.csv", "--output", "results.zip", "--json", "--concurrency", "1"],
+      { cwd, env: envFor() }
+    )
     expect(r.code).toBe(1)
     const doc = JSON.parse(r.stdout)
-    expect(doc.exported).toBe(200)
-    expect(doc.failed).toHaveLength(50)
+    expect(doc.exported).toBe(249)
+    expect(doc.failed).toHaveLength(1)
+    expect(doc.failed[0]).toMatchObject(missing)
     expect(doc.failed[0].error).toMatchObject({ tag: "NotFound", status: 404, errorCode: "SMS.9003" })
+    expect(doc.failed[0].error.message).toContain(missing.task_id)
     expect(typeof doc.failed[0].error.requestId).toBe("string")
-    expect(doc.files).toHaveLength(1)
-    expect((await stat(doc.files[0].path)).size).toBe(doc.files[0].bytes)
+    // The second call (tasks 201–250, the missing one 21st) halves until task 21 stands alone: 13 calls in all.
+    expect(exportsSent() - before).toBe(14)
+    const pieces = ["1-13", "14-19", "20-20", "22-22", "23-25", "26-50"]
+    expect(doc.files.map((f: { path: string; tasks: number }) => [f.path, f.tasks])).toEqual([
+      [join(cwd, "results-part-1.zip"), 200],
+      ...pieces.map((p) => {
+        const [from, to] = p.split("-").map(Number)
+        return [join(cwd, `results-part-2-tasks-${p}.zip`), (to ?? 0) - (from ?? 0) + 1]
+      })
+    ])
+    for (const f of doc.files) expect((await stat(f.path)).size).toBe(f.bytes)
+    expect(r.stderr).toContain("error: 1 task not exported")
   })
 
   it("exit 3: the identity is denied (403); the error names the permission and the request id", async () => {

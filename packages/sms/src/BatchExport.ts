@@ -1,12 +1,24 @@
 /**
- * Any number of tasks → validated, de-duplicated → chunks of ≤ 200 → bounded concurrency → one outcome
- * per chunk, so every task is accounted for exactly once: exported (in file F) or failed (with error E).
+ * Any number of tasks → validated, de-duplicated → chunks of ≤ 200 → bounded concurrency → outcomes, so every
+ * task is accounted for exactly once: exported (in file F) or failed (with error E).
+ *
+ * The service answers a whole call 404 when one of its tasks does not exist (or does not migrate the source
+ * given). Such a chunk is split in halves, and those again, until the missing tasks stand alone: the others
+ * are exported, and only the missing ones fail, each with its own 404 (about 2·log₂(n) extra calls per missing
+ * task). Other failures (auth, permission, throttling, 5xx) concern the call, not a task, and are not split.
  */
 import { Effect, Schema } from "effect"
 import { fromParseError } from "./internal/invalid.js"
 import * as Model from "./Model.js"
 import { type ExportResult, type FileTarget, SmsClient } from "./SmsClient.js"
 import { InvalidRequest, type SmsError } from "./SmsError.js"
+
+/** Part of a chunk, exported on its own after the chunk was split (see the module's note). */
+export interface Piece {
+  /** Position of the piece's first task in the chunk (0-based). */
+  readonly offset: number
+  readonly size: number
+}
 
 export interface Progress {
   readonly chunk: number
@@ -23,28 +35,36 @@ export interface Options {
   readonly concurrency?: number | undefined
   /** Tasks per call (default and maximum 200). */
   readonly chunkSize?: number | undefined
-  /** Stream each body to a file here; without it, bodies are kept in memory. */
-  readonly target?: ((chunk: number, chunks: number) => FileTarget) | undefined
+  /**
+   * Stream each body to a file here; without it, bodies are kept in memory. `piece` is given when the chunk was
+   * split to isolate missing tasks: several files then come from one chunk.
+   */
+  readonly target?: ((chunk: number, chunks: number, piece?: Piece) => FileTarget) | undefined
+  /** Split a chunk answered 404 until the missing tasks stand alone (default true). */
+  readonly isolateMissing?: boolean | undefined
   /** Called after each chunk completes, in completion order. */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
 }
 
+/** One call's outcome; `piece` is set when it covers part of a split chunk. */
 export type ChunkOutcome =
   | {
       readonly _tag: "Exported"
       readonly chunk: number
+      readonly piece?: Piece | undefined
       readonly tasks: ReadonlyArray<Model.TaskRef>
       readonly result: ExportResult
     }
   | {
       readonly _tag: "Failed"
       readonly chunk: number
+      readonly piece?: Piece | undefined
       readonly tasks: ReadonlyArray<Model.TaskRef>
       readonly error: SmsError
     }
 
 export interface Result {
-  /** In chunk order. */
+  /** In chunk order (a split chunk's pieces in task order). */
   readonly outcomes: ReadonlyArray<ChunkOutcome>
   readonly exported: number
   readonly failed: ReadonlyArray<{ readonly task: Model.TaskRef; readonly error: SmsError }>
@@ -97,38 +117,60 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     Math.max(1, Math.floor(options.chunkSize ?? Model.Limits.tasksPerCall))
   )
   const chunks = chunksOf(prepared.tasks, size)
+  const isolate = options.isolateMissing ?? true
   let chunksDone = 0
   let tasksDone = 0
-  const outcomes = yield* Effect.forEach(
-    chunks,
-    (chunkTasks, index) => {
-      const request = { task_info: chunkTasks, language: options.language }
-      const call = options.target
-        ? client.exportConsistencyResultsToFile(request, options.target(index, chunks.length))
-        : client.exportConsistencyResults(request)
-      return call.pipe(
-        Effect.map((result): ChunkOutcome => ({ _tag: "Exported", chunk: index, tasks: chunkTasks, result })),
-        Effect.catchAll((error) =>
-          Effect.succeed<ChunkOutcome>({ _tag: "Failed", chunk: index, tasks: chunkTasks, error })
-        ),
-        Effect.tap((outcome) => {
-          chunksDone += 1
-          tasksDone += chunkTasks.length
-          return options.onProgress
-            ? options.onProgress({
-                chunk: index,
-                chunks: chunks.length,
-                chunksDone,
-                tasksDone,
-                tasksTotal: prepared.tasks.length,
-                outcome
-              })
-            : Effect.void
+  const report = (chunk: number, outcome: ChunkOutcome, chunkDone: boolean) => {
+    if (chunkDone) chunksDone += 1
+    tasksDone += outcome.tasks.length
+    return options.onProgress
+      ? options.onProgress({
+          chunk,
+          chunks: chunks.length,
+          chunksDone,
+          tasksDone,
+          tasksTotal: prepared.tasks.length,
+          outcome
         })
-      )
-    },
-    { concurrency: Math.max(1, Math.floor(options.concurrency ?? 4)) }
-  )
+      : Effect.void
+  }
+  /** One call for `tasks` (the chunk, or a piece of it); a 404 splits it. Pieces run one after the other. */
+  const exportPart = (
+    chunk: number,
+    tasks: ReadonlyArray<Model.TaskRef>,
+    piece: Piece | undefined,
+    last: boolean
+  ): Effect.Effect<ReadonlyArray<ChunkOutcome>> => {
+    const request = { task_info: tasks, language: options.language }
+    const call = Effect.suspend(() =>
+      options.target
+        ? client.exportConsistencyResultsToFile(request, options.target(chunk, chunks.length, piece))
+        : client.exportConsistencyResults(request)
+    )
+    return call.pipe(
+      Effect.map((result): ChunkOutcome => ({ _tag: "Exported", chunk, piece, tasks, result })),
+      Effect.catchAll((error) => Effect.succeed<ChunkOutcome>({ _tag: "Failed", chunk, piece, tasks, error })),
+      Effect.flatMap((outcome) => {
+        if (!(isolate && outcome._tag === "Failed" && outcome.error._tag === "NotFound" && tasks.length > 1))
+          return Effect.as(report(chunk, outcome, last), [outcome])
+        const offset = piece?.offset ?? 0
+        const half = Math.ceil(tasks.length / 2)
+        return Effect.zipRight(
+          Effect.logDebug(`call ${chunk + 1}: ${outcome.error.message}; splitting its ${tasks.length} tasks`),
+          Effect.zipWith(
+            exportPart(chunk, tasks.slice(0, half), { offset, size: half }, false),
+            exportPart(chunk, tasks.slice(half), { offset: offset + half, size: tasks.length - half }, last),
+            (first, second) => [...first, ...second]
+          )
+        )
+      })
+    )
+  }
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4))
+  const perChunk = yield* Effect.forEach(chunks, (chunk, index) => exportPart(index, chunk, undefined, true), {
+    concurrency
+  })
+  const outcomes = perChunk.flat()
   const failed = outcomes.flatMap((o) => (o._tag === "Failed" ? o.tasks.map((task) => ({ task, error: o.error })) : []))
   return {
     outcomes,

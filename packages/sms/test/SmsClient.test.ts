@@ -402,7 +402,8 @@ describe("BatchExport", () => {
       const server = yield* Server.start
       server.respond((req, res) => {
         const { task_info } = JSON.parse(req.body.toString())
-        if (task_info.length === 50) return Server.json(404, { error_code: "SMS.1106", error_msg: "gone" })(req, res)
+        // A call-level failure (not a 404, which would be split to find the missing tasks).
+        if (task_info.length === 50) return Server.json(403, { error_code: "SMS.9004", error_msg: "denied" })(req, res)
         Server.bytes(new TextEncoder().encode(`tasks=${task_info.length}`))(req, res)
       })
       const tasks = Array.from({ length: 450 }, (_, i) => task(i))
@@ -423,7 +424,7 @@ describe("BatchExport", () => {
       expect(result.duplicates).toBe(1)
       expect(result.exported).toBe(400)
       expect(result.failed).toHaveLength(50)
-      expect(result.failed[0]?.error._tag).toBe("NotFound")
+      expect(result.failed[0]?.error._tag).toBe("Forbidden")
       expect(result.outcomes.map((o) => o._tag)).toEqual(["Exported", "Exported", "Failed"])
       expect(progress.sort((a, b) => a - b).at(-1)).toBe(450)
     }).pipe(Effect.scoped)

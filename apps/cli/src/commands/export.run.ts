@@ -127,7 +127,7 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
       const result = yield* BatchExport.exportAll(tasks, {
         language: Option.getOrUndefined(args.language),
         concurrency: args.concurrency,
-        target: (chunk) => Output.targetFor(plan, chunk),
+        target: (chunk, _chunks, piece) => Output.targetFor(plan, chunk, piece),
         onProgress: chunks > 1 && process.stderr.isTTY === true ? progressLine : undefined
       })
       const summary = summarize(result, client.info)

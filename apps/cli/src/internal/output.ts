@@ -1,4 +1,5 @@
 /** Where exported files go (`--output`), decided and checked before anything is sent. */
+import type { Piece } from "@sms-consistency/sms/BatchExport"
 import type { FileTarget } from "@sms-consistency/sms/SmsClient"
 import { InvalidRequest } from "@sms-consistency/sms/SmsError"
 import * as Effect from "effect/Effect"
@@ -11,12 +12,18 @@ export type Plan =
   /** Exactly these paths, one per chunk. */
   | { readonly _tag: "Files"; readonly paths: ReadonlyArray<string>; readonly overwrite: boolean }
 
-/** `name.zip` → `name-part-3.zip` (the part number is 1-based). */
-export const partName = (path: string, part: number): string => {
+/** `name.zip` → `name-<suffix>.zip`. */
+const suffixed = (path: string, suffix: string): string => {
   const ext = extname(basename(path))
-  const stem = path.slice(0, path.length - ext.length)
-  return `${stem}-part-${part}${ext}`
+  return `${path.slice(0, path.length - ext.length)}-${suffix}${ext}`
 }
+
+/** `name.zip` → `name-part-3.zip` (the part number is 1-based). */
+export const partName = (path: string, part: number): string => suffixed(path, `part-${part}`)
+
+/** `name.zip` → `name-tasks-1-100.zip`: a piece of a chunk split to isolate missing tasks (1-based, inclusive). */
+export const pieceName = (path: string, piece: Piece): string =>
+  suffixed(path, `tasks-${piece.offset + 1}-${piece.offset + piece.size}`)
 
 type Kind = "directory" | "file" | "missing"
 
@@ -58,10 +65,11 @@ export const plan = (
     return { _tag: "Files", paths, overwrite: force } satisfies Plan
   })
 
-/** The core's `FileTarget` for one chunk (0-based) of a plan. */
-export const targetFor = (p: Plan, chunk: number): FileTarget => {
+/** The core's `FileTarget` for one chunk (0-based) of a plan, or for a piece of it. */
+export const targetFor = (p: Plan, chunk: number, piece?: Piece): FileTarget => {
   if (p._tag === "Directory") return { directory: p.directory, overwrite: p.overwrite }
-  const path = p.paths[chunk] ?? partName(p.paths[0] ?? "consistency-results", chunk + 1)
+  const chunkPath = p.paths[chunk] ?? partName(p.paths[0] ?? "consistency-results", chunk + 1)
+  const path = piece ? pieceName(chunkPath, piece) : chunkPath
   const name = basename(path)
   return { directory: dirname(path), name: () => name, overwrite: p.overwrite }
 }

@@ -55,6 +55,8 @@ export const summarize = (result: BatchExport.Result, info: SmsClient.Info): Sum
   }
 }
 
+const maxFailedLines = 20
+
 /** The human summary: files with sizes and sha256 prefixes, counts, endpoint and (masked) identity. */
 export const renderSummary = (result: BatchExport.Result, summary: Summary, color: boolean): string => {
   const lines: Array<string> = []
@@ -82,9 +84,17 @@ export const renderSummary = (result: BatchExport.Result, summary: Summary, colo
     lines.push(
       `${bold(`Failed ${plural(result.failed.length, "task")}`, color)} (${plural(failedChunks.length, "call")}):`
     )
-    for (const o of failedChunks)
-      if (o._tag === "Failed")
-        lines.push(`  ${plural(o.tasks.length, "task")} (call ${o.chunk + 1}): ${o.error.message}`)
+    for (const o of failedChunks.slice(0, maxFailedLines))
+      if (o._tag === "Failed") {
+        const where = o.piece
+          ? `call ${o.chunk + 1}, task ${o.piece.offset + 1}${o.piece.size > 1 ? `–${o.piece.offset + o.piece.size}` : ""}`
+          : `call ${o.chunk + 1}`
+        lines.push(`  ${plural(o.tasks.length, "task")} (${where}): ${o.error.message}`)
+      }
+    if (failedChunks.length > maxFailedLines)
+      lines.push(
+        `  … and ${plural(failedChunks.length - maxFailedLines, "more call")} (--json lists every failed task)`
+      )
   }
   return lines.join("\n")
 }
