@@ -131,6 +131,7 @@ describe("stdio, --emulator", () => {
     expect(sent.length).toBe(chunks)
     expect(sent.map((p) => p.total)).toEqual(Array(chunks).fill(taskInfo.length))
     expect(sent.at(-1)?.progress).toBe(taskInfo.length)
+    expect(sent.at(-1)?.message).toMatch(/^450 of 450 tasks done \(call [1-3] of 3: exported\)$/)
     expect(progress.length).toBeGreaterThanOrEqual(chunks - 1)
     for (let i = 1; i < progress.length; i++)
       expect(progress[i]?.progress ?? 0).toBeGreaterThan(progress[i - 1]?.progress ?? 0)

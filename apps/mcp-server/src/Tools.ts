@@ -247,8 +247,9 @@ export const exportConsistencyResults = make({
             progress(
               p.tasksDone,
               p.tasksTotal,
-              `call ${p.chunksDone}/${p.chunks} ${p.outcome._tag === "Exported" ? "exported" : "failed"}: ` +
-                `${p.tasksDone} of ${p.tasksTotal} tasks done`
+              `${p.tasksDone} of ${p.tasksTotal} tasks done (call ${p.chunk + 1} of ${p.chunks}` +
+                `${p.outcome.piece ? `, ${p.outcome.tasks.length} of its tasks` : ""}: ` +
+                `${p.outcome._tag === "Exported" ? "exported" : "failed"})`
             )
         : undefined
     })
