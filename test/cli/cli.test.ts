@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
+import type { ChildProcess } from "node:child_process"
 import { createHash, createHmac } from "node:crypto"
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises"
 import { join } from "node:path"
@@ -281,6 +282,47 @@ describe("export against the emulator", () => {
     ])
     for (const f of doc.files) expect((await stat(f.path)).size).toBe(f.bytes)
     expect(r.stderr).toContain("error: 1 task not exported")
+  })
+
+  it("Ctrl+C mid-export: exit 130; the finished file is kept and listed, every other task reported not exported", async () => {
+    const slow = await Effect.runPromise(Scope.extend(Emulator.start({ sources: 450, latencyMs: 1200 }), scope))
+    const cwd = await tempDir()
+    const tasks = slow.seeded.sources.flatMap((s) =>
+      s.current_task?.id === undefined ? [] : [`${s.current_task.id},${s.id},${s.name}`]
+    )
+    await writeFile(join(cwd, "tasks.csv"), ["task_id,source_id,source_name", ...tasks.slice(0, 250)].join("\n"))
+    const out = join(cwd, "out")
+    await mkdir(out)
+    // Signalled once the first call's file is in place (the second call is then in flight, 1.2 s long).
+    const interruptWhenWritten = (child: ChildProcess) => {
+      const poll = setInterval(async () => {
+        const names = await readdir(out)
+        if (!names.some((n) => n.endsWith(".zip"))) return
+        clearInterval(poll)
+        child.kill("SIGINT")
+      }, 25)
+      child.on("close", () => clearInterval(poll))
+    }
+    const r = await cli(["export", "--tasks-file", "tasks.csv", "--output", "out", "--concurrency", "1", "--json"], {
+      cwd,
+      env: envFor({ SMS_ENDPOINT: slow.url }),
+      onSpawn: interruptWhenWritten
+    })
+    expect(r.code).toBe(130)
+    const doc = JSON.parse(r.stdout)
+    expect(doc.interrupted).toBe(true)
+    expect(doc.exported).toBe(200)
+    expect(doc.files).toHaveLength(1)
+    expect(doc.files[0].tasks).toBe(200)
+    expect(sha256(await readFile(doc.files[0].path))).toBe(doc.files[0].sha256)
+    // Nothing else left behind (the second call's unfinished file is removed).
+    expect(await readdir(out)).toEqual([doc.files[0].path.split("/").at(-1)])
+    expect(doc.failed).toHaveLength(50)
+    expect(new Set(doc.failed.map((f: { error: { tag: string } }) => f.error.tag))).toEqual(new Set(["Interrupted"]))
+    expect(doc.failed.map((f: { task_id: string }) => f.task_id)).toEqual(
+      tasks.slice(200, 250).map((t) => t.split(",")[0])
+    )
+    expect(r.stderr).toContain("interrupted: 200 tasks exported, 50 tasks not")
   })
 
   it("exit 3: the identity is denied (403); the error names the permission and the request id", async () => {

@@ -1,5 +1,5 @@
 /** Spawning the built `sms-consistency` bin with a controlled environment, and a byte-level capture server. */
-import { spawn } from "node:child_process"
+import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { mkdtemp } from "node:fs/promises"
 import * as Http from "node:http"
@@ -37,6 +37,8 @@ export const run = (
     readonly cwd?: string
     readonly stdin?: string
     readonly timeoutMs?: number
+    /** Called with the child once spawned (to signal it, say). */
+    readonly onSpawn?: (child: ChildProcess) => void
   }
 ): Promise<Run> =>
   new Promise((resolve, reject) => {
@@ -60,6 +62,7 @@ export const run = (
       resolve({ code, signal, stdout, stderr })
     })
     child.stdin.end(options.stdin ?? "")
+    options.onSpawn?.(child)
   })
 
 /** A stack frame line, as Node prints them. */

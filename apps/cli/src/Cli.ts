@@ -118,4 +118,4 @@ export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): E
   )
 
 /** Interrupted by SIGINT/SIGTERM: 0 for a serving emulator (its normal stop), else 130. */
-export const interruptedCode = (): number => (Emulator.stopping.graceful ? ExitCode.ok : 130)
+export const interruptedCode = (): number => (Emulator.stopping.graceful ? ExitCode.ok : ExitCode.interrupted)

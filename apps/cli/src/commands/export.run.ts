@@ -13,7 +13,7 @@ import { Exit } from "../internal/common.js"
 import { ExitCode, forError } from "../internal/exitCodes.js"
 import * as Output from "../internal/output.js"
 import { json, plural } from "../internal/render.js"
-import { exitCodeOf, renderSummary, summarize } from "../internal/summary.js"
+import { exitCodeOf, interrupted, renderSummary, summarize } from "../internal/summary.js"
 import * as Tasks from "../internal/tasks.js"
 import { stdoutColor, writeErr, writeOut } from "../internal/terminal.js"
 import { type Args, maxConcurrency } from "./export.js"
@@ -95,6 +95,24 @@ const progressLine = (p: BatchExport.Progress) =>
     )
   })
 
+/** The summary of an interrupted export: the files written, and every task not exported. */
+const reportInterrupted = (
+  done: ReadonlyArray<BatchExport.ChunkOutcome>,
+  tasks: ReadonlyArray<Tasks.TaskRef>,
+  info: SmsClient.Info,
+  asJson: boolean,
+  progressShown: boolean
+) =>
+  Effect.suspend(() => {
+    const { result, summary } = interrupted(done, tasks, info)
+    const left = summary.failed.length - result.failed.length
+    return Effect.all([
+      progressShown ? writeErr("") : Effect.void,
+      writeOut(asJson ? json(summary) : renderSummary(result, summary, stdoutColor())),
+      writeErr(`interrupted: ${plural(summary.exported, "task")} exported, ${plural(left, "task")} not`)
+    ])
+  })
+
 export const run = (args: Args): Effect.Effect<void, Exit> =>
   Effect.gen(function* () {
     if (args.concurrency < 1 || args.concurrency > maxConcurrency)
@@ -124,12 +142,18 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
       }
       const plan = early ?? (yield* planFor(tasks))
       const chunks = Math.ceil(tasks.length / Model.Limits.tasksPerCall)
+      const showProgress = chunks > 1 && process.stderr.isTTY === true
+      // What has finished, for a summary if the export is interrupted (Ctrl+C): its files are complete.
+      const done: Array<BatchExport.ChunkOutcome> = []
       const result = yield* BatchExport.exportAll(tasks, {
         language: Option.getOrUndefined(args.language),
         concurrency: args.concurrency,
         target: (chunk, _chunks, piece) => Output.targetFor(plan, chunk, piece),
-        onProgress: chunks > 1 && process.stderr.isTTY === true ? progressLine : undefined
-      })
+        onProgress: (p) => {
+          done.push(p.outcome)
+          return showProgress ? progressLine(p) : Effect.void
+        }
+      }).pipe(Effect.onInterrupt(() => reportInterrupted(done, tasks, client.info, args.json, showProgress)))
       const summary = summarize(result, client.info)
       yield* writeOut(args.json ? json(summary) : renderSummary(result, summary, stdoutColor()))
       const code = exitCodeOf(result)

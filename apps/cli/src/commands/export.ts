@@ -51,7 +51,7 @@ const options = {
   ),
   json: Options.boolean("json").pipe(
     Options.withDescription(
-      'Print exactly one JSON document on stdout: {"exported": N, "failed": [{"task_id", "source_id", "source_name", "error": {"tag", "message", "status"?, "errorCode"?, "requestId"?}}], "files": [{"path", "bytes", "sha256", "tasks"}], "duplicates": N, "endpoint", "identity"} ("tasks": how many tasks that file holds; "responses" is added when the service answered with JSON instead of a file). A failure before any call prints {"error": {"tag", "message", ...}} instead.'
+      'Print exactly one JSON document on stdout: {"exported": N, "failed": [{"task_id", "source_id", "source_name", "error": {"tag", "message", "status"?, "errorCode"?, "requestId"?}}], "files": [{"path", "bytes", "sha256", "tasks"}], "duplicates": N, "endpoint", "identity"} ("tasks": how many tasks that file holds; "responses" is added when the service answered with JSON instead of a file). A failure before any call prints {"error": {"tag", "message", ...}} instead; an interrupted export adds "interrupted": true, its unfinished tasks failed with the tag Interrupted.'
     )
   ),
   connection

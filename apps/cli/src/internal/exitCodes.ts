@@ -15,13 +15,16 @@ export const ExitCode = {
   /** Network, server or timeout: connection failures, 429/5xx after retries, unreadable responses. */
   network: 5,
   /** A bug: an unexpected defect. */
-  internal: 70
+  internal: 70,
+  /** Interrupted (Ctrl+C, SIGINT or SIGTERM); an export lists the files it finished and the tasks it did not. */
+  interrupted: 130
 } as const
 
 export const exitCodeHelp = [
   "Exit codes: 0 all exported; 1 some tasks failed (the rest were written);",
   "2 usage or invalid input (nothing sent); 3 authentication or permission (no credentials, 401, 403);",
-  "4 not found (404); 5 network, server or timeout; 70 internal error.",
+  "4 not found (404); 5 network, server or timeout; 70 internal error;",
+  "130 interrupted (an export still lists the files it finished and the tasks it did not).",
   "When every task failed, the code of the failure's kind (2-5) is used instead of 1."
 ].join(" ")
 

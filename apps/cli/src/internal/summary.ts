@@ -1,9 +1,10 @@
 /** The result of an export, as `--json` prints it and as text, and its exit code (`export` and `demo`). */
 import type * as BatchExport from "@sms-consistency/sms/BatchExport"
+import type * as Model from "@sms-consistency/sms/Model"
 import type * as SmsClient from "@sms-consistency/sms/SmsClient"
 import { isAbsolute, relative } from "node:path"
 import { ExitCode, forError } from "./exitCodes.js"
-import { bytes, errorJson, plural, table } from "./render.js"
+import { bytes, type ErrorJson, errorJson, plural, table } from "./render.js"
 import { bold } from "./terminal.js"
 
 const display = (path: string) => {
@@ -32,6 +33,50 @@ export interface Summary {
   readonly identity: string
   /** JSON success bodies (the documented `{ }`), when the service sent no file. */
   readonly responses?: ReadonlyArray<{ readonly tasks: number; readonly body: unknown }>
+  /** Set when the export was interrupted (Ctrl+C): the tasks whose call had not finished are in `failed`. */
+  readonly interrupted?: true
+}
+
+const taskKey = (t: Model.TaskRef) => JSON.stringify([t.task_id, t.source_id, t.source_name])
+
+const notExported: ErrorJson = {
+  tag: "Interrupted",
+  message: "not exported: the export was interrupted before this task's call finished"
+}
+
+/**
+ * What an interrupted export did: the outcomes that finished (their files are complete on disk) and, as failed
+ * with an `Interrupted` error, every task whose call had not finished (an unfinished file is removed).
+ */
+export const interrupted = (
+  done: ReadonlyArray<BatchExport.ChunkOutcome>,
+  tasks: ReadonlyArray<Model.TaskRef>,
+  info: SmsClient.Info
+): { readonly result: BatchExport.Result; readonly summary: Summary } => {
+  const outcomes = [...done].sort((a, b) => a.chunk - b.chunk || (a.piece?.offset ?? 0) - (b.piece?.offset ?? 0))
+  const failed = outcomes.flatMap((o) => (o._tag === "Failed" ? o.tasks.map((task) => ({ task, error: o.error })) : []))
+  const finished = new Set(outcomes.flatMap((o) => o.tasks.map(taskKey)))
+  const left = new Map<string, Model.TaskRef>()
+  for (const task of tasks) if (!finished.has(taskKey(task))) left.set(taskKey(task), task)
+  const exported = outcomes.reduce((n, o) => (o._tag === "Exported" ? n + o.tasks.length : n), 0)
+  const result: BatchExport.Result = { outcomes, exported, failed, duplicates: 0 }
+  const summary = summarize(result, info)
+  return {
+    result,
+    summary: {
+      ...summary,
+      failed: [
+        ...summary.failed,
+        ...[...left.values()].map((task) => ({
+          task_id: task.task_id,
+          source_id: task.source_id,
+          source_name: task.source_name,
+          error: notExported
+        }))
+      ],
+      interrupted: true
+    }
+  }
 }
 
 export const summarize = (result: BatchExport.Result, info: SmsClient.Info): Summary => {
@@ -95,6 +140,10 @@ export const renderSummary = (result: BatchExport.Result, summary: Summary, colo
       lines.push(
         `  … and ${plural(failedChunks.length - maxFailedLines, "more call")} (--json lists every failed task)`
       )
+  }
+  if (summary.interrupted) {
+    const left = summary.failed.length - result.failed.length
+    lines.push(`${bold("Interrupted", color)}: ${plural(left, "task")} not exported (--json lists them)`)
   }
   return lines.join("\n")
 }
