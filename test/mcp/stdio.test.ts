@@ -174,6 +174,30 @@ describe("stdio, --emulator", () => {
     }
   })
 
+  it("a task that does not exist fails alone, with the service's 404; the others are exported", async () => {
+    const real = ListSourcesOut(
+      (await call(server.client, "list_sources_with_results", { limit: 6 })).structuredContent
+    ).task_info
+    const ghost = { task_id: "00000000-0000-4000-8000-000000000404", source_id: "", source_name: "" }
+    const result = await call(server.client, "export_consistency_results", {
+      task_info: [...real.slice(0, 4), ghost, ...real.slice(4)]
+    })
+    expect(result.isError, textOf(result)).toBeFalsy()
+    const out = ExportOut(result.structuredContent)
+    expect(out.requested).toBe(real.length + 1)
+    expect(out.exported).toBe(real.length)
+    expect(out.failedCount).toBe(1)
+    expect(out.failed).toHaveLength(1)
+    expect(out.failed[0]).toMatchObject({
+      error: "NotFound",
+      status: 404,
+      errorCode: "SMS.9003",
+      task_ids: [ghost.task_id]
+    })
+    expect(out.files.reduce((n, f) => n + f.taskCount, 0)).toBe(real.length)
+    expect(textOf(result)).toContain("1 task(s) failed in 1 call(s)")
+  })
+
   it("stops an export when the call is cancelled, and keeps serving", async () => {
     const taskInfo = ListSourcesOut(
       (await call(server.client, "list_sources_with_results", { limit: 400 })).structuredContent

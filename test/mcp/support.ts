@@ -136,6 +136,7 @@ export const ListSourcesOut = Schema.decodeUnknownSync(
 export const ExportOut = Schema.decodeUnknownSync(
   Schema.Struct({
     identity: Schema.String,
+    requested: Schema.Number,
     exported: Schema.Number,
     failedCount: Schema.Number,
     files: Schema.Array(
@@ -144,7 +145,16 @@ export const ExportOut = Schema.decodeUnknownSync(
         uri: Schema.String,
         fileName: Schema.String,
         sha256: Schema.String,
-        byteLength: Schema.Number
+        byteLength: Schema.Number,
+        taskCount: Schema.Number
+      })
+    ),
+    failed: Schema.Array(
+      Schema.Struct({
+        error: Schema.String,
+        status: Schema.optional(Schema.Number),
+        errorCode: Schema.optional(Schema.String),
+        task_ids: Schema.Array(Schema.String)
       })
     )
   })

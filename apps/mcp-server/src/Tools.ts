@@ -231,7 +231,8 @@ export const exportConsistencyResults = make({
     "tasks to files on this machine. Give task_info entries {task_id, source_id, source_name} — any number; to " +
     "export everything, pass the task_info returned by list_sources_with_results unchanged. Returns the files " +
     "written (path, size, sha256, resource links), failed tasks with the service's error code and request id, " +
-    "and never the file contents. Use show_consistency_result instead to read one task's result in the chat.",
+    "and never the file contents. A task that does not exist fails alone (its call is split to find it); the " +
+    "others are still exported. Use show_consistency_result instead to read one task's result in the chat.",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   input: ExportInput,
   output: ExportOutput,
