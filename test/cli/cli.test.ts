@@ -323,6 +323,17 @@ describe("export against the emulator", () => {
       tasks.slice(200, 250).map((t) => t.split(",")[0])
     )
     expect(r.stderr).toContain("interrupted: 200 tasks exported, 50 tasks not")
+    // The output given back as --tasks-file finishes the job: the 50 tasks, and only those.
+    await writeFile(join(cwd, "last.json"), r.stdout)
+    const before = slow.requests().length
+    const rest = await cli(["export", "--tasks-file", "last.json", "--output", "out", "--json"], {
+      cwd,
+      env: envFor({ SMS_ENDPOINT: slow.url })
+    })
+    expect(rest.code).toBe(0)
+    expect(JSON.parse(rest.stdout)).toMatchObject({ exported: 50, failed: [], files: [{ tasks: 50 }] })
+    const sent = slow.requests().slice(before)
+    expect(sent.map((q) => q.path)).toEqual(["/v3/tasks/consistency-results/export"])
   })
 
   it("exit 3: the identity is denied (403); the error names the permission and the request id", async () => {

@@ -71,6 +71,27 @@ describe("parseTasksFile", () => {
       "f.json [0]: source_name is required"
     )
   })
+
+  it("reads an earlier export's --json output as its failed tasks; says so when none failed", () => {
+    const task = { task_id: "t", source_id: "s", source_name: "n" }
+    const earlier = (failed: ReadonlyArray<unknown>) =>
+      JSON.stringify({ exported: 3, failed, files: [], duplicates: 0, endpoint: "e", identity: "i" })
+    const failed = [
+      { ...task, error: { tag: "NotFound", message: "gone" } },
+      { ...task, task_id: "u", error: {} }
+    ]
+    expect(Tasks.parseTasksFile(earlier(failed), "last.json")).toEqual(Either.right([task, { ...task, task_id: "u" }]))
+    expect(message(Tasks.parseTasksFile(earlier([]), "last.json"))).toBe(
+      "last.json: is the output of an export that left no task failed"
+    )
+    expect(message(Tasks.parseTasksFile(earlier([{ task_id: "t" }]), "last.json"))).toBe(
+      "last.json failed[0]: source_id is required"
+    )
+    // A task_info list wins over anything else in the object.
+    expect(Tasks.parseTasksFile(JSON.stringify({ task_info: [task], exported: 0, failed: [] }), "f")).toEqual(
+      Either.right([task])
+    )
+  })
 })
 
 describe("helpers", () => {

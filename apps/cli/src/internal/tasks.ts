@@ -204,9 +204,13 @@ export const parseTasksJson = (text: string, label: string): Either.Either<Reado
   }
   const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
     typeof value === "object" && value !== null && !Array.isArray(value)
-  const list = Array.isArray(json) ? json : isRecord(json) ? json.task_info : undefined
-  const root = Array.isArray(json) ? "" : "task_info"
-  if (!Array.isArray(list)) return fail(label, 'expected {"task_info": [...]} or an array of tasks')
+  // The `--json` output of an earlier export: its failed (or, interrupted, unfinished) tasks, to try again.
+  const earlier = isRecord(json) && json.task_info === undefined && "exported" in json && Array.isArray(json.failed)
+  const list = Array.isArray(json) ? json : isRecord(json) ? (earlier ? json.failed : json.task_info) : undefined
+  const root = Array.isArray(json) ? "" : earlier ? "failed" : "task_info"
+  if (!Array.isArray(list))
+    return fail(label, 'expected {"task_info": [...]}, an array of tasks, or the --json output of an export')
+  if (earlier && list.length === 0) return fail(label, "is the output of an export that left no task failed")
   return Either.all(list.map((task, i) => validateTask(`${label} ${root}[${i}]`, task)))
 }
 
