@@ -20,10 +20,14 @@ export interface Piece {
   readonly size: number
 }
 
+/** After each call: `outcome` is its result, for a whole chunk or for a piece of a split one. */
 export interface Progress {
+  /** The chunk the call was for (0-based). */
   readonly chunk: number
   readonly chunks: number
+  /** Chunks whose every task is accounted for (a split chunk counts once its last piece is done). */
   readonly chunksDone: number
+  /** Tasks accounted for, exported or failed; reaches `tasksTotal`. */
   readonly tasksDone: number
   readonly tasksTotal: number
   readonly outcome: ChunkOutcome
@@ -42,7 +46,7 @@ export interface Options {
   readonly target?: ((chunk: number, chunks: number, piece?: Piece) => FileTarget) | undefined
   /** Split a chunk answered 404 until the missing tasks stand alone (default true). */
   readonly isolateMissing?: boolean | undefined
-  /** Called after each chunk completes, in completion order. */
+  /** Called after each call completes (a chunk's, or a piece's), in completion order. */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
 }
 
