@@ -249,6 +249,44 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
       ])
     })
   )
+
+  it.effect("does not split a 404 that is not the service's (a gateway's no such API, a 404 page)", () =>
+    Effect.gen(function* () {
+      for (const errorCode of ["APIGW.0101", undefined]) {
+        let calls = 0
+        const layer = SmsClient.layerTest({
+          exportConsistencyResults: () => {
+            calls++
+            return Effect.fail(new SmsError.NotFound({ status: 404, errorCode }))
+          }
+        })
+        const tasks = Array.from({ length: 8 }, (_, i) => ({ task_id: `t${i}`, source_id: "s", source_name: "n" }))
+        const result = yield* BatchExport.exportAll(tasks).pipe(Effect.provide(layer))
+        expect(calls).toBe(1)
+        expect(result.failed).toHaveLength(8)
+        expect(result.outcomes).toHaveLength(1)
+      }
+    })
+  )
+
+  it.effect("a chunk spends at most maxSplitCalls extra calls; every task is still accounted once", () =>
+    Effect.gen(function* () {
+      const calls: Array<number> = []
+      // Every task missing: a full split would take 2·200 − 1 calls.
+      const layer = SmsClient.layerTest({
+        exportConsistencyResults: (request) => {
+          calls.push(request.task_info.length)
+          return Effect.fail(new SmsError.NotFound({ status: 404, errorCode: "SMS.9003" }))
+        }
+      })
+      const tasks = Array.from({ length: 450 }, (_, i) => ({ task_id: `t${i}`, source_id: "s", source_name: "n" }))
+      const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(Effect.provide(layer))
+      expect(calls.length).toBe(3 * (1 + BatchExport.maxSplitCalls))
+      expect(result.exported).toBe(0)
+      expect(result.failed.map((f) => f.task.task_id)).toEqual(tasks.map((t) => t.task_id))
+      expect(result.outcomes.flatMap((o) => o.tasks)).toEqual(tasks)
+    })
+  )
 })
 
 describe("SmsClient.layerTest", () => {

@@ -5,13 +5,23 @@
  * The service answers a whole call 404 when one of its tasks does not exist (or does not migrate the source
  * given). Such a chunk is split in halves, and those again, until the missing tasks stand alone: the others
  * are exported, and only the missing ones fail, each with its own 404 (about 2·log₂(n) extra calls per missing
- * task). Other failures (auth, permission, throttling, 5xx) concern the call, not a task, and are not split.
+ * task). Only the service's own 404s (an `SMS.*` error code) are split: a gateway's "no such API" or a 404 page
+ * says the endpoint is wrong, which no split can help. A chunk spends at most `maxSplitCalls` extra calls (enough
+ * to isolate about four missing tasks among 200); what is still unresolved then fails as it stands. Other
+ * failures (auth, permission, throttling, 5xx) concern the call, not a task, and are not split.
  */
 import { Effect, Schema } from "effect"
 import { fromParseError } from "./internal/invalid.js"
 import * as Model from "./Model.js"
 import { type ExportResult, type FileTarget, SmsClient } from "./SmsClient.js"
 import { InvalidRequest, type SmsError } from "./SmsError.js"
+
+/** Extra calls one chunk may spend isolating missing tasks. */
+export const maxSplitCalls = 64
+
+/** A 404 from the service itself (an `SMS.*` code), which a missing task causes. */
+const isMissingTask = (error: SmsError) =>
+  error._tag === "NotFound" && error.errorCode !== undefined && error.errorCode.startsWith("SMS.")
 
 /** Part of a chunk, exported on its own after the chunk was split (see the module's note). */
 export interface Piece {
@@ -44,7 +54,7 @@ export interface Options {
    * split to isolate missing tasks: several files then come from one chunk.
    */
   readonly target?: ((chunk: number, chunks: number, piece?: Piece) => FileTarget) | undefined
-  /** Split a chunk answered 404 until the missing tasks stand alone (default true). */
+  /** Split a chunk answered 404 (by the service) until the missing tasks stand alone (default true). */
   readonly isolateMissing?: boolean | undefined
   /** Called after each call completes (a chunk's, or a piece's), in completion order. */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
@@ -143,7 +153,8 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     chunk: number,
     tasks: ReadonlyArray<Model.TaskRef>,
     piece: Piece | undefined,
-    last: boolean
+    last: boolean,
+    budget: { splitCalls: number }
   ): Effect.Effect<ReadonlyArray<ChunkOutcome>> => {
     const request = { task_info: tasks, language: options.language }
     const call = Effect.suspend(() =>
@@ -155,15 +166,21 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
       Effect.map((result): ChunkOutcome => ({ _tag: "Exported", chunk, piece, tasks, result })),
       Effect.catchAll((error) => Effect.succeed<ChunkOutcome>({ _tag: "Failed", chunk, piece, tasks, error })),
       Effect.flatMap((outcome) => {
-        if (!(isolate && outcome._tag === "Failed" && outcome.error._tag === "NotFound" && tasks.length > 1))
-          return Effect.as(report(chunk, outcome, last), [outcome])
+        const split =
+          isolate &&
+          outcome._tag === "Failed" &&
+          isMissingTask(outcome.error) &&
+          tasks.length > 1 &&
+          budget.splitCalls >= 2
+        if (!split) return Effect.as(report(chunk, outcome, last), [outcome])
+        budget.splitCalls -= 2
         const offset = piece?.offset ?? 0
         const half = Math.ceil(tasks.length / 2)
         return Effect.zipRight(
           Effect.logDebug(`call ${chunk + 1}: ${outcome.error.message}; splitting its ${tasks.length} tasks`),
           Effect.zipWith(
-            exportPart(chunk, tasks.slice(0, half), { offset, size: half }, false),
-            exportPart(chunk, tasks.slice(half), { offset: offset + half, size: tasks.length - half }, last),
+            exportPart(chunk, tasks.slice(0, half), { offset, size: half }, false, budget),
+            exportPart(chunk, tasks.slice(half), { offset: offset + half, size: tasks.length - half }, last, budget),
             (first, second) => [...first, ...second]
           )
         )
@@ -171,9 +188,13 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     )
   }
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4))
-  const perChunk = yield* Effect.forEach(chunks, (chunk, index) => exportPart(index, chunk, undefined, true), {
-    concurrency
-  })
+  const perChunk = yield* Effect.forEach(
+    chunks,
+    (chunk, index) => exportPart(index, chunk, undefined, true, { splitCalls: maxSplitCalls }),
+    {
+      concurrency
+    }
+  )
   const outcomes = perChunk.flat()
   const failed = outcomes.flatMap((o) => (o._tag === "Failed" ? o.tasks.map((task) => ({ task, error: o.error })) : []))
   return {
