@@ -290,7 +290,10 @@ describe("export against the emulator", () => {
     const tasks = slow.seeded.sources.flatMap((s) =>
       s.current_task?.id === undefined ? [] : [`${s.current_task.id},${s.id},${s.name}`]
     )
-    await writeFile(join(cwd, "tasks.csv"), ["task_id,source_id,source_name", ...tasks.slice(0, 250)].join("\n"))
+    await writeFile(
+      join(cwd, "tasks.csv"),
+      ["task_id,source_id,source_name", ...tasks.slice(0, 250), tasks[7]].join("\n")
+    )
     const out = join(cwd, "out")
     await mkdir(out)
     // Signalled once the first call's file is in place (the second call is then in flight, 1.2 s long).
@@ -312,6 +315,7 @@ describe("export against the emulator", () => {
     const doc = JSON.parse(r.stdout)
     expect(doc.interrupted).toBe(true)
     expect(doc.exported).toBe(200)
+    expect(doc.duplicates).toBe(1)
     expect(doc.files).toHaveLength(1)
     expect(doc.files[0].tasks).toBe(200)
     expect(sha256(await readFile(doc.files[0].path))).toBe(doc.files[0].sha256)

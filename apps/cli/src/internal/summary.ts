@@ -57,9 +57,14 @@ export const interrupted = (
   const failed = outcomes.flatMap((o) => (o._tag === "Failed" ? o.tasks.map((task) => ({ task, error: o.error })) : []))
   const finished = new Set(outcomes.flatMap((o) => o.tasks.map(taskKey)))
   const left = new Map<string, Model.TaskRef>()
-  for (const task of tasks) if (!finished.has(taskKey(task))) left.set(taskKey(task), task)
+  const given = new Set<string>()
+  for (const task of tasks) {
+    const key = taskKey(task)
+    given.add(key)
+    if (!finished.has(key)) left.set(key, task)
+  }
   const exported = outcomes.reduce((n, o) => (o._tag === "Exported" ? n + o.tasks.length : n), 0)
-  const result: BatchExport.Result = { outcomes, exported, failed, duplicates: 0 }
+  const result: BatchExport.Result = { outcomes, exported, failed, duplicates: tasks.length - given.size }
   const summary = summarize(result, info)
   return {
     result,
