@@ -44,7 +44,7 @@ const genericTypeHelp =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the help text may be coloured
   /^ *(?:\u001b\[[0-9;]*m)*(?:A user-defined piece of text|A true or false value|An integer|A floating point number)\.(?:\u001b\[[0-9;]*m)*\n\n/gm
 
-export const withoutGenericTypeHelp = (text: string): string => text.replace(genericTypeHelp, "")
+const withoutGenericTypeHelp = (text: string): string => text.replace(genericTypeHelp, "")
 
 /**
  * The default console, except that `log` and `error` drop ANSI colour when it is off, and the help text (the only
