@@ -91,7 +91,8 @@ const discover = Effect.gen(function* () {
 const progressLine = (p: BatchExport.Progress) =>
   Effect.sync(() => {
     process.stderr.write(
-      `\rexported ${p.chunksDone}/${p.chunks} calls (${p.tasksDone}/${p.tasksTotal} tasks)${p.chunksDone === p.chunks ? "\n" : ""}`
+      // A chunk split to isolate missing tasks takes several calls: progress counts tasks, and whole chunks.
+      `\r${p.tasksDone}/${p.tasksTotal} tasks done, ${p.chunksDone}/${p.chunks} chunks${p.chunksDone === p.chunks ? "\n" : ""}`
     )
   })
 
