@@ -3,7 +3,8 @@
  * 500, 503, resets, drawn from seed 7). 1,000 tasks (`--sources 1259` gives exactly 1,000 sources with
  * consistency results at seed 7; `--sources 1000` gives 793). Every task is accounted for exactly once:
  * `exported + failed.length = 1000`, and each task_id is in exactly one written zip (read from the zips'
- * central directories) or in `failed`, never both; files have the size and sha256 the JSON states.
+ * central directories) or in `failed`, never both; files have the size and sha256 the JSON states. With 5 unknown
+ * tasks mixed in, each fails alone with its 404 (its call split around it) and the others are still exported.
  */
 import * as Emulator from "@sms-consistency/emulator/Emulator"
 import * as Model from "@sms-consistency/sms/Model"
@@ -138,12 +139,13 @@ const isSummary = (value: unknown): value is Summary =>
 const account = async (
   code: number | null,
   stdout: string,
-  output: string
-): Promise<{ exported: number; failed: number; files: number }> => {
+  output: string,
+  requested: ReadonlyArray<Model.TaskRef> = tasks
+): Promise<{ exported: number; failed: number; files: number; summary: Summary }> => {
   const parsed: unknown = JSON.parse(stdout)
   if (!isSummary(parsed)) throw new Error(`not an export summary: ${stdout.slice(0, 500)}`)
   const summary = parsed
-  expect(summary.exported + summary.failed.length).toBe(expectedTasks)
+  expect(summary.exported + summary.failed.length).toBe(requested.length)
   expect(summary.duplicates).toBe(0)
   // Exit status consistent with the JSON: 0 all exported, 1 some failed, a failure's code when all failed.
   if (summary.failed.length === 0) expect(code).toBe(0)
@@ -151,7 +153,7 @@ const account = async (
   else expect(code).toBeGreaterThanOrEqual(3)
   expect(summary.files.reduce((sum, f) => sum + f.tasks, 0)).toBe(summary.exported)
 
-  const byEntry = new Map(tasks.map((t) => [`${safeName(t.source_name)}_${safeName(t.task_id)}.csv`, t.task_id]))
+  const byEntry = new Map(requested.map((t) => [`${safeName(t.source_name)}_${safeName(t.task_id)}.csv`, t.task_id]))
   const seen = new Map<string, number>()
   const see = (id: string) => seen.set(id, (seen.get(id) ?? 0) + 1)
   for (const file of summary.files) {
@@ -169,12 +171,12 @@ const account = async (
     }
   }
   for (const f of summary.failed) see(f.task_id)
-  expect(seen.size).toBe(expectedTasks)
-  for (const t of tasks) expect(seen.get(t.task_id)).toBe(1)
+  expect(seen.size).toBe(requested.length)
+  for (const t of requested) expect(seen.get(t.task_id)).toBe(1)
   // Only the files the JSON names: no partial or extra file.
   const listing = (await readdir(output)).sort()
   expect(listing).toEqual(summary.files.map((f) => relative(output, f.path)).sort())
-  return { exported: summary.exported, failed: summary.failed.length, files: summary.files.length }
+  return { exported: summary.exported, failed: summary.failed.length, files: summary.files.length, summary }
 }
 
 describe("1,000 tasks at fault rate 0.3", () => {
@@ -225,5 +227,29 @@ describe("1,000 tasks at fault rate 0.3", () => {
     // 20 calls at p = 0.3 each: the accounting under failure was exercised (P(no failure) = 0.7^20 ≈ 0.08 %).
     expect(failedTotal).toBeGreaterThan(0)
     expect(exportedTotal).toBeGreaterThan(0)
+  })
+  it("5 unknown tasks among the 1,000, --retries 6: each fails alone with its 404; the others are exported", async () => {
+    const ghosts = Array.from({ length: 5 }, (_, i) => ({
+      task_id: `00000000-0000-4000-8000-${String(i + 1).padStart(12, "0")}`,
+      source_id: "",
+      source_name: ""
+    }))
+    const requested = [...tasks]
+    for (const [i, ghost] of ghosts.entries()) requested.splice(150 + i * 190, 0, ghost)
+    const file = join(work, "with-unknown.json")
+    await writeFile(file, JSON.stringify({ task_info: requested }))
+    const output = join(work, "with-unknown")
+    const r = await run(["export", "--tasks-file", file, "--json", "--retries", "6", "--output", `${output}/`], {
+      env: cleanEnv(home, env),
+      timeoutMs: 60_000
+    })
+    expect(r.stderr).not.toMatch(stackFrame)
+    const figures = await account(r.code, r.stdout, output, requested)
+    const notFound = figures.summary.failed.filter((f) => f.error.tag === "NotFound").map((f) => f.task_id)
+    expect(notFound.sort()).toEqual(ghosts.map((g) => g.task_id).sort())
+    expect(figures.exported).toBeGreaterThanOrEqual(0.99 * expectedTasks)
+    process.stderr.write(
+      `nothing-lost with 5 unknown tasks: exit ${r.code}, exported ${figures.exported}, failed ${figures.failed}, ${figures.files} files\n`
+    )
   })
 })
