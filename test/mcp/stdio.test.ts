@@ -221,6 +221,8 @@ describe("stdio, --emulator", () => {
     const after = readdirSync(server.env.SMS_EXPORT_DIR ?? "").filter((d) => !before.has(d))
     const files = after.flatMap((d) => readdirSync(join(server.env.SMS_EXPORT_DIR ?? "", d)))
     expect(files.filter((f) => !f.endsWith(".partial"))).toEqual([])
+    // Nor an empty folder: a cancelled call that wrote nothing removes its own.
+    expect(after).toEqual([])
     const again = await call(server.client, "list_migration_tasks", { limit: 1 })
     expect(again.isError).toBeFalsy()
   })

@@ -240,20 +240,32 @@ export const exportConsistencyResults = make({
     const client = yield* SmsClient.SmsClient
     const directory = context.exportDir
     const progress = context.reportProgress
+    // Files finished so far: a cancelled call keeps them, and says so in the log (it has no result to say it in).
+    let written = 0
     const result = yield* BatchExport.exportAll(input.task_info, {
       language: input.language,
       target: () => ({ directory }),
-      onProgress: progress
-        ? (p) =>
-            progress(
+      onProgress: (p) => {
+        if (p.outcome._tag === "Exported" && p.outcome.result._tag === "File") written += 1
+        return progress
+          ? progress(
               p.tasksDone,
               p.tasksTotal,
               `${p.tasksDone} of ${p.tasksTotal} tasks done (call ${p.chunk + 1} of ${p.chunks}` +
                 `${p.outcome.piece ? `, ${p.outcome.tasks.length} of its tasks` : ""}: ` +
                 `${p.outcome._tag === "Exported" ? "exported" : "failed"})`
             )
-        : undefined
-    })
+          : Effect.void
+      }
+    }).pipe(
+      Effect.onInterrupt(() =>
+        written === 0
+          ? Effect.promise(() => rmdir(directory).catch(() => undefined))
+          : Effect.logWarning(
+              `export_consistency_results: cancelled; ${written} file(s) already written stay in ${directory}`
+            )
+      )
+    )
     const files: Array<typeof ExportedFileOut.Type> = []
     const jsonResponses: Array<typeof JsonResponseOut.Type> = []
     const failed: Array<typeof FailureOut.Type> = []
