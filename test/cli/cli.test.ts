@@ -270,7 +270,8 @@ describe("export against the emulator", () => {
     expect(doc.failed[0].error).toMatchObject({ tag: "NotFound", status: 404, errorCode: "SMS.9003" })
     expect(doc.failed[0].error.message).toContain(missing.task_id)
     expect(typeof doc.failed[0].error.requestId).toBe("string")
-    // The second call (tasks 201–250, the missing one 21st) halves until task 21 stands alone: 13 calls in all.
+    // The second chunk (tasks 201–250, the missing one 21st) halves until task 21 stands alone: 13 calls for it,
+    // 14 with the first chunk's.
     expect(exportsSent() - before).toBe(14)
     const pieces = ["1-13", "14-19", "20-20", "22-22", "23-25", "26-50"]
     expect(doc.files.map((f: { path: string; tasks: number }) => [f.path, f.tasks])).toEqual([
