@@ -18,7 +18,7 @@ import * as Tasks from "./commands/tasks.js"
 import { credentialsHelp, Exit } from "./internal/common.js"
 import { ExitCode, exitCodeHelp } from "./internal/exitCodes.js"
 import { Handlers } from "./internal/handlers.js"
-import { withPlainConsole, withStderrLogger, writeErr, writeOut } from "./internal/terminal.js"
+import { stripAnsi, withPlainConsole, withStderrLogger, writeErr, writeOut } from "./internal/terminal.js"
 
 export const name = "sms-consistency"
 
@@ -87,11 +87,9 @@ export const hoistBuiltIns = (args: ReadonlyArray<string>): ReadonlyArray<string
 const wantsJson = (args: ReadonlyArray<string>) =>
   args.some((a) => a === "--json" || (a.startsWith("--json=") && a !== "--json=false"))
 
-const ansiStyle = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g")
-
 /** A usage error (bad flag value, unknown flag) as the JSON error document `--json` promises on stdout. */
 const usageErrorJson = (error: ValidationError.ValidationError): string => {
-  const message = "error" in error ? HelpDoc.toAnsiText(error.error).replace(ansiStyle, "").trim() : "usage error"
+  const message = "error" in error ? stripAnsi(HelpDoc.toAnsiText(error.error)).trim() : "usage error"
   return JSON.stringify({ error: { tag: "UsageError", message } }, null, 2)
 }
 

@@ -196,11 +196,13 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     }
   )
   const outcomes = perChunk.flat()
-  const failed = outcomes.flatMap((o) => (o._tag === "Failed" ? o.tasks.map((task) => ({ task, error: o.error })) : []))
-  return {
-    outcomes,
-    exported: prepared.tasks.length - failed.length,
-    failed,
-    duplicates: prepared.duplicates
-  } satisfies Result
+  return resultOf(outcomes, prepared.duplicates)
+})
+
+/** The result of these outcomes (all of an export's, or those finished when it was interrupted). */
+export const resultOf = (outcomes: ReadonlyArray<ChunkOutcome>, duplicates: number): Result => ({
+  outcomes,
+  exported: outcomes.reduce((n, o) => (o._tag === "Exported" ? n + o.tasks.length : n), 0),
+  failed: outcomes.flatMap((o) => (o._tag === "Failed" ? o.tasks.map((task) => ({ task, error: o.error })) : [])),
+  duplicates
 })

@@ -1,5 +1,5 @@
 /** The result of an export, as `--json` prints it and as text, and its exit code (`export` and `demo`). */
-import type * as BatchExport from "@sms-consistency/sms/BatchExport"
+import * as BatchExport from "@sms-consistency/sms/BatchExport"
 import type * as Model from "@sms-consistency/sms/Model"
 import type * as SmsClient from "@sms-consistency/sms/SmsClient"
 import { isAbsolute, relative } from "node:path"
@@ -54,7 +54,6 @@ export const interrupted = (
   info: SmsClient.Info
 ): { readonly result: BatchExport.Result; readonly summary: Summary } => {
   const outcomes = [...done].sort((a, b) => a.chunk - b.chunk || (a.piece?.offset ?? 0) - (b.piece?.offset ?? 0))
-  const failed = outcomes.flatMap((o) => (o._tag === "Failed" ? o.tasks.map((task) => ({ task, error: o.error })) : []))
   const finished = new Set(outcomes.flatMap((o) => o.tasks.map(taskKey)))
   const left = new Map<string, Model.TaskRef>()
   const given = new Set<string>()
@@ -63,8 +62,7 @@ export const interrupted = (
     given.add(key)
     if (!finished.has(key)) left.set(key, task)
   }
-  const exported = outcomes.reduce((n, o) => (o._tag === "Exported" ? n + o.tasks.length : n), 0)
-  const result: BatchExport.Result = { outcomes, exported, failed, duplicates: tasks.length - given.size }
+  const result = BatchExport.resultOf(outcomes, tasks.length - given.size)
   const summary = summarize(result, info)
   return {
     result,
