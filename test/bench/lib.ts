@@ -1,8 +1,9 @@
-/** Shared pieces of the benchmarks: child emulators, statistics, timing, the Markdown report. */
+/** Shared pieces of the benchmarks: emulators (in a child process or in this one), statistics, timing, the Markdown report. */
 import * as Credentials from "@sms-consistency/sms/Credentials"
 import * as Model from "@sms-consistency/sms/Model"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
-import { Effect, ManagedRuntime, Redacted } from "effect"
+import { Emulator } from "@sms-consistency/emulator"
+import { Effect, Exit, ManagedRuntime, Redacted, Scope } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
 import { cpus } from "node:os"
@@ -13,13 +14,17 @@ export const root = fileURLToPath(new URL("../../", import.meta.url))
 export const cliBin = fileURLToPath(new URL("../../apps/cli/dist/sms-consistency.js", import.meta.url))
 export const mcpBin = fileURLToPath(new URL("../../apps/mcp-server/dist/sms-consistency-mcp.js", import.meta.url))
 
-export interface ChildEmulator {
+/** A running emulator: where it listens and the credentials it accepts. */
+export interface RunningEmulator {
   readonly url: string
   readonly ak: string
   readonly sk: string
   readonly domainId: string
-  readonly process: ChildProcess
   readonly stop: () => Promise<void>
+}
+
+export interface ChildEmulator extends RunningEmulator {
+  readonly process: ChildProcess
 }
 
 export const startEmulator = async (options: Record<string, unknown> = {}): Promise<ChildEmulator> => {
@@ -43,8 +48,25 @@ export const startEmulator = async (options: Record<string, unknown> = {}): Prom
   }
 }
 
-/** A client runtime bound to a child emulator's endpoint and credentials. */
-export const clientFor = (emulator: ChildEmulator, options: Partial<SmsClient.Options> = {}) =>
+/**
+ * The emulator in this process: its server shares the benchmark's event loop, so what a client measures
+ * includes the server's share of each call.
+ */
+export const startInProcessEmulator = async (options: Emulator.EmulatorOptions = {}): Promise<RunningEmulator> => {
+  const scope = Effect.runSync(Scope.make())
+  const handle = await Effect.runPromise(Scope.extend(Emulator.start(options), scope))
+  const c = handle.credentials
+  return {
+    url: handle.url,
+    ak: c.ak,
+    sk: Redacted.value(c.sk),
+    domainId: c.domainId,
+    stop: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
+
+/** A client runtime bound to an emulator's endpoint and credentials. */
+export const clientFor = (emulator: RunningEmulator, options: Partial<SmsClient.Options> = {}) =>
   ManagedRuntime.make(
     SmsClient.layer({
       endpoint: emulator.url,
