@@ -1,4 +1,7 @@
-/** Shared pieces of the benchmarks: emulators (in a child process or in this one), statistics, timing, the Markdown report. */
+/**
+ * Shared pieces of the benchmarks: emulators (in a child process or in this one), statistics, timing, the
+ * Markdown report.
+ */
 import * as Credentials from "@sms-consistency/sms/Credentials"
 import * as Model from "@sms-consistency/sms/Model"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
