@@ -191,9 +191,7 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
   const perChunk = yield* Effect.forEach(
     chunks,
     (chunk, index) => exportPart(index, chunk, undefined, true, { splitCalls: maxSplitCalls }),
-    {
-      concurrency
-    }
+    { concurrency }
   )
   const outcomes = perChunk.flat()
   return resultOf(outcomes, prepared.duplicates)
