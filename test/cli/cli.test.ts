@@ -447,21 +447,60 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
     },
     { name: "bad --concurrency", args: ["export", "--all", "--concurrency", "0"], expected: /--concurrency: must be/ },
     { name: "bad --timeout", args: ["export", "--all", "--timeout", "soon"], expected: /--timeout: expected seconds/ },
-    { name: "unknown flag", args: ["export", "--all", "--bogus"], expected: /--bogus/ },
+    {
+      name: "unknown flag",
+      args: ["export", "--all", "--bogus"],
+      expected: /^error: --bogus: unknown option; see sms-consistency export --help$/
+    },
+    {
+      name: "unknown command",
+      args: ["exprot", "--all"],
+      expected: /^error: "exprot": unknown command; use one of export, sources, tasks, result, emulator, demo$/
+    },
+    {
+      name: "missing argument",
+      args: ["result"],
+      expected: /^error: TASK_ID: missing; see sms-consistency result --help$/
+    },
     {
       name: "non-numeric --concurrency",
       args: ["export", "--all", "--concurrency", "abc"],
-      expected: /^--concurrency: expected a whole number \(got "abc"\)$/
+      expected: /^error: --concurrency: expected a whole number \(got "abc"\)$/
     },
     {
       name: "fractional --retries",
       args: ["export", "--all", "--retries", "1.5"],
-      expected: /^--retries: expected a whole number \(got "1\.5"\)$/
+      expected: /^error: --retries: expected a whole number \(got "1\.5"\)$/
     },
     {
       name: "non-numeric emulator --fault-rate",
       args: ["emulator", "--fault-rate", "often"],
-      expected: /^--fault-rate: expected a number \(got "often"\)$/
+      expected: /^error: --fault-rate: expected a number \(got "often"\)$/
+    },
+    {
+      name: "--language not among its choices",
+      args: ["export", "--all", "--language", "fr"],
+      expected: /^error: --language: expected one of en-us, zh-cn \(got "fr"\)$/
+    },
+    {
+      name: "--log-level not among its choices, after the command's flags",
+      args: ["export", "--all", "--log-level", "loud"],
+      expected: /^error: --log-level: expected one of all, trace, .*, none \(got "loud"\)$/
+    },
+    {
+      name: "a flag last on the line, without its value",
+      args: ["export", "--all", "--output"],
+      expected: /^error: --output: missing its value \(PATH\)$/
+    },
+    {
+      name: "a repeated flag whose value would be the next flag",
+      args: ["export", "--task", "--all"],
+      expected: /^error: --task: missing its value \(TASK_ID,SOURCE_ID,SOURCE_NAME\)$/
+    },
+    {
+      name: "a flag given an empty value",
+      args: ["export", "--all", "--tasks-file="],
+      expected: /^error: --tasks-file: missing its value \(FILE\)$/
     },
     {
       name: "negative emulator --latency",
@@ -483,7 +522,7 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       const r = await cli(c.args, { cwd, env: envFor() })
       expect(r.code).toBe(2)
       expect(r.stderr.trim()).toMatch(c.expected)
-      if (!c.args.includes("--bogus")) expect(r.stderr.trim().split("\n")).toHaveLength(1)
+      expect(r.stderr.trim().split("\n")).toHaveLength(1)
       expect(r.stdout).toBe("")
       expect(requestCount()).toBe(before)
     })
@@ -515,7 +554,18 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
     })
     const unknown = await cli(["export", "--all", "--bogus", "--json"], { cwd: await tempDir(), env: envFor() })
     expect(unknown.code).toBe(2)
-    expect(JSON.parse(unknown.stdout).error).toEqual({ tag: "UsageError", message: expect.stringContaining("--bogus") })
+    expect(JSON.parse(unknown.stdout).error).toEqual({
+      tag: "UsageError",
+      message: "--bogus: unknown option; see sms-consistency export --help"
+    })
+    // A flag without its value is caught before @effect/cli parses the line, and reported the same way.
+    const missing = await cli(["export", "--all", "--json", "--concurrency"], { cwd: await tempDir(), env: envFor() })
+    expect(missing.code).toBe(2)
+    expect(JSON.parse(missing.stdout).error).toEqual({
+      tag: "UsageError",
+      message: "--concurrency: missing its value (N)"
+    })
+    expect(missing.stderr).toBe("error: --concurrency: missing its value (N)\n")
     // Without --json, stdout stays empty.
     const plain = await cli(["export", "--all", "--bogus"], { cwd: await tempDir(), env: envFor() })
     expect(plain.stdout).toBe("")

@@ -1,6 +1,8 @@
 /** The command tree of `sms-consistency` and its runner: exit code out, nothing thrown, logs on stderr. */
 import * as Command from "@effect/cli/Command"
+import * as Descriptor from "@effect/cli/CommandDescriptor"
 import * as HelpDoc from "@effect/cli/HelpDoc"
+import type { Usage } from "@effect/cli/Usage"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
@@ -19,26 +21,29 @@ import { credentialsHelp, Exit } from "./internal/common.js"
 import { ExitCode, exitCodeHelp } from "./internal/exitCodes.js"
 import { Handlers } from "./internal/handlers.js"
 import { stripAnsi, withPlainConsole, withStderrLogger, writeErr, writeOut } from "./internal/terminal.js"
+import { builtIns, flagTable, usageMessage, usageProblem } from "./internal/usage.js"
 
 export const name = "sms-consistency"
 
+const subcommands = [
+  Export.command,
+  Sources.command,
+  Tasks.command,
+  Result.command,
+  Emulator.command,
+  Demo.command
+] as const
+
 const root = Command.make(name, {}, () =>
   Effect.zipRight(
-    writeErr(`${name}: a command is required (export, sources, tasks, result, emulator, demo); see ${name} --help`),
+    writeErr(`error: a command is required (export, sources, tasks, result, emulator, demo); see ${name} --help`),
     Effect.fail(new Exit({ code: ExitCode.usage }))
   )
 ).pipe(
   Command.withDescription(
     "Export the consistency-verification results of Huawei Cloud SMS migration tasks, many at once. Results on stdout, logs on stderr."
   ),
-  Command.withSubcommands([
-    Export.command,
-    Sources.command,
-    Tasks.command,
-    Result.command,
-    Emulator.command,
-    Demo.command
-  ])
+  Command.withSubcommands(subcommands)
 )
 
 const footer = HelpDoc.blocks([
@@ -58,9 +63,19 @@ const defectMessage = (cause: Cause.Cause<unknown>): string => {
   return defect instanceof Error ? defect.message : String(defect ?? Cause.pretty(cause).split("\n")[0])
 }
 
-const commandNames = new Set(["export", "sources", "tasks", "result", "emulator", "demo"])
-const builtInFlags = new Set(["--help", "-h", "--version", "--wizard"])
-const builtInWithValue = new Set(["--log-level", "--completions"])
+const flags = flagTable(
+  subcommands.map((command): readonly [string, Usage] => {
+    const descriptor: Descriptor.Command<unknown> = command.descriptor
+    return [[...Descriptor.getNames(descriptor)].join(" "), Descriptor.getUsage(descriptor)]
+  })
+)
+const commandNames = new Set(flags.commands.keys())
+/** `--help`, `--version`, `--wizard`: each asks for something other than running the command line. */
+const builtInFlags = new Set(builtIns.flatMap((flag) => (flag.values === undefined ? flag.names : [])))
+const builtInWithValue = new Set(builtIns.flatMap((flag) => (flag.values === undefined ? [] : flag.names)))
+
+/** The first flag of `args` without its value, or with a value outside its choices (see `usageProblem`). */
+export const flagProblem = (args: ReadonlyArray<string>): string | undefined => usageProblem(flags, args)
 
 /**
  * @effect/cli recognises its built-in options (`--help`, `--log-level`, …) after a subcommand only when they
@@ -87,23 +102,39 @@ export const hoistBuiltIns = (args: ReadonlyArray<string>): ReadonlyArray<string
 const wantsJson = (args: ReadonlyArray<string>) =>
   args.some((a) => a === "--json" || (a.startsWith("--json=") && a !== "--json=false"))
 
-/** A usage error (bad flag value, unknown flag) as the JSON error document `--json` promises on stdout. */
-const usageErrorJson = (error: ValidationError.ValidationError): string => {
-  const message = "error" in error ? stripAnsi(HelpDoc.toAnsiText(error.error)).trim() : "usage error"
-  return JSON.stringify({ error: { tag: "UsageError", message } }, null, 2)
+/** What @effect/cli failed with, in one line (see `usageMessage`). */
+const validationMessage = (error: ValidationError.ValidationError, args: ReadonlyArray<string>): string => {
+  const text = "error" in error ? stripAnsi(HelpDoc.toAnsiText(error.error)) : "usage error"
+  return usageMessage(text, name, args, [...commandNames])
 }
 
+/** A usage error: one line on stderr, and the JSON error document `--json` promises on stdout. Nothing was run. */
+const usageError = (message: string, args: ReadonlyArray<string>): Effect.Effect<number> =>
+  Effect.zipRight(
+    writeErr(`error: ${message}`),
+    wantsJson(args)
+      ? Effect.as(writeOut(JSON.stringify({ error: { tag: "UsageError", message } }, null, 2)), ExitCode.usage)
+      : Effect.succeed(ExitCode.usage)
+  )
+
 /** Runs the CLI on `argv` (node, script, ...args) with the commands' `handlers`, and succeeds with the exit code. */
-export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): Effect.Effect<number> =>
-  cli([...argv.slice(0, 2), ...hoistBuiltIns(argv.slice(2))]).pipe(
-    Effect.as<number>(ExitCode.ok),
-    Effect.catchAll((error) => {
-      if (!ValidationError.isValidationError(error)) return Effect.succeed(error.code)
-      // @effect/cli has already printed its usage errors on stderr; a `--json` caller also gets one on stdout.
-      return wantsJson(argv) && !ValidationError.isHelpRequested(error)
-        ? Effect.as(writeOut(usageErrorJson(error)), ExitCode.usage)
-        : Effect.succeed(ExitCode.usage)
-    }),
+export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): Effect.Effect<number> => {
+  const args = argv.slice(2)
+  // Help asked for wins over a mistake elsewhere on the line, as in @effect/cli.
+  const problem = args.some((arg) => builtInFlags.has(arg)) ? undefined : flagProblem(args)
+  const run =
+    problem === undefined
+      ? cli([...argv.slice(0, 2), ...hoistBuiltIns(args)]).pipe(
+          Effect.as<number>(ExitCode.ok),
+          Effect.catchAll((error) => {
+            if (!ValidationError.isValidationError(error)) return Effect.succeed(error.code)
+            return ValidationError.isHelpRequested(error)
+              ? Effect.succeed(ExitCode.usage)
+              : usageError(validationMessage(error, args), args)
+          })
+        )
+      : usageError(problem, args)
+  return run.pipe(
     Effect.provideService(Handlers, handlers),
     Effect.provide(platform),
     withStderrLogger,
@@ -114,6 +145,7 @@ export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): E
         : Effect.as(writeErr(`internal error: ${defectMessage(cause)}`), ExitCode.internal)
     )
   )
+}
 
 /** Interrupted by SIGINT/SIGTERM: 0 for a serving emulator (its normal stop), else 130. */
 export const interruptedCode = (): number => (Emulator.stopping.graceful ? ExitCode.ok : ExitCode.interrupted)

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Model from "@sms-consistency/sms/Model"
+import { flagProblem } from "../src/Cli.js"
 import { tasksPerCall } from "../src/commands/export.js"
 import { informational } from "../src/internal/route.js"
+import { usageMessage } from "../src/internal/usage.js"
 
 describe("light command definitions", () => {
   it("export's help states the core's per-call limit", () => {
@@ -23,5 +25,60 @@ describe("informational", () => {
     expect(informational(["export", "--all"])).toBe(false)
     expect(informational(["export", "--output=--help"])).toBe(false)
     expect(informational(["--wizard", "--help"])).toBe(false)
+  })
+})
+
+describe("usage errors", () => {
+  it("finds a flag without its value, wherever it stands", () => {
+    expect(flagProblem(["export", "--all", "--output"])).toBe("--output: missing its value (PATH)")
+    expect(flagProblem(["export", "-o", "--force", "--all"])).toBe("-o: missing its value (PATH)")
+    expect(flagProblem(["export", "--timeout=", "--all"])).toBe("--timeout: missing its value (DURATION)")
+    expect(flagProblem(["export", "--tasks-file", "--"])).toBe("--tasks-file: missing its value (FILE)")
+    expect(flagProblem(["sources", "--region"])).toBe("--region: missing its value (ID)")
+    expect(flagProblem(["emulator", "--port"])).toMatch(/^--port: missing its value/)
+    expect(flagProblem(["--log-level"])).toMatch(/^--log-level: missing its value \(all \| trace/)
+  })
+
+  it("finds a value outside a flag's choices, the built-ins' too", () => {
+    expect(flagProblem(["export", "--language", "EN"])).toBe('--language: expected one of en-us, zh-cn (got "EN")')
+    expect(flagProblem(["emulator", "--export-mode=tar"])).toBe(
+      '--export-mode: expected one of zip, json, text, large (got "tar")'
+    )
+    expect(flagProblem(["--log-level", "loud", "export"])).toMatch(/^--log-level: expected one of all, /)
+    expect(flagProblem(["export", "--completions", "tcsh"])).toBe(
+      '--completions: expected one of sh, bash, fish, zsh (got "tcsh")'
+    )
+  })
+
+  it("accepts every well-formed line, values that look like flags but are not among them included", () => {
+    for (const args of [
+      ["export", "--all", "--output", "results/", "--language", "zh-cn", "--concurrency", "8", "--json"],
+      ["export", "--tasks-file", "-", "--log-level", "debug"],
+      ["export", "--task", "-t1,s1,web", "--task=t2,s2,db"],
+      ["export", "--endpoint=http://127.0.0.1:1/?a=b", "--all"],
+      ["result", "t1", "--json"],
+      ["emulator", "--export-mode", "large", "--port", "0"],
+      // Unknown flags and commands are @effect/cli's to report.
+      ["export", "--bogus"],
+      ["exprot"],
+      // After `--`, nothing is a flag.
+      ["result", "--", "--output"],
+      []
+    ])
+      expect(flagProblem(args), args.join(" ")).toBeUndefined()
+  })
+
+  it("rewords what @effect/cli reports, in one line naming what is wrong", () => {
+    const commands = ["export", "result"]
+    expect(usageMessage("Received unknown argument: '--bogus'\n\n", "p", ["export", "--bogus"], commands)).toBe(
+      "--bogus: unknown option; see p export --help"
+    )
+    expect(usageMessage("Missing argument <TASK_ID>\n", "p", ["result"], commands)).toBe(
+      "TASK_ID: missing; see p result --help"
+    )
+    expect(
+      usageMessage("Invalid subcommand for p - use one of 'export', 'result'", "p", ["--json", "exprot"], commands)
+    ).toBe('"exprot": unknown command; use one of export, result')
+    expect(usageMessage("Something\n  else\n", "p", [], commands)).toBe("Something else")
   })
 })

@@ -47,8 +47,9 @@ const genericTypeHelp =
 const withoutGenericTypeHelp = (text: string): string => text.replace(genericTypeHelp, "")
 
 /**
- * The default console, except that `log` and `error` drop ANSI colour when it is off, and the help text (the only
- * thing written with `log`) loses its generic type lines.
+ * The default console, except that `log` drops ANSI colour when it is off and the help text (the only thing
+ * written with `log`) loses its generic type lines, and `error` writes nothing: @effect/cli uses it only to print
+ * the usage error it then fails with, which `Cli.main` reports itself, in one line.
  */
 export const withPlainConsole = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.flatMap(Effect.console, (current) =>
@@ -58,10 +59,7 @@ export const withPlainConsole = <A, E, R>(effect: Effect.Effect<A, E, R>): Effec
         Effect.sync(() => {
           process.stdout.write(`${withoutGenericTypeHelp(format(args, stdoutColor()))}\n`)
         }),
-      error: (...args: ReadonlyArray<unknown>) =>
-        Effect.sync(() => {
-          process.stderr.write(`${format(args, stderrColor())}\n`)
-        })
+      error: () => Effect.void
     } satisfies Console.Console)
   )
 
