@@ -307,6 +307,18 @@ describe("stdio, emulator in the test process", () => {
       const missing = await call(server.client, "export_consistency_results", {})
       expect(missing.isError).toBe(true)
       expect(textOf(missing)).toContain("task_info: is required")
+      // The paging and filter arguments say what they must be, not their description.
+      for (const [tool, args, reason] of [
+        ["list_sources_with_results", { limit: -1 }, "limit: must be between 1 and 1000 (got -1)"],
+        ["list_migration_tasks", { limit: 1.5 }, "limit: must be a whole number (got 1.5)"],
+        ["list_migration_tasks", { offset: -2 }, "offset: must not be negative (got -2)"],
+        ["list_migration_tasks", { state: "S".repeat(65) }, "state: must be at most 64 characters (got 65)"],
+        ["list_sources_with_results", { name: "n".repeat(256) }, "name: must be at most 255 characters (got 256)"]
+      ] as const) {
+        const result = await call(server.client, tool, args)
+        expect(result.isError).toBe(true)
+        expect(textOf(result)).toContain(`InvalidRequest — ${reason}\n`)
+      }
       expect(emulator.stats().requests).toBe(sent)
     } finally {
       await server.close()
@@ -320,8 +332,9 @@ describe("stdio, emulator in the test process", () => {
       expect(result.isError).toBe(true)
       const text = textOf(result)
       expect(emulator.requests().filter((r) => r.status === 403).length).toBeGreaterThan(0)
-      expect(text).toContain("Forbidden")
-      expect(text).toContain("SMS.9004")
+      // Each fact once: the status on the first line, the service's code and message on their own.
+      expect(text).toContain("Error: Forbidden (HTTP 403)\n")
+      expect(text.match(/SMS\.9004/g)).toHaveLength(1)
       expect(text).toContain("sms:server:getBatchConsistencyResults")
       expect(text).toMatch(/Request id: [0-9a-f-]{36}/)
       expect(text).toContain("AK EMUL…0000")

@@ -367,29 +367,35 @@ const mimeTypeOf = (fileName: string, contentType: string): string => {
 
 // --- list_sources_with_results --------------------------------------------------------------------
 
+/** An integer whose errors say what it must be (a description would otherwise stand in for the expected type). */
+const wholeNumber = Schema.Number.pipe(
+  Schema.int({ message: (issue) => `must be a whole number (got ${issue.actual})` })
+)
+
 const Limit = (max: number, fallback: number, description: string) =>
   Schema.optional(
-    Schema.Number.pipe(Schema.int(), Schema.between(1, max)).annotations({
-      title: "limit",
-      description: `${description} (1 to ${max}, default ${fallback}).`,
-      default: fallback
-    })
+    wholeNumber
+      .pipe(Schema.between(1, max, { message: (issue) => `must be between 1 and ${max} (got ${issue.actual})` }))
+      .annotations({
+        title: "limit",
+        description: `${description} (1 to ${max}, default ${fallback}).`,
+        default: fallback
+      })
   )
 
 const Offset = Schema.optional(
-  Schema.Number.pipe(Schema.int(), Schema.nonNegative()).annotations({
-    title: "offset",
-    description: "How many entries to skip, for paging (default 0).",
-    default: 0
-  })
+  wholeNumber
+    .pipe(Schema.nonNegative({ message: (issue) => `must not be negative (got ${issue.actual})` }))
+    .annotations({
+      title: "offset",
+      description: "How many entries to skip, for paging (default 0).",
+      default: 0
+    })
 )
 
 const ListSourcesInput = Schema.Struct({
   name: Schema.optional(
-    Schema.String.pipe(Schema.maxLength(255)).annotations({
-      title: "name",
-      description: "Only source servers whose name matches this (the service's name filter)."
-    })
+    Model.boundedString("name", 255, "Only source servers whose name matches this (the service's name filter).")
   ),
   limit: Limit(1000, 500, "Maximum number of source servers to return"),
   offset: Offset
@@ -469,18 +475,15 @@ export const listSourcesWithResults = make({
 
 const ListTasksInput = Schema.Struct({
   state: Schema.optional(
-    Schema.String.pipe(Schema.maxLength(64)).annotations({
-      title: "state",
-      description:
-        "Only tasks in this state, e.g. READY, RUNNING, SYNCING, MIGRATE_SUCCESS, MIGRATE_FAIL, SYNC_SUCCESS, " +
+    Model.boundedString(
+      "state",
+      64,
+      "Only tasks in this state, e.g. READY, RUNNING, SYNCING, MIGRATE_SUCCESS, MIGRATE_FAIL, SYNC_SUCCESS, " +
         "SYNC_FAIL, ABORTING, ABORT."
-    })
+    )
   ),
   name: Schema.optional(
-    Schema.String.pipe(Schema.maxLength(255)).annotations({
-      title: "name",
-      description: "Only tasks whose name matches this (the service's name filter)."
-    })
+    Model.boundedString("name", 255, "Only tasks whose name matches this (the service's name filter).")
   ),
   limit: Limit(200, 50, "Maximum number of tasks to return"),
   offset: Offset

@@ -23,7 +23,8 @@ export const TaskId = Schema.String.pipe(
   description: `Migration task ID (1 to ${Limits.taskIdMax} characters), e.g. the current_task.id of a source server.`
 })
 
-const boundedString = (title: string, max: number, description: string) =>
+/** A string of at most `max` characters whose error says so: `must be at most 255 characters (got 300)`. */
+export const boundedString = (title: string, max: number, description: string) =>
   Schema.String.pipe(
     Schema.maxLength(max, {
       message: (issue) => `must be at most ${max} characters (got ${String(issue.actual).length})`

@@ -1,7 +1,8 @@
 /** Text an assistant reads: what failed (tag, code, message, request id), what to do, and who acted where. */
 import type * as SmsClient from "@sms-consistency/sms/SmsClient"
+import { fromParseError } from "@sms-consistency/sms/internal/invalid"
 import * as SmsError from "@sms-consistency/sms/SmsError"
-import * as ParseResult from "effect/ParseResult"
+import type * as ParseResult from "effect/ParseResult"
 
 /** `Acted as AK EMUL…0000 (domain …) on https://… (region …).` — never a secret: `identity` is already masked. */
 export const actedAs = (info: SmsClient.Info): string =>
@@ -21,10 +22,25 @@ export const wire = (
   readonly requestId?: string | undefined
 } => ("status" in error || "errorCode" in error || "requestId" in error ? error : {})
 
-/** Several lines: the tagged error, the service's code and message, the request id, the missing permission, a remedy. */
+/** The errors whose message is only their status and wire fields, each of which has a line of its own below. */
+const statusOnly = new Set<SmsError.SmsError["_tag"]>([
+  "BadRequest",
+  "Unauthorized",
+  "Forbidden",
+  "NotFound",
+  "Throttled",
+  "ServerError",
+  "UnexpectedStatus"
+])
+
+/**
+ * Several lines: the tagged error, the service's code and message, the request id, the missing permission, a
+ * remedy. Each said once: `Error: NotFound (HTTP 404)`, then `Service error: SMS.9003: …`, not both in one line.
+ */
 export const errorLines = (error: SmsError.SmsError): ReadonlyArray<string> => {
   const w = wire(error)
-  const lines = [`Error: ${error._tag}${w.status !== undefined ? ` (HTTP ${w.status})` : ""} — ${error.message}`]
+  const head = `Error: ${error._tag}${w.status !== undefined ? ` (HTTP ${w.status})` : ""}`
+  const lines = [statusOnly.has(error._tag) && w.status !== undefined ? head : `${head} — ${error.message}`]
   if (w.errorCode || w.errorMsg) lines.push(`Service error: ${[w.errorCode, w.errorMsg].filter(Boolean).join(": ")}`)
   if (w.requestId) lines.push(`Request id: ${w.requestId}`)
   const permissions = missingPermissions(error)
@@ -34,21 +50,9 @@ export const errorLines = (error: SmsError.SmsError): ReadonlyArray<string> => {
   return lines
 }
 
-const formatPath = (path: ReadonlyArray<PropertyKey>) =>
-  path.reduce<string>(
-    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : `${acc}${acc === "" ? "" : "."}${String(key)}`),
-    ""
-  )
-
 /** The first issue of an argument decode, naming the field (e.g. `task_info[3].task_id`). */
-export const invalidArguments = (error: ParseResult.ParseError): SmsError.InvalidRequest => {
-  const [first] = ParseResult.ArrayFormatter.formatErrorSync(error)
-  if (!first) return new SmsError.InvalidRequest({ field: "arguments", reason: "are invalid" })
-  return new SmsError.InvalidRequest({
-    field: formatPath(first.path) || "arguments",
-    reason: first._tag === "Missing" ? "is required" : first.message
-  })
-}
+export const invalidArguments = (error: ParseResult.ParseError): SmsError.InvalidRequest =>
+  fromParseError(error, "", "arguments")
 
 /** Compact byte counts for summaries. */
 export const bytes = (n: number): string =>
