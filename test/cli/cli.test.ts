@@ -445,6 +445,18 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       files: { "taken.zip": "x" },
       expected: /--output: .*taken\.zip already exists \(use --force to overwrite it\)/
     },
+    {
+      name: "an --output under a file",
+      args: ["export", "--task", "t1,s1,web", "--output", "blocker/sub/"],
+      files: { blocker: "x" },
+      expected: /^error: --output: cannot write into \/.*\/blocker\/sub: \/.*\/blocker is not a directory$/
+    },
+    {
+      name: "an --output under a file, with --all: refused before the discovery",
+      args: ["export", "--all", "--output", "blocker/x.zip"],
+      files: { blocker: "x" },
+      expected: /^error: --output: cannot write into \/.*\/blocker: \/.*\/blocker is not a directory$/
+    },
     { name: "bad --concurrency", args: ["export", "--all", "--concurrency", "0"], expected: /--concurrency: must be/ },
     { name: "bad --timeout", args: ["export", "--all", "--timeout", "soon"], expected: /--timeout: expected seconds/ },
     {

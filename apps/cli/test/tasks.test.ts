@@ -1,7 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { hoistBuiltIns } from "../src/Cli.js"
 import { parseDuration } from "../src/internal/common.js"
+import * as Output from "../src/internal/output.js"
 import { partName } from "../src/internal/output.js"
 import * as Tasks from "../src/internal/tasks.js"
 
@@ -111,5 +116,44 @@ describe("helpers", () => {
       "--json"
     ])
     expect(hoistBuiltIns(["--version"])).toEqual(["--version"])
+  })
+})
+
+describe("--output", () => {
+  const reasonOf = (effect: Effect.Effect<unknown, { readonly message: string }>) =>
+    Effect.runPromise(Effect.match(effect, { onFailure: (e) => e.message, onSuccess: () => "ok" }))
+
+  it("plans a directory (made later if missing) or files, and refuses one that cannot be made", async () => {
+    const cwd = await mkdtemp(join(tmpdir(), "sms-output-"))
+    await writeFile(join(cwd, "blocker"), "x")
+    expect(await Effect.runPromise(Output.plan("new/deeper/", 2, false, cwd))).toEqual({
+      _tag: "Directory",
+      directory: join(cwd, "new", "deeper"),
+      overwrite: false
+    })
+    expect(await Effect.runPromise(Output.plan("new/r.zip", 2, false, cwd))).toEqual({
+      _tag: "Files",
+      paths: [join(cwd, "new", "r-part-1.zip"), join(cwd, "new", "r-part-2.zip")],
+      overwrite: false
+    })
+    const blocker = join(cwd, "blocker")
+    for (const [output, directory] of [
+      ["blocker/sub/", join(blocker, "sub")],
+      ["blocker/a/b/", join(blocker, "a", "b")],
+      ["blocker/r.zip", blocker]
+    ])
+      expect(await reasonOf(Output.plan(output, 1, true, cwd))).toBe(
+        `--output: cannot write into ${directory}: ${blocker} is not a directory`
+      )
+    expect(await reasonOf(Output.check("blocker/sub/", cwd))).toMatch(/blocker is not a directory$/)
+    expect(await reasonOf(Output.check(undefined, cwd))).toBe("ok")
+  })
+
+  // Root may write anywhere: this runs only as another user.
+  it.skipIf(process.getuid?.() === 0)("refuses a directory that cannot be written to", async () => {
+    const cwd = await mkdtemp(join(tmpdir(), "sms-output-"))
+    await mkdir(join(cwd, "locked"))
+    await chmod(join(cwd, "locked"), 0o500)
+    expect(await reasonOf(Output.check("locked/sub/", cwd))).toMatch(/locked is not writable$/)
   })
 })

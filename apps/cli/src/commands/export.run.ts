@@ -131,6 +131,8 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
           args.force
         )
       )
+    // With --all, the tasks (and so the file names) are known only after discovery; where they go, before.
+    if (given === undefined) yield* Output.check(Option.getOrUndefined(args.output))
     const early = given === undefined ? undefined : yield* planFor(given)
     return yield* Effect.gen(function* () {
       const client = yield* SmsClient.SmsClient

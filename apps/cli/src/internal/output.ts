@@ -3,7 +3,8 @@ import type { Piece } from "@sms-consistency/sms/BatchExport"
 import type { FileTarget } from "@sms-consistency/sms/SmsClient"
 import { InvalidRequest } from "@sms-consistency/sms/SmsError"
 import * as Effect from "effect/Effect"
-import { stat } from "node:fs/promises"
+import { constants } from "node:fs"
+import { access, stat } from "node:fs/promises"
 import { basename, dirname, extname, resolve, sep } from "node:path"
 
 export type Plan =
@@ -36,8 +37,50 @@ const kindOf = (path: string): Effect.Effect<Kind> =>
   )
 
 /**
+ * Why files cannot be written into `directory` (made if missing, as the export does), if they cannot: its
+ * nearest existing ancestor is a file, or cannot be written to.
+ */
+const unwritable = (directory: string): Effect.Effect<string | undefined> =>
+  Effect.gen(function* () {
+    for (let path = directory; ; path = dirname(path)) {
+      const kind = yield* kindOf(path)
+      if (kind === "file") return `${path} is not a directory`
+      if (kind === "directory")
+        return yield* Effect.promise(() =>
+          access(path, constants.W_OK | constants.X_OK).then(
+            () => undefined,
+            () => `${path} is not writable`
+          )
+        )
+      if (dirname(path) === path) return `${path} does not exist`
+    }
+  })
+
+/**
+ * `--output` resolved: the path, what is there, and the directory the files go into, checked (it can be made,
+ * and written to). An existing directory, or a path ending in `/`, is that directory; anything else is a file in
+ * its parent.
+ */
+const resolveOutput = (output: string | undefined, cwd: string) =>
+  Effect.gen(function* () {
+    const raw = output ?? "."
+    const path = resolve(cwd, raw)
+    const kind = yield* kindOf(path)
+    const directory = kind === "directory" || raw.endsWith("/") || raw.endsWith(sep) ? path : dirname(path)
+    const cannot = yield* unwritable(directory)
+    if (cannot !== undefined)
+      return yield* new InvalidRequest({ field: "--output", reason: `cannot write into ${directory}: ${cannot}` })
+    return { path, kind, directory }
+  })
+
+/** Fails if files could not be written where `--output` says (before the tasks, and so the chunks, are known). */
+export const check = (output: string | undefined, cwd: string = process.cwd()): Effect.Effect<void, InvalidRequest> =>
+  Effect.asVoid(resolveOutput(output, cwd))
+
+/**
  * An existing directory (or a path ending in `/`) receives the files; anything else is the file path
- * (with `-part-N` before the extension for several chunks). An existing file is an error unless `force`.
+ * (with `-part-N` before the extension for several chunks). An existing file is an error unless `force`,
+ * and so is a directory that cannot be made or written to.
  */
 export const plan = (
   output: string | undefined,
@@ -46,11 +89,8 @@ export const plan = (
   cwd: string = process.cwd()
 ): Effect.Effect<Plan, InvalidRequest> =>
   Effect.gen(function* () {
-    const raw = output ?? "."
-    const path = resolve(cwd, raw)
-    const kind = yield* kindOf(path)
-    if (kind === "directory" || raw.endsWith("/") || raw.endsWith(sep))
-      return { _tag: "Directory", directory: path, overwrite: force } satisfies Plan
+    const { path, kind, directory } = yield* resolveOutput(output, cwd)
+    if (directory === path) return { _tag: "Directory", directory: path, overwrite: force } satisfies Plan
     const paths = chunks <= 1 ? [path] : Array.from({ length: chunks }, (_, i) => partName(path, i + 1))
     if (!force) {
       for (const p of paths) {
