@@ -613,6 +613,28 @@ describe("discovery commands", () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/DIRECTORY\s+FILES\s+DIFFERENT/)
   })
+
+  it("a failure's hint fits the call that failed: a listing, one result, or the discovery of export --all", async () => {
+    const denied = {
+      _tag: "Status",
+      status: 403,
+      body: '{"error_code":"SMS.9004","error_msg":"Permission denied."}',
+      contentType: "application/json"
+    } as const
+    const readAccess = "hint: The identity lacks SMS read access; ask an administrator to grant it."
+    await Effect.runPromise(emu.script([denied]))
+    const s = await cli(["sources"], { env: envFor() })
+    expect(s.code).toBe(3)
+    expect(s.stderr).toContain(readAccess)
+    const r = await cli(["result", "00000000-0000-4000-8000-000000000404"], { env: envFor() })
+    expect(r.code).toBe(4)
+    expect(r.stderr).toContain("hint: Check the task_id (list migration tasks to find it).")
+    await Effect.runPromise(emu.script([denied]))
+    const e = await cli(["export", "--all"], { cwd: await tempDir(), env: envFor() })
+    expect(e.code).toBe(3)
+    expect(e.stderr).toContain(readAccess)
+    expect(e.stderr).not.toContain("getBatchConsistencyResults")
+  })
 })
 
 describe("emulator and demo", () => {

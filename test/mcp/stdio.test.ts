@@ -227,6 +227,16 @@ describe("stdio, --emulator", () => {
     expect(again.isError).toBeFalsy()
   })
 
+  it("show_consistency_result of an unknown task: a 404 whose hint is about the task_id alone", async () => {
+    const result = await call(server.client, "show_consistency_result", {
+      task_id: "00000000-0000-4000-8000-000000000404"
+    })
+    expect(result.isError).toBe(true)
+    const text = textOf(result)
+    expect(text).toContain("Error: NotFound (HTTP 404)\n")
+    expect(text).toContain("What to do: Check the task_id (list migration tasks to find it).")
+  })
+
   it("answers an unknown tool with JSON-RPC -32602", async () => {
     await expect(server.client.callTool({ name: "no_such_tool", arguments: {} })).rejects.toMatchObject({
       code: -32602

@@ -59,6 +59,10 @@ interface Spec<I, IE, O, OE> {
   readonly handler: (input: I, context: CallContext) => Effect.Effect<Reply<O>, SmsError.SmsError, SmsClient.SmsClient>
 }
 
+/** What a tool's calls are for, for the hint its failures carry. */
+const operationOf = (tool: string): SmsError.Operation =>
+  tool.startsWith("export_") ? "export" : tool.startsWith("show_") ? "show" : "list"
+
 /** A failure as a tool result: what failed, what to do, who acted where. */
 export const errorResult = (
   tool: string,
@@ -70,7 +74,7 @@ export const errorResult = (
       type: "text",
       text: [
         `${tool} failed.`,
-        ...Format.errorLines(error),
+        ...Format.errorLines(error, operationOf(tool)),
         ...(error._tag === "InvalidRequest" ? ["Nothing was sent to the service."] : []),
         Format.actedAs(info)
       ].join("\n")

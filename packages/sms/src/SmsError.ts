@@ -179,17 +179,32 @@ export const SmsError = Schema.Union(
 export const isTransient = (e: SmsError): e is Throttled | ServerError | TransportError | Timeout =>
   e._tag === "Throttled" || e._tag === "ServerError" || e._tag === "TransportError" || e._tag === "Timeout"
 
-/** A short, actionable hint for a person or an AI assistant. */
-export const hint = (e: SmsError): string | undefined => {
+/** What a call was for, so that a hint fits it: an export, a listing (sources, tasks), one task's result. */
+export type Operation = "export" | "list" | "show"
+
+/** A short, actionable hint for a person or an AI assistant, for the `operation` that failed (default: an export). */
+export const hint = (e: SmsError, operation: Operation = "export"): string | undefined => {
   switch (e._tag) {
     case "MissingCredentials":
       return "Set SMS_AUTH_TOKEN, or both HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (optionally HUAWEICLOUD_SDK_DOMAIN_ID), or put ak and sk under [basic] in ~/.huaweicloud/credentials (another file: HUAWEICLOUD_SDK_CREDENTIALS_FILE)."
     case "Unauthorized":
       return "Check the AK/SK or token, and that the machine clock is within 15 minutes of UTC."
-    case "Forbidden":
-      return "The identity lacks the IAM permission sms:server:getBatchConsistencyResults (or SMS read access); ask an administrator to grant it."
+    case "Forbidden": {
+      // The permission the service names, else the one the call needs.
+      const needed =
+        e.errorParam && e.errorParam.length > 0
+          ? `the IAM permission ${e.errorParam.join(", ")}`
+          : operation === "export"
+            ? "the IAM permission sms:server:getBatchConsistencyResults"
+            : "SMS read access"
+      return `The identity lacks ${needed}; ask an administrator to grant it.`
+    }
     case "NotFound":
-      return "Check the task_id and that source_id/source_name belong to that task (list sources with results to get matching entries)."
+      return operation === "export"
+        ? "Check the task_id and that source_id/source_name belong to that task (list sources with results to get matching entries)."
+        : operation === "show"
+          ? "Check the task_id (list migration tasks to find it)."
+          : "Check the endpoint and region: the service does not know this path."
     case "Throttled":
       return "The service is rate-limiting; retry later or lower the concurrency."
     case "InvalidRequest":

@@ -59,6 +59,6 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
               writeErr(`error: ${emulatorOptionMessage(e.message)}`),
               Effect.fail(new Exit({ code: ExitCode.usage }))
             )
-          : Effect.zipRight(report(e, false), Effect.fail(new Exit({ code: forError(e) })))
+          : Effect.zipRight(report(e, false, "export"), Effect.fail(new Exit({ code: forError(e) })))
     )
   )

@@ -136,7 +136,8 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
     const early = given === undefined ? undefined : yield* planFor(given)
     return yield* Effect.gen(function* () {
       const client = yield* SmsClient.SmsClient
-      const tasks = given ?? (yield* discover)
+      // A failed discovery is reported as the listing it is (its hint is not about task ids).
+      const tasks = given ?? (yield* discover.pipe(reported(args.json, forError, "list")))
       if (tasks.length === 0) {
         yield* writeErr("no source server has consistency results: nothing to export")
         const empty = { exported: 0, failed: [], files: [], duplicates: 0, ...client.info }
@@ -171,6 +172,6 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
       return code
     }).pipe(Effect.provide(clientLayer(args.connection)))
   }).pipe(
-    reported(args.json, (e: SmsError) => forError(e)),
+    reported(args.json, (e: SmsError) => forError(e), "export"),
     Effect.flatMap((code) => (code === ExitCode.ok ? Effect.void : Effect.fail(new Exit({ code }))))
   )

@@ -42,4 +42,4 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
     const client = yield* SmsClient.SmsClient
     const result = yield* client.showConsistencyResult(args.taskId)
     yield* writeOut(args.json ? json(result) : render(result, args.taskId))
-  }).pipe(Effect.provide(clientLayer(args.connection)), reported(args.json, forError))
+  }).pipe(Effect.provide(clientLayer(args.connection)), reported(args.json, forError, "show"))

@@ -28,4 +28,4 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
         ])
       )
     )
-  }).pipe(Effect.provide(clientLayer(args.connection)), reported(args.json, forError))
+  }).pipe(Effect.provide(clientLayer(args.connection)), reported(args.json, forError, "list"))

@@ -30,4 +30,4 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
         tasks.map((t) => [t.id, cell(t.name), cell(t.state), cell(t.source_server?.id), cell(t.source_server?.name)])
       )
     )
-  }).pipe(Effect.provide(clientLayer(args.connection)), reported(args.json, forError))
+  }).pipe(Effect.provide(clientLayer(args.connection)), reported(args.json, forError, "list"))

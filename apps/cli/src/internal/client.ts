@@ -1,7 +1,7 @@
 /** The client from the connection flags, and failure reporting: loaded only when a command runs. */
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as Transport from "@sms-consistency/sms/Transport"
-import { hint, InvalidRequest, type SmsError } from "@sms-consistency/sms/SmsError"
+import { hint, InvalidRequest, type Operation, type SmsError } from "@sms-consistency/sms/SmsError"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -74,21 +74,24 @@ const transport: Layer.Layer<Transport.Transport> = Layer.suspend(() => {
 export const clientLayer = (c: Connection): Layer.Layer<SmsClient.SmsClient, SmsError> =>
   Layer.unwrapEffect(Effect.map(overrides(c), (o) => SmsClient.layerConfig(o, transport)))
 
-/** `error: …` (and a hint for service failures) on stderr; in JSON mode also `{"error": …}` on stdout. */
-export const report = (error: SmsError, asJson: boolean): Effect.Effect<void> =>
+/**
+ * `error: …` (and a hint for service failures, fit for the `operation` that failed) on stderr; in JSON mode also
+ * `{"error": …}` on stdout.
+ */
+export const report = (error: SmsError, asJson: boolean, operation: Operation): Effect.Effect<void> =>
   Effect.gen(function* () {
     if (asJson) yield* writeOut(json({ error: errorJson(error) }))
     yield* writeErr(`${red("error:", stderrColor())} ${error.message}`)
-    const remedy = error._tag === "InvalidRequest" ? undefined : hint(error)
+    const remedy = error._tag === "InvalidRequest" ? undefined : hint(error, operation)
     if (remedy !== undefined) yield* writeErr(`hint: ${remedy}`)
   })
 
-/** Reports a failure the command did not handle itself and turns it into `Exit`. */
+/** Reports a failure of `operation` the command did not handle itself and turns it into `Exit`. */
 export const reported =
-  (asJson: boolean, codeFor: (error: SmsError) => number) =>
+  (asJson: boolean, codeFor: (error: SmsError) => number, operation: Operation) =>
   <A, R>(effect: Effect.Effect<A, Failure, R>): Effect.Effect<A, Exit, R> =>
     Effect.catchAll(effect, (error) =>
       error._tag === "Exit"
         ? Effect.fail(error)
-        : Effect.zipRight(report(error, asJson), Effect.fail(new Exit({ code: codeFor(error) })))
+        : Effect.zipRight(report(error, asJson, operation), Effect.fail(new Exit({ code: codeFor(error) })))
     )

@@ -37,7 +37,10 @@ const statusOnly = new Set<SmsError.SmsError["_tag"]>([
  * Several lines: the tagged error, the service's code and message, the request id, the missing permission, a
  * remedy. Each said once: `Error: NotFound (HTTP 404)`, then `Service error: SMS.9003: …`, not both in one line.
  */
-export const errorLines = (error: SmsError.SmsError): ReadonlyArray<string> => {
+export const errorLines = (
+  error: SmsError.SmsError,
+  operation: SmsError.Operation = "export"
+): ReadonlyArray<string> => {
   const w = wire(error)
   const head = `Error: ${error._tag}${w.status !== undefined ? ` (HTTP ${w.status})` : ""}`
   const lines = [statusOnly.has(error._tag) && w.status !== undefined ? head : `${head} — ${error.message}`]
@@ -45,7 +48,7 @@ export const errorLines = (error: SmsError.SmsError): ReadonlyArray<string> => {
   if (w.requestId) lines.push(`Request id: ${w.requestId}`)
   const permissions = missingPermissions(error)
   if (permissions.length > 0) lines.push(`Missing permission: ${permissions.join(", ")}`)
-  const hint = SmsError.hint(error)
+  const hint = SmsError.hint(error, operation)
   if (hint) lines.push(`What to do: ${hint}`)
   return lines
 }

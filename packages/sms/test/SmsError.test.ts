@@ -1,0 +1,26 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as SmsError from "../src/SmsError.js"
+
+describe("hint", () => {
+  it("fits the operation that failed", () => {
+    const notFound = new SmsError.NotFound({ status: 404, errorCode: "SMS.9003" })
+    expect(SmsError.hint(notFound)).toMatch(/source_id\/source_name belong to that task/)
+    expect(SmsError.hint(notFound, "show")).toBe("Check the task_id (list migration tasks to find it).")
+    expect(SmsError.hint(notFound, "list")).toMatch(/^Check the endpoint and region/)
+    const forbidden = new SmsError.Forbidden({ status: 403 })
+    expect(SmsError.hint(forbidden)).toBe(
+      "The identity lacks the IAM permission sms:server:getBatchConsistencyResults; ask an administrator to grant it."
+    )
+    expect(SmsError.hint(forbidden, "list")).toBe(
+      "The identity lacks SMS read access; ask an administrator to grant it."
+    )
+  })
+
+  it("names the permission the service names, whatever the operation", () => {
+    const forbidden = new SmsError.Forbidden({ status: 403, errorParam: ["sms:server:list", "sms:task:list"] })
+    for (const operation of ["export", "list", "show"] as const)
+      expect(SmsError.hint(forbidden, operation)).toBe(
+        "The identity lacks the IAM permission sms:server:list, sms:task:list; ask an administrator to grant it."
+      )
+  })
+})
