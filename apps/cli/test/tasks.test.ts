@@ -71,6 +71,9 @@ describe("parseTasksFile", () => {
     expect(Tasks.parseTasksFile(` \n${JSON.stringify([task])}`, "f")).toEqual(Either.right([task]))
     expect(Tasks.parseTasksFile("task_id,source_id,source_name\nt,s,n", "f")).toEqual(Either.right([task]))
     expect(message(Tasks.parseTasksFile("{nope", "f.json"))).toMatch(/^f\.json: is not valid JSON/)
+    // A .json file is JSON whatever it starts with: its error is not about a CSV header.
+    expect(message(Tasks.parseTasksFile("garbage{", "F.JSON"))).toMatch(/^F\.JSON: is not valid JSON/)
+    expect(message(Tasks.parseTasksFile("garbage{", "f.csv"))).toMatch(/^f\.csv line 1: header must name/)
     expect(message(Tasks.parseTasksFile('{"tasks": []}', "f.json"))).toContain('expected {"task_info": [...]}')
     expect(message(Tasks.parseTasksFile('[{"task_id": "t", "source_id": "s"}]', "f.json"))).toBe(
       "f.json [0]: source_name is required"

@@ -214,6 +214,6 @@ export const parseTasksJson = (text: string, label: string): Either.Either<Reado
   return Either.all(list.map((task, i) => validateTask(`${label} ${root}[${i}]`, task)))
 }
 
-/** JSON when the text starts with `{` or `[` (after a BOM and blanks), else CSV. */
+/** JSON when the file is named `*.json` or the text starts with `{` or `[` (after a BOM and blanks), else CSV. */
 export const parseTasksFile = (text: string, label: string): Either.Either<ReadonlyArray<TaskRef>, InvalidRequest> =>
-  /^\uFEFF?\s*[[{]/.test(text) ? parseTasksJson(text, label) : parseTasksCsv(text, label)
+  /\.json$/i.test(label) || /^\uFEFF?\s*[[{]/.test(text) ? parseTasksJson(text, label) : parseTasksCsv(text, label)
