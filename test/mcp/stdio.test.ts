@@ -8,10 +8,11 @@ import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv
 import { Emulator } from "@sms-consistency/emulator"
 import { Effect, Exit, Redacted, Scope } from "effect"
 import { createHash } from "node:crypto"
-import { readdirSync, readFileSync } from "node:fs"
+import { readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
 import * as Http from "node:http"
-import { join, relative } from "node:path"
-import { fileURLToPath } from "node:url"
+import { tmpdir } from "node:os"
+import { basename, dirname, join, relative } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   assertBuilt,
@@ -299,6 +300,68 @@ describe("stdio, emulator in the test process", () => {
       expect(out.identity).toBe(`AK EMUL…0000 (domain ${emulator.credentials.domainId})`)
     } finally {
       await server.close()
+    }
+  })
+
+  it("serves the exported files as resources: a link reads back byte-identical; nothing outside the folder", async () => {
+    const exportRoot = join(tmpdir(), `sms-mcp-resources-${process.pid}-${Date.now()}`)
+    const outside = join(exportRoot, "..", `outside-${process.pid}-${Date.now()}.txt`)
+    writeFileSync(outside, "not an export")
+    const server = await connectStdio([], {
+      ...configured(emulator.credentials.ak, emulator.credentials.sk),
+      SMS_EXPORT_DIR: exportRoot
+    })
+    try {
+      expect(server.client.getServerCapabilities()?.resources).toBeDefined()
+      expect((await server.client.listResources()).resources).toEqual([])
+      const result = await call(server.client, "export_consistency_results", { task_info: entries() })
+      expect(result.isError, textOf(result)).toBeFalsy()
+      const [file] = ExportOut(result.structuredContent).files
+      const link = (result.content as ReadonlyArray<{ type: string; uri?: string }>).find(
+        (c) => c.type === "resource_link"
+      )
+      expect(link?.uri).toBe(file?.uri)
+      const read = await server.client.readResource({ uri: link?.uri ?? "" })
+      const [content] = read.contents
+      // This emulator mode serves `consistency-results-large.bin` as application/octet-stream.
+      expect(content?.mimeType).toBe("application/octet-stream")
+      const blob = content && "blob" in content ? Buffer.from(String(content.blob), "base64") : Buffer.alloc(0)
+      expect(blob.byteLength).toBe(largeBytes)
+      expect(sha256(blob)).toBe(file?.sha256)
+      expect((await server.client.listResources()).resources).toEqual([
+        expect.objectContaining({ uri: file?.uri, name: file?.fileName, size: largeBytes })
+      ])
+
+      // Outside the export folder, by path, by `..`, or through a symlink; an export in progress; a folder.
+      const callDir = dirname(file?.path ?? "")
+      symlinkSync(outside, join(callDir, "link.txt"))
+      writeFileSync(join(callDir, ".x.zip.0123456789ab.partial"), "in progress")
+      for (const uri of [
+        pathToFileURL(outside).href,
+        `${pathToFileURL(callDir).href}/../../${basename(outside)}`,
+        pathToFileURL(join(callDir, "link.txt")).href,
+        pathToFileURL(join(callDir, ".x.zip.0123456789ab.partial")).href,
+        pathToFileURL(callDir).href,
+        pathToFileURL(join(callDir, "missing.zip")).href,
+        "https://example.com/x.zip",
+        "not a uri"
+      ])
+        await expect(server.client.readResource({ uri }), uri).rejects.toMatchObject({ code: -32002 })
+      expect((await server.client.listResources()).resources.map((r) => r.name)).not.toContain(
+        ".x.zip.0123456789ab.partial"
+      )
+
+      // Too large for one message: refused, with the path on the server's machine.
+      const large = join(callDir, "large.zip")
+      writeFileSync(large, "")
+      truncateSync(large, 16 * 1024 * 1024 + 1)
+      await expect(server.client.readResource({ uri: pathToFileURL(large).href })).rejects.toMatchObject({
+        code: -32602,
+        message: expect.stringContaining(`it is at ${large} on the server's machine`)
+      })
+    } finally {
+      await server.close()
+      rmSync(outside, { force: true })
     }
   })
 

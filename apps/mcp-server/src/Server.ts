@@ -1,7 +1,8 @@
 /**
  * The MCP server on the SDK's low-level `Server`: `tools/list` publishes the JSON Schemas derived from the
  * Effect Schemas, `tools/call` runs the tool's Effect on the shared runtime (an aborted request interrupts the
- * fiber, and with it the in-flight HTTP calls), `logging/setLevel` filters what reaches the client.
+ * fiber, and with it the in-flight HTTP calls), `resources/list` and `resources/read` serve the exported files,
+ * `logging/setLevel` filters what reaches the client.
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js"
 import {
@@ -9,8 +10,11 @@ import {
   type CallToolResult,
   CancelledNotificationSchema,
   ErrorCode,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   McpError,
+  ReadResourceRequestSchema,
   SetLevelRequestSchema
 } from "@modelcontextprotocol/sdk/types.js"
 import * as Cause from "effect/Cause"
@@ -18,12 +22,14 @@ import * as Effect from "effect/Effect"
 import * as Runtime from "effect/Runtime"
 import { type App, callDirectory, name, version } from "./internal/app.js"
 import * as Logging from "./internal/logging.js"
+import * as Resources from "./Resources.js"
 import * as Tools from "./Tools.js"
 
 const instructions =
   "Exports the consistency-verification results of Huawei Cloud SMS server-migration tasks. To export the " +
   "results of all migrated servers: call list_sources_with_results, then pass its task_info to " +
-  "export_consistency_results. Files are written on the server's machine; results carry their paths and links."
+  "export_consistency_results. Files are written on the server's machine; results carry their paths and links, " +
+  "and resources/read of a link returns the file."
 
 const internalError = (tool: string): CallToolResult => ({
   content: [{ type: "text", text: `${tool} failed: internal error in the MCP server (details on its stderr).` }],
@@ -38,8 +44,13 @@ const cancelled = (tool: string): CallToolResult => ({
 export const make = (app: App): Server => {
   const server = new Server(
     { name, title: "SMS consistency results", version },
-    { capabilities: { tools: {}, logging: {} }, instructions }
+    { capabilities: { tools: {}, resources: {}, logging: {} }, instructions }
   )
+
+  // The exported files (see Resources.ts): an export's resource_link can be read through the connection.
+  server.setRequestHandler(ListResourcesRequestSchema, () => Resources.list(app.exportRoot))
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [] }))
+  server.setRequestHandler(ReadResourceRequestSchema, (request) => Resources.read(app.exportRoot, request.params.uri))
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: Tools.all.map((tool) => ({ ...tool.definition }))

@@ -348,7 +348,7 @@ export const exportConsistencyResults = make({
           type: "resource_link",
           uri: f.uri,
           name: f.fileName,
-          mimeType: mimeTypeOf(f.fileName, f.contentType),
+          mimeType: Format.mimeTypeOf(f.fileName, f.contentType),
           size: f.byteLength,
           description: `Consistency results of ${f.taskCount} task(s), sha256 ${f.sha256}`
         })
@@ -357,17 +357,6 @@ export const exportConsistencyResults = make({
     }
   })
 })
-
-/** A precise type for the link when the service sent a generic one. */
-const mimeTypeOf = (fileName: string, contentType: string): string => {
-  const generic = contentType === "" || contentType.toLowerCase().startsWith("application/octet-stream")
-  if (!generic) return contentType
-  const name = fileName.toLowerCase()
-  if (name.endsWith(".zip")) return "application/zip"
-  if (name.endsWith(".xlsx")) return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-  if (name.endsWith(".csv")) return "text/csv"
-  return contentType || "application/octet-stream"
-}
 
 // --- list_sources_with_results --------------------------------------------------------------------
 

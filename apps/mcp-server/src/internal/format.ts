@@ -57,6 +57,19 @@ export const errorLines = (
 export const invalidArguments = (error: ParseResult.ParseError): SmsError.InvalidRequest =>
   fromParseError(error, "", "arguments")
 
+/** The file's type: the service's, else (when it sent none or a generic one) one from the name's extension. */
+export const mimeTypeOf = (fileName: string, contentType = ""): string => {
+  const generic = contentType === "" || contentType.toLowerCase().startsWith("application/octet-stream")
+  if (!generic) return contentType
+  const name = fileName.toLowerCase()
+  if (name.endsWith(".zip")) return "application/zip"
+  if (name.endsWith(".xlsx")) return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+  if (name.endsWith(".csv")) return "text/csv"
+  if (name.endsWith(".json")) return "application/json"
+  if (name.endsWith(".txt")) return "text/plain"
+  return contentType || "application/octet-stream"
+}
+
 /** Compact byte counts for summaries. */
 export const bytes = (n: number): string =>
   n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`
