@@ -2,12 +2,14 @@
  * The built bin in `--http --emulator` mode: the SDK's StreamableHTTPClientTransport end to end, and the
  * transport's guards with raw requests (Host, Origin, bearer token, methods, protocol version, body cap, CORS).
  */
+import { spawnSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import * as Http from "node:http"
 import { createHash } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   assertBuilt,
+  binPath,
   call,
   cleanEnv,
   connectHttp,
@@ -170,6 +172,28 @@ describe("Streamable HTTP, --emulator, bearer token", () => {
     expect(big.status).toBe(413)
     // Still serving.
     expect((await raw(server.port, { headers: mcpHeaders(server.port), body: initialize })).status).toBe(200)
+  })
+})
+
+describe("Streamable HTTP beyond loopback", () => {
+  it("is refused without SMS_MCP_TOKEN, and served with it", async () => {
+    const refused = spawnSync(process.execPath, [binPath, "--http", "--host", "0.0.0.0", "--port", "0"], {
+      env: cleanEnv(),
+      encoding: "utf8",
+      timeout: 10_000
+    })
+    expect(refused.status).toBe(2)
+    expect(refused.stderr).toMatch(
+      /^sms-consistency-mcp: --host 0\.0\.0\.0 is reachable from other machines: set SMS_MCP_TOKEN/
+    )
+    // With a token it serves (127.0.0.1 is one of the addresses 0.0.0.0 binds).
+    const server = await startHttp(["--host", "0.0.0.0", "--emulator"], cleanEnv({ SMS_MCP_TOKEN: token }))
+    try {
+      expect(server.stderr()).toContain("(bearer token required)")
+      expect((await raw(server.port, { headers: mcpHeaders(server.port), body: initialize })).status).toBe(200)
+    } finally {
+      await server.close()
+    }
   })
 })
 

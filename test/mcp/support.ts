@@ -82,12 +82,13 @@ export const startHttp = (args: ReadonlyArray<string>, env: Record<string, strin
     const timer = setTimeout(() => reject(new Error(`HTTP server did not start:\n${stderr}`)), 10_000)
     child.stderr?.on("data", (chunk: Buffer) => {
       stderr += chunk.toString("utf8")
-      const match = /listening at (http:\/\/127\.0\.0\.1:(\d+)\/mcp)/.exec(stderr)
-      if (match?.[1] && match[2]) {
+      // Bound to 0.0.0.0, it is reached on 127.0.0.1 too.
+      const match = /listening at http:\/\/(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)\/mcp/.exec(stderr)
+      if (match?.[1]) {
         clearTimeout(timer)
         resolvePromise({
-          url: match[1],
-          port: Number(match[2]),
+          url: `http://127.0.0.1:${match[1]}/mcp`,
+          port: Number(match[1]),
           env,
           stderr: () => stderr,
           close: () =>

@@ -29,7 +29,7 @@ Usage: ${name} [--http [--port N] [--host 127.0.0.1]] [--emulator]
   (no flags)     serve MCP over stdio
   --http         serve Streamable HTTP (stateless) at http://<host>:<port>/mcp
   --port N       HTTP port (default 0: a free port, printed on stderr)
-  --host H       HTTP bind address (default 127.0.0.1; loopback only unless you change it)
+  --host H       HTTP bind address (default 127.0.0.1); beyond loopback only with SMS_MCP_TOKEN set
   --emulator     start the in-process SMS emulator and act against it (no cloud account needed)
   --help, --version
 
@@ -83,6 +83,22 @@ const parse = (argv: ReadonlyArray<string>): Either.Either<Args, string> => {
     return Either.left(error instanceof Error ? error.message : String(error))
   }
 }
+
+/** `127.x.x.x`, `::1`, `localhost`: reachable from this machine only. */
+const isLoopback = (host: string): boolean =>
+  /^127(\.\d{1,3}){3}$/.test(host) || host === "::1" || host === "[::1]" || host.toLowerCase() === "localhost"
+
+/**
+ * Serving beyond loopback hands the tools (which act with this server's cloud credentials) and the exported files
+ * to whoever reaches the port: only with a bearer token every request must carry.
+ */
+const exposed = (args: Args, env: NodeJS.ProcessEnv): Either.Either<Args, string> =>
+  args.http && !isLoopback(args.host) && !env.SMS_MCP_TOKEN
+    ? Either.left(
+        `--host ${args.host} is reachable from other machines: set SMS_MCP_TOKEN (a bearer token every request must ` +
+          "carry) to serve beyond loopback"
+      )
+    : Either.right(args)
 
 /** A client that answers every call with the configuration problem (the server still starts and lists tools). */
 const unconfigured = (error: SmsError.MissingCredentials, info: SmsClient.Info) =>
@@ -179,29 +195,32 @@ const main = (args: Args) =>
     yield* waitForSignal
   })
 
-const program = Either.match(parse(process.argv.slice(2)), {
-  onLeft: (message) =>
-    Effect.sync(() => {
-      process.stderr.write(`${name}: ${message}\n\n${usage}`)
-      process.exitCode = 2
-    }),
-  onRight: (args) =>
-    args.help
-      ? Effect.sync(() => process.stdout.write(usage))
-      : args.version
-        ? Effect.sync(() => process.stdout.write(`${version}\n`))
-        : main(args).pipe(
-            Effect.scoped,
-            Effect.tapErrorCause((cause) =>
-              Effect.sync(() => {
-                const failure = Cause.failureOption(cause)
-                process.stderr.write(
-                  `${name}: ${failure._tag === "Some" && failure.value instanceof Error ? failure.value.message : Cause.pretty(cause)}\n`
-                )
-              })
+const program = Either.match(
+  Either.flatMap(parse(process.argv.slice(2)), (args) => exposed(args, process.env)),
+  {
+    onLeft: (message) =>
+      Effect.sync(() => {
+        process.stderr.write(`${name}: ${message}\n\n${usage}`)
+        process.exitCode = 2
+      }),
+    onRight: (args) =>
+      args.help
+        ? Effect.sync(() => process.stdout.write(usage))
+        : args.version
+          ? Effect.sync(() => process.stdout.write(`${version}\n`))
+          : main(args).pipe(
+              Effect.scoped,
+              Effect.tapErrorCause((cause) =>
+                Effect.sync(() => {
+                  const failure = Cause.failureOption(cause)
+                  process.stderr.write(
+                    `${name}: ${failure._tag === "Some" && failure.value instanceof Error ? failure.value.message : Cause.pretty(cause)}\n`
+                  )
+                })
+              )
             )
-          )
-})
+  }
+)
 
 NodeRuntime.runMain(program.pipe(Effect.provide(Logging.layer)), {
   disableErrorReporting: true,
