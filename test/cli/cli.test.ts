@@ -467,7 +467,8 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
     {
       name: "unknown command",
       args: ["exprot", "--all"],
-      expected: /^error: "exprot": unknown command; use one of export, sources, tasks, result, emulator, demo$/
+      expected:
+        /^error: "exprot": unknown command \(did you mean export\?\); use one of export, sources, tasks, result, emulator, demo$/
     },
     {
       name: "missing argument",

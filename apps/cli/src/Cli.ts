@@ -102,11 +102,11 @@ export const hoistBuiltIns = (args: ReadonlyArray<string>): ReadonlyArray<string
 const wantsJson = (args: ReadonlyArray<string>) =>
   args.some((a) => a === "--json" || (a.startsWith("--json=") && a !== "--json=false"))
 
-/** What @effect/cli failed with, in one line (see `usageMessage`). */
-const validationMessage = (error: ValidationError.ValidationError, args: ReadonlyArray<string>): string => {
-  const text = "error" in error ? stripAnsi(HelpDoc.toAnsiText(error.error)) : "usage error"
-  return usageMessage(text, name, args, [...commandNames])
-}
+/** What @effect/cli reported for `args`, in one line (see `usageMessage`). */
+export const reworded = (text: string, args: ReadonlyArray<string>): string => usageMessage(text, name, args, flags)
+
+const validationMessage = (error: ValidationError.ValidationError, args: ReadonlyArray<string>): string =>
+  reworded("error" in error ? stripAnsi(HelpDoc.toAnsiText(error.error)) : "usage error", args)
 
 /** A usage error: one line on stderr, and the JSON error document `--json` promises on stdout. Nothing was run. */
 const usageError = (message: string, args: ReadonlyArray<string>): Effect.Effect<number> =>

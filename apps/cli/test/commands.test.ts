@@ -1,9 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Model from "@sms-consistency/sms/Model"
-import { flagProblem } from "../src/Cli.js"
+import { flagProblem, reworded } from "../src/Cli.js"
 import { tasksPerCall } from "../src/commands/export.js"
 import { informational } from "../src/internal/route.js"
-import { usageMessage } from "../src/internal/usage.js"
 
 describe("light command definitions", () => {
   it("export's help states the core's per-call limit", () => {
@@ -68,17 +67,29 @@ describe("usage errors", () => {
       expect(flagProblem(args), args.join(" ")).toBeUndefined()
   })
 
-  it("rewords what @effect/cli reports, in one line naming what is wrong", () => {
-    const commands = ["export", "result"]
-    expect(usageMessage("Received unknown argument: '--bogus'\n\n", "p", ["export", "--bogus"], commands)).toBe(
-      "--bogus: unknown option; see p export --help"
+  it("rewords what @effect/cli reports, in one line naming what is wrong, with a suggestion for a typo", () => {
+    expect(reworded("Received unknown argument: '--bogus'\n\n", ["export", "--bogus"])).toBe(
+      "--bogus: unknown option; see sms-consistency export --help"
     )
-    expect(usageMessage("Missing argument <TASK_ID>\n", "p", ["result"], commands)).toBe(
-      "TASK_ID: missing; see p result --help"
+    expect(reworded("Received unknown argument: '--ouput'", ["export", "--ouput", "x"])).toBe(
+      "--ouput: unknown option (did you mean --output?); see sms-consistency export --help"
     )
-    expect(
-      usageMessage("Invalid subcommand for p - use one of 'export', 'result'", "p", ["--json", "exprot"], commands)
-    ).toBe('"exprot": unknown command; use one of export, result')
-    expect(usageMessage("Something\n  else\n", "p", [], commands)).toBe("Something else")
+    expect(reworded("Received unknown argument: '--with-result'", ["sources", "--with-result"])).toBe(
+      "--with-result: unknown option (did you mean --with-results?); see sms-consistency sources --help"
+    )
+    expect(reworded("Received unknown argument: 'extra'", ["result", "t1", "extra"])).toBe(
+      "extra: unknown argument; see sms-consistency result --help"
+    )
+    expect(reworded("Missing argument <TASK_ID>\n", ["result"])).toBe(
+      "TASK_ID: missing; see sms-consistency result --help"
+    )
+    const invalid = "Invalid subcommand for sms-consistency - use one of 'export', 'sources'"
+    expect(reworded(invalid, ["--json", "exprot"])).toBe(
+      '"exprot": unknown command (did you mean export?); use one of export, sources, tasks, result, emulator, demo'
+    )
+    expect(reworded(invalid, ["frobnicate"])).toBe(
+      '"frobnicate": unknown command; use one of export, sources, tasks, result, emulator, demo'
+    )
+    expect(reworded("Something\n  else\n", [])).toBe("Something else")
   })
 })

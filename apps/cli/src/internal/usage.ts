@@ -93,24 +93,57 @@ export const usageProblem = (table: FlagTable, args: ReadonlyArray<string>): str
   return undefined
 }
 
+/** Edit distance (insertions, deletions, substitutions), for suggestions. */
+const distance = (a: string, b: string): number => {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)
+      )
+    previous = current
+  }
+  return previous[b.length] ?? 0
+}
+
+/** ` (did you mean --output?)` for the candidate closest to `word`, if one is close (a typo or two). */
+const suggestion = (word: string, candidates: Iterable<string>): string => {
+  let best: string | undefined
+  let bestDistance = Math.min(2, Math.floor(word.length / 3))
+  for (const candidate of candidates) {
+    const d = distance(word, candidate)
+    if (d <= bestDistance && (best === undefined || d < bestDistance)) {
+      best = candidate
+      bestDistance = d
+    }
+  }
+  return best === undefined ? "" : ` (did you mean ${best}?)`
+}
+
 /**
  * What @effect/cli reported (its help text, perhaps over several lines) as one line in the CLI's words, for
- * `args` (the command line after the program), of which `commands` are the command names.
+ * `args` (the command line after the program); `table` knows the commands and their flags.
  */
-export const usageMessage = (
-  text: string,
-  program: string,
-  args: ReadonlyArray<string>,
-  commands: ReadonlyArray<string>
-): string => {
+export const usageMessage = (text: string, program: string, args: ReadonlyArray<string>, table: FlagTable): string => {
   const line = text.trim().replace(/\s*\n\s*/g, " ")
-  const command = args.find((arg) => commands.includes(arg))
+  const commands = [...table.commands.keys()]
+  const command = args.find((arg) => table.commands.has(arg))
   const help = `see ${program}${command === undefined ? "" : ` ${command}`} --help`
   const unknown = /^Received unknown argument: '(.*)'$/.exec(line)
-  if (unknown) return `${unknown[1]}: unknown ${unknown[1]?.startsWith("-") ? "option" : "argument"}; ${help}`
+  if (unknown) {
+    const arg = unknown[1] ?? ""
+    if (!arg.startsWith("-")) return `${arg}: unknown argument; ${help}`
+    const flags = (command === undefined ? undefined : table.commands.get(command)) ?? table.root
+    return `${arg}: unknown option${suggestion(arg.split("=", 1)[0] ?? arg, flags.keys())}; ${help}`
+  }
   const missing = /^Missing argument <(.+)>$/.exec(line)
   if (missing) return `${missing[1]}: missing; ${help}`
-  if (line.startsWith("Invalid subcommand") && command === undefined)
-    return `${JSON.stringify(args.find((arg) => !arg.startsWith("-")) ?? "")}: unknown command; use one of ${commands.join(", ")}`
+  if (line.startsWith("Invalid subcommand") && command === undefined) {
+    const given = args.find((arg) => !arg.startsWith("-")) ?? ""
+    return `${JSON.stringify(given)}: unknown command${suggestion(given, commands)}; use one of ${commands.join(", ")}`
+  }
   return line
 }
