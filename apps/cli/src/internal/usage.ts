@@ -6,7 +6,7 @@
  */
 import type * as Usage from "@effect/cli/Usage"
 
-/** A flag of a command: its names, and the values it takes (`None` for a boolean flag). */
+/** A flag of a command: its names, and the values it takes (none for a boolean flag). */
 export interface Flag {
   readonly names: ReadonlyArray<string>
   /** The pseudo-name (`FILE`, `N`), or the choices joined by ` | `; undefined for a boolean flag. */
@@ -44,7 +44,7 @@ const flagsOf = (usage: Usage.Usage, into: Array<Flag> = []): Array<Flag> => {
   return into
 }
 
-/** Flags by name, for the root (built-ins only) and for each command (its own, its parent's and the built-ins). */
+/** Flags by name, for the root (the built-ins) and for each command (its own and the built-ins). */
 export const flagTable = (commands: ReadonlyArray<readonly [string, Usage.Usage]>) => {
   const index = (flags: ReadonlyArray<Flag>) => new Map(flags.flatMap((flag) => flag.names.map((n) => [n, flag])))
   return {
@@ -80,7 +80,7 @@ export const usageProblem = (table: FlagTable, args: ReadonlyArray<string>): str
     if (flag?.values === undefined) continue
     const next = args[i + 1]
     const value =
-      equals > 0 && name !== arg
+      name !== arg
         ? arg.slice(equals + 1)
         : next === undefined || next === "--" || flags.has(next.split("=", 1)[0] ?? "")
           ? undefined
