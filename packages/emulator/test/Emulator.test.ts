@@ -177,6 +177,7 @@ describe("Emulator", () => {
       const body = exportBody(emulator, 1)
       const call = { method: "POST", path: exportPath, body }
       const stale = Signer.formatDate(new Date(Date.now() - 16 * 60 * 1000))
+      const v11 = { regionId: "ap-southeast-3", service: "sms" }
       const attempts = [
         ["wrong SK", signed(emulator, call, { key: { ak: emulator.credentials.ak, sk: Redacted.make("wrong") } })],
         ["unknown AK", signed(emulator, call, { key: { ak: "UNKNOWNAK", sk: emulator.credentials.sk } })],
@@ -210,7 +211,23 @@ describe("Emulator", () => {
             }
           })
         ],
-        ["no credentials", plain(emulator, { ...call, headers: { "Content-Type": "application/json" } })]
+        ["no credentials", plain(emulator, { ...call, headers: { "Content-Type": "application/json" } })],
+        [
+          "V11 with a wrong SK",
+          signed(emulator, call, { key: { ak: emulator.credentials.ak, sk: Redacted.make("wrong") }, derived: v11 })
+        ],
+        [
+          "V11 derived for another day",
+          signed(emulator, call, {
+            derived: v11,
+            after: (r) => {
+              r.headers.Authorization = (r.headers.Authorization ?? "").replace(
+                /Credential=(\w+)\/\d{8}/,
+                "Credential=$1/20000101"
+              )
+            }
+          })
+        ]
       ] as const
       for (const [label, attempt] of attempts) {
         const answer = yield* attempt
@@ -236,11 +253,12 @@ describe("Emulator", () => {
         yield* signed(emulator, { ...call, headers: { "X-Security-Token": "sts-token" } }),
         yield* signed(emulator, { ...call, headers: { "X-Project-Id": emulator.credentials.projectId } }),
         yield* withToken(emulator, call),
-        yield* signed(emulator, call, { domainHeader: false })
+        yield* signed(emulator, call, { domainHeader: false }),
+        yield* signed(emulator, call, { derived: v11 })
       ]
       assert.deepStrictEqual(
         good.map((a) => a.status),
-        [200, 200, 200, 200, 200, 200]
+        [200, 200, 200, 200, 200, 200, 200]
       )
     })
   )

@@ -36,6 +36,8 @@ export const signed = (
     readonly key?: Signer.SigningKey
     readonly date?: string
     readonly domainHeader?: boolean
+    /** Sign with a V11 derived key. */
+    readonly derived?: Signer.DerivedKeyOptions
     /** Changes the request after signing (to tamper with it). */
     readonly after?: (request: { headers: Record<string, string>; body: string | Uint8Array | undefined }) => void
   } = {}
@@ -48,11 +50,10 @@ export const signed = (
       ...call.headers
     }
     const key = options.key ?? { ak: handle.credentials.ak, sk: handle.credentials.sk }
-    const result = Signer.sign(
-      { method, url: urlOf(handle, call), headers, body: call.body },
-      key,
-      options.date !== undefined ? { date: options.date } : {}
-    )
+    const result = Signer.sign({ method, url: urlOf(handle, call), headers, body: call.body }, key, {
+      ...(options.date !== undefined ? { date: options.date } : {}),
+      ...(options.derived !== undefined ? { derived: options.derived } : {})
+    })
     const request = { headers: { ...result.headers }, body: call.body }
     options.after?.(request)
     // fetch sets Host itself (the same value the signer used); it refuses to take one from us.

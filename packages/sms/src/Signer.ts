@@ -246,18 +246,31 @@ export const sign = (request: SignableRequest, key: SigningKey, options: SignOpt
 }
 
 export interface ParsedAuthorization {
-  readonly algorithm: string
+  readonly algorithm: typeof Algorithm | typeof DerivedAlgorithm
   readonly access: string
+  /** V11 only: `YYYYMMDD/<regionId>/<service>`, what the key was derived for. */
+  readonly info?: string | undefined
   readonly signedHeaders: ReadonlyArray<string>
   readonly signature: string
 }
 
-/** Parses an `SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…` header (for verifiers). */
+const sdkAuthorization = /^SDK-HMAC-SHA256\s+Access=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]+)$/
+const derivedAuthorization =
+  /^V11-HMAC-SHA256\s+Credential=([^/,\s]+)\/(\d{8}\/[^/,\s]+\/[^/,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]+)$/
+
+/**
+ * Parses an `SDK-HMAC-SHA256 Access=…, SignedHeaders=…, Signature=…` header, or a
+ * `V11-HMAC-SHA256 Credential=<AK>/<info>, SignedHeaders=…, Signature=…` one (for verifiers).
+ */
 export const parseAuthorization = (header: string): ParsedAuthorization | undefined => {
-  const match = /^(SDK-HMAC-SHA256)\s+Access=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]+)$/.exec(
-    header.trim()
-  )
-  if (!match) return undefined
-  const [, algorithm = "", access = "", signed = "", signature = ""] = match
-  return { algorithm, access, signedHeaders: signed.split(";"), signature }
+  const trimmed = header.trim()
+  const sdk = sdkAuthorization.exec(trimmed)
+  if (sdk) {
+    const [, access = "", signed = "", signature = ""] = sdk
+    return { algorithm: Algorithm, access, signedHeaders: signed.split(";"), signature }
+  }
+  const derived = derivedAuthorization.exec(trimmed)
+  if (!derived) return undefined
+  const [, access = "", info = "", signed = "", signature = ""] = derived
+  return { algorithm: DerivedAlgorithm, access, info, signedHeaders: signed.split(";"), signature }
 }

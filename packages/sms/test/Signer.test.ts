@@ -130,6 +130,17 @@ describe("Signer: API.md vectors", () => {
     expect(signed.authorization).toBe(
       `V11-HMAC-SHA256 Credential=AccessKey/${info}, SignedHeaders=x-sdk-date, Signature=8fd3610508884bb19718317797c7378716a94bc740d97502e569322e366341cc`
     )
+    // A verifier reads it back: the AK, what the key was derived for, the signed headers, the signature.
+    expect(Signer.parseAuthorization(signed.authorization)).toEqual({
+      algorithm: "V11-HMAC-SHA256",
+      access: "AccessKey",
+      info,
+      signedHeaders: ["x-sdk-date"],
+      signature: "8fd3610508884bb19718317797c7378716a94bc740d97502e569322e366341cc"
+    })
+    expect(
+      Signer.parseAuthorization(`V11-HMAC-SHA256 Credential=AccessKey/2006/x, SignedHeaders=a, Signature=ab`)
+    ).toBe(undefined)
   })
 })
 

@@ -1,7 +1,7 @@
 /**
- * The API gateway's authentication, as the emulator enforces it: `X-Auth-Token`, or an SDK-HMAC-SHA256
- * signature recomputed with the core signer over exactly the headers the client listed, the received
- * path and query, and the raw received body bytes.
+ * The API gateway's authentication, as the emulator enforces it: `X-Auth-Token`, or an SDK-HMAC-SHA256 (or
+ * V11-HMAC-SHA256 derived-key) signature recomputed with the core signer over exactly the headers the client
+ * listed, the received path and query, and the raw received body bytes.
  */
 import { Signer } from "@sms-consistency/sms"
 import { Redacted } from "effect"
@@ -105,11 +105,17 @@ const verifySignature = (authorization: string, request: AuthRequest, account: A
   } catch {
     return refuse(signatureFail)
   }
+  // V11 (`Credential=<AK>/<YYYYMMDD>/<regionId>/<service>`): the key is derived again for the request's own day
+  // (`X-Sdk-Date`), and a credential must name that day.
+  const [day, regionId, service] = parsed.info?.split("/") ?? []
+  if (day !== undefined && day !== date.slice(0, 8)) return refuse(signatureFail)
   // The core signer recomputes the canonical request over exactly what was received and signed.
   const expected = Signer.sign(
     { method: request.method, url, headers: signed, body: request.body },
     { ak: identity.ak, sk: identity.sk },
-    { includeHost: false }
+    regionId !== undefined && service !== undefined
+      ? { includeHost: false, derived: { regionId, service } }
+      : { includeHost: false }
   )
   const expectedSignature = Signer.parseAuthorization(expected.authorization)?.signature ?? ""
   if (!safeEqual(expectedSignature, parsed.signature)) return refuse(signatureFail)
