@@ -458,6 +458,11 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       expected: /^error: --output: cannot write into \/.*\/blocker: \/.*\/blocker is not a directory$/
     },
     { name: "bad --concurrency", args: ["export", "--all", "--concurrency", "0"], expected: /--concurrency: must be/ },
+    {
+      name: "over-long tasks --name",
+      args: ["tasks", "--name", "n".repeat(256)],
+      expected: /^error: --name: must be at most 255 characters \(got 256\)$/
+    },
     { name: "bad --timeout", args: ["export", "--all", "--timeout", "soon"], expected: /--timeout: expected seconds/ },
     {
       name: "unknown flag",
@@ -613,6 +618,21 @@ describe("discovery commands", () => {
     const r = await cli(["result", withResult?.current_task?.id ?? ""], { env: envFor() })
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/DIRECTORY\s+FILES\s+DIFFERENT/)
+  })
+
+  it("sources and tasks --name: the service's name filter, every page", async () => {
+    const s = await cli(["sources", "--name", "web", "--json"], { env: envFor() })
+    expect(s.code).toBe(0)
+    const sources: { count: number; source_servers: ReadonlyArray<{ name: string }> } = JSON.parse(s.stdout)
+    expect(sources.count).toBe(emu.seeded.sources.filter((x) => x.name.includes("web")).length)
+    expect(sources.count).toBeGreaterThan(0)
+    expect(sources.source_servers.every((x) => x.name.includes("web"))).toBe(true)
+    const t = await cli(["tasks", "--name", "db", "--json"], { env: envFor() })
+    expect(t.code).toBe(0)
+    const tasks: { count: number; tasks: ReadonlyArray<{ name: string }> } = JSON.parse(t.stdout)
+    expect(tasks.count).toBeGreaterThan(0)
+    expect(tasks.tasks.every((x) => x.name.includes("db"))).toBe(true)
+    expect(tasks.count).toBeLessThan(emu.seeded.sources.length)
   })
 
   it("a failure's hint fits the call that failed: a listing, one result, or the discovery of export --all", async () => {

@@ -16,9 +16,10 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
   Effect.gen(function* () {
     const client = yield* SmsClient.SmsClient
     const state = Option.getOrUndefined(args.state)
+    const name = Option.getOrUndefined(args.name)
     const tasks: Array<Model.MigrationTask> = []
     for (;;) {
-      const page = yield* client.listTasks({ state, limit: pageSize, offset: tasks.length })
+      const page = yield* client.listTasks({ state, name, limit: pageSize, offset: tasks.length })
       tasks.push(...page.tasks)
       if (page.tasks.length === 0 || tasks.length >= page.count) break
     }

@@ -1,19 +1,24 @@
 /**
- * `sms-consistency tasks`: migration tasks (all pages), optionally in one state.
+ * `sms-consistency tasks`: migration tasks (all pages), optionally in one state or matching a name.
  * The work is in `tasks.run.ts`, reached through `Handlers`.
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import { Handlers } from "../internal/handlers.js"
-import { connection, jsonFlag } from "../internal/common.js"
+import { boundedText, connection, jsonFlag } from "../internal/common.js"
 
 const options = {
-  state: Options.text("state").pipe(
+  state: boundedText("state", 64).pipe(
     Options.withPseudoName("S"),
     Options.withDescription(
       "Only tasks in this state: READY, RUNNING, SYNCING, MIGRATE_SUCCESS, MIGRATE_FAIL, SYNC_SUCCESS, SYNC_FAIL, ABORTING, ABORT, …"
     ),
+    Options.optional
+  ),
+  name: boundedText("name", 255).pipe(
+    Options.withPseudoName("NAME"),
+    Options.withDescription("Only tasks whose name matches this (the service's name filter)."),
     Options.optional
   ),
   json: jsonFlag,

@@ -34,6 +34,18 @@ export const wholeNumber = (name: string) => numberOption(name, /^[+-]?\d+$/, "a
 export const decimal = (name: string) =>
   numberOption(name, /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i, "a number", Number.isFinite)
 
+/** A text flag of at most `max` characters, whose error names it: `--name: must be at most 255 characters (got 300)`. */
+export const boundedText = (name: string, max: number) =>
+  Options.text(name).pipe(
+    Options.mapTryCatch(
+      (text) => {
+        if (text.length > max) throw new Error(String(text.length))
+        return text
+      },
+      (e) => HelpDoc.p(`--${name}: must be at most ${max} characters (got ${(e as Error).message})`)
+    )
+  )
+
 const emulatorFlags: Readonly<Record<string, string>> = {
   port: "--port",
   sources: "--sources",
