@@ -250,6 +250,25 @@ describe("export against the emulator", () => {
     expect(files.filter((f) => f.endsWith(".zip"))).toHaveLength(Math.ceil(withResults / 200))
   })
 
+  it("--all --name exports only the servers whose name matches; --name without --all is refused", async () => {
+    const cwd = await tempDir()
+    const matching = emu.seeded.sources.filter((s) => s.is_consistency_result_exist && s.name.includes("db"))
+    expect(matching.length).toBeGreaterThan(0)
+    const r = await cli(["export", "--all", "--name", "db", "--json"], { cwd, env: envFor() })
+    expect(r.code).toBe(0)
+    const doc = JSON.parse(r.stdout)
+    expect(doc.exported).toBe(matching.length)
+    expect(r.stderr).toContain(
+      `discovered ${matching.length} source servers with consistency results whose name matches "db"`
+    )
+    const refused = await cli(["export", "--name", "db"], { cwd, env: envFor() })
+    expect(refused.code).toBe(2)
+    expect(refused.stderr.trim()).toBe("error: --name: selects among the servers of --all: add --all")
+    const none = await cli(["export", "--all", "--name", "no-such-server"], { cwd, env: envFor() })
+    expect(none.code).toBe(0)
+    expect(none.stderr).toContain('no source server whose name matches "no-such-server" has consistency results')
+  })
+
   it("exit 1: a 404 call is split until the missing task stands alone; every other task is written", async () => {
     const cwd = await tempDir()
     const tasks = Array.from({ length: 250 }, (_, i) => taskOf(i))

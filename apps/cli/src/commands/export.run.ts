@@ -78,15 +78,18 @@ const explicitTasks = (source: Source): Effect.Effect<ReadonlyArray<Tasks.TaskRe
     return [...fromSpecs, ...fromFile]
   })
 
-const discover = Effect.gen(function* () {
-  const client = yield* SmsClient.SmsClient
-  const sources = yield* client.listAllSources({ withResults: true })
-  yield* Effect.logInfo(`discovered ${plural(sources.length, "source server")} with consistency results`)
-  return sources.flatMap((s) => {
-    const ref = Model.sourceToTaskRef(s)
-    return ref === undefined ? [] : [ref]
+/** `--all`: every source server with results (whose name matches `name`, if given), as tasks. */
+const discover = (name: string | undefined) =>
+  Effect.gen(function* () {
+    const client = yield* SmsClient.SmsClient
+    const sources = yield* client.listAllSources({ withResults: true, name })
+    const matching = name === undefined ? "" : ` whose name matches ${JSON.stringify(name)}`
+    yield* Effect.logInfo(`discovered ${plural(sources.length, "source server")} with consistency results${matching}`)
+    return sources.flatMap((s) => {
+      const ref = Model.sourceToTaskRef(s)
+      return ref === undefined ? [] : [ref]
+    })
   })
-})
 
 const progressLine = (p: BatchExport.Progress) =>
   Effect.sync(() => {
@@ -121,6 +124,8 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
         field: "--concurrency",
         reason: `must be between 1 and ${maxConcurrency} (got ${args.concurrency})`
       })
+    if (Option.isSome(args.name) && !args.all)
+      return yield* new InvalidRequest({ field: "--name", reason: "selects among the servers of --all: add --all" })
     const given = yield* explicitTasks({ specs: args.task, tasksFile: args.tasksFile, all: args.all })
     // Validate and count calls before anything is sent, so --output can be checked too.
     const planFor = (tasks: ReadonlyArray<Tasks.TaskRef>) =>
@@ -137,9 +142,14 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
     return yield* Effect.gen(function* () {
       const client = yield* SmsClient.SmsClient
       // A failed discovery is reported as the listing it is (its hint is not about task ids).
-      const tasks = given ?? (yield* discover.pipe(reported(args.json, forError, "list")))
+      const tasks =
+        given ?? (yield* discover(Option.getOrUndefined(args.name)).pipe(reported(args.json, forError, "list")))
       if (tasks.length === 0) {
-        yield* writeErr("no source server has consistency results: nothing to export")
+        const matching = Option.match(args.name, {
+          onNone: () => "",
+          onSome: (n) => ` whose name matches ${JSON.stringify(n)}`
+        })
+        yield* writeErr(`no source server${matching} has consistency results: nothing to export`)
         const empty = { exported: 0, failed: [], files: [], duplicates: 0, ...client.info }
         if (args.json) yield* writeOut(json(empty))
         return ExitCode.ok

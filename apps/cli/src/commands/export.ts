@@ -6,7 +6,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import { Handlers } from "../internal/handlers.js"
-import { connection, wholeNumber } from "../internal/common.js"
+import { boundedText, connection, wholeNumber } from "../internal/common.js"
 
 export const maxConcurrency = 16
 
@@ -30,6 +30,11 @@ const options = {
   ),
   all: Options.boolean("all").pipe(
     Options.withDescription("Export every source server that has consistency results (all pages of GET /v3/sources).")
+  ),
+  name: boundedText("name", 255).pipe(
+    Options.withPseudoName("NAME"),
+    Options.withDescription("With --all: only the source servers whose name matches this (the service's name filter)."),
+    Options.optional
   ),
   output: Options.text("output").pipe(
     Options.withAlias("o"),
