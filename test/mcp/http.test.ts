@@ -176,7 +176,7 @@ describe("Streamable HTTP, --emulator, bearer token", () => {
 })
 
 describe("Streamable HTTP beyond loopback", () => {
-  it("is refused without SMS_MCP_TOKEN, and served with it", async () => {
+  it("is refused without SMS_MCP_TOKEN; served with it, to the Host names SMS_MCP_ALLOWED_HOSTS adds", async () => {
     const refused = spawnSync(process.execPath, [binPath, "--http", "--host", "0.0.0.0", "--port", "0"], {
       env: cleanEnv(),
       encoding: "utf8",
@@ -186,11 +186,23 @@ describe("Streamable HTTP beyond loopback", () => {
     expect(refused.stderr).toMatch(
       /^sms-consistency-mcp: --host 0\.0\.0\.0 is reachable from other machines: set SMS_MCP_TOKEN/
     )
-    // With a token it serves (127.0.0.1 is one of the addresses 0.0.0.0 binds).
-    const server = await startHttp(["--host", "0.0.0.0", "--emulator"], cleanEnv({ SMS_MCP_TOKEN: token }))
+    // With a token it serves (127.0.0.1 is one of the addresses 0.0.0.0 binds), to the Host names it is told of.
+    const server = await startHttp(
+      ["--host", "0.0.0.0", "--emulator"],
+      cleanEnv({ SMS_MCP_TOKEN: token, SMS_MCP_ALLOWED_HOSTS: " mcp.example.test ,10.1.2.3" })
+    )
     try {
       expect(server.stderr()).toContain("(bearer token required)")
-      expect((await raw(server.port, { headers: mcpHeaders(server.port), body: initialize })).status).toBe(200)
+      const as = (host: string, extra: Record<string, string> = {}) =>
+        raw(server.port, {
+          headers: mcpHeaders(server.port, { Host: `${host}:${server.port}`, ...extra }),
+          body: initialize
+        })
+      expect((await as("127.0.0.1")).status).toBe(200)
+      expect((await as("MCP.example.test")).status).toBe(200)
+      expect((await as("10.1.2.3", { Origin: `https://10.1.2.3:${server.port}` })).status).toBe(200)
+      expect((await as("other.example.test")).status).toBe(403)
+      expect((await as("mcp.example.test", { Origin: "https://evil.example" })).status).toBe(403)
     } finally {
       await server.close()
     }

@@ -21,6 +21,8 @@ export interface Options {
   readonly port?: number | undefined
   /** When set, every request must carry `Authorization: Bearer <token>`. */
   readonly token?: Redacted.Redacted<string> | undefined
+  /** More `Host` names to accept (with the port): the names clients reach the server by (`SMS_MCP_ALLOWED_HOSTS`). */
+  readonly allowedHosts?: ReadonlyArray<string> | undefined
   /** Default 1 MiB. */
   readonly maxBodyBytes?: number | undefined
 }
@@ -33,13 +35,13 @@ const loopbackNames = ["127.0.0.1", "localhost", "[::1]"]
 
 const bracketed = (host: string) => (host.includes(":") && !host.startsWith("[") ? `[${host}]` : host)
 
-/** `Host` values accepted: loopback names (and the bound host) with the port. */
-export const allowedHosts = (host: string, port: number): ReadonlySet<string> =>
-  new Set([...loopbackNames, bracketed(host)].map((h) => `${h.toLowerCase()}:${port}`))
+/** `Host` values accepted: loopback names, the bound host and any `extra` names, with the port. */
+export const allowedHosts = (host: string, port: number, extra: ReadonlyArray<string> = []): ReadonlySet<string> =>
+  new Set([...loopbackNames, bracketed(host), ...extra.map(bracketed)].map((h) => `${h.toLowerCase()}:${port}`))
 
 /** `Origin` values accepted (when present): the same hosts over http or https. */
-export const allowedOrigins = (host: string, port: number): ReadonlySet<string> =>
-  new Set([...allowedHosts(host, port)].flatMap((h) => [`http://${h}`, `https://${h}`]))
+export const allowedOrigins = (hosts: ReadonlySet<string>): ReadonlySet<string> =>
+  new Set([...hosts].flatMap((h) => [`http://${h}`, `https://${h}`]))
 
 const digest = (value: string) => createHash("sha256").update(value, "utf8").digest()
 
@@ -127,11 +129,11 @@ export const handler = (
 ) => {
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
   return async (req: Http.IncomingMessage, res: Http.ServerResponse): Promise<void> => {
-    const port = options.port()
+    const hosts = allowedHosts(options.host, options.port(), options.allowedHosts)
     const host = (req.headers.host ?? "").toLowerCase()
-    if (!allowedHosts(options.host, port).has(host)) return reject(res, 403, "Forbidden: Host header not allowed")
+    if (!hosts.has(host)) return reject(res, 403, "Forbidden: Host header not allowed")
     const origin = req.headers.origin
-    if (origin !== undefined && !allowedOrigins(options.host, port).has(origin.toLowerCase()))
+    if (origin !== undefined && !allowedOrigins(hosts).has(origin.toLowerCase()))
       return reject(res, 403, "Forbidden: Origin not allowed")
     const url = new URL(req.url ?? "/", "http://localhost")
     if (url.pathname !== path) return reject(res, 404, `Not found: the MCP endpoint is ${path}`)

@@ -40,6 +40,8 @@ Environment:
   HUAWEICLOUD_SDK_IAM_ENDPOINT      IAM endpoint for the domain-id look-up
   SMS_EXPORT_DIR                    export folder (default <temp>/sms-consistency-exports)
   SMS_MCP_TOKEN                     with --http: bearer token every request must carry
+  SMS_MCP_ALLOWED_HOSTS             with --http: more Host names to accept, comma-separated (the names
+                                    clients reach this server by, e.g. behind --host 0.0.0.0)
   SMS_EMULATOR_*                    with --emulator: emulator options (e.g. SMS_EMULATOR_SOURCES)
 `
 
@@ -190,7 +192,11 @@ const main = (args: Args) =>
     yield* Effect.logInfo(`${name} ${version}: ${Format.actedAs(info)} Exports go to ${app.exportRoot}.`)
     if (!args.http) return yield* serveStdio(app)
     const token = process.env.SMS_MCP_TOKEN ? Redacted.make(process.env.SMS_MCP_TOKEN) : undefined
-    const bound = yield* Http.serve(app, { host: args.host, port: args.port, token })
+    const allowedHosts = (process.env.SMS_MCP_ALLOWED_HOSTS ?? "")
+      .split(",")
+      .map((h) => h.trim())
+      .filter((h) => h !== "")
+    const bound = yield* Http.serve(app, { host: args.host, port: args.port, token, allowedHosts })
     yield* Effect.logInfo(`listening at ${bound.url}${token ? " (bearer token required)" : ""}`)
     yield* waitForSignal
   })
