@@ -1,6 +1,6 @@
 // Runs the ecosystem's own checks against the built server in HTTP mode (builds nothing):
-// the @modelcontextprotocol/conformance server scenarios, and the MCP Inspector CLI in --strict mode listing and
-// calling the tools.
+// the @modelcontextprotocol/conformance server scenarios, and the MCP Inspector CLI listing the tools (--strict) and
+// calling them, then listing the exported file as a resource and reading it back.
 // Exits non-zero on any failure. Usage: node apps/mcp-server/scripts/conformance.mjs
 import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync } from "node:fs"
@@ -114,6 +114,15 @@ try {
   ])
   if (exported?.structuredContent?.exported !== taskInfo.length)
     failures.push("inspector export_consistency_results: not every task exported")
+  // The exported file, as a resource: listed, and read back whole.
+  const file = exported?.structuredContent?.files?.[0]
+  const resources = await inspect("resources/list", [url, "--method", "resources/list"])
+  if (!resources?.resources?.some((r) => r.uri === file?.uri))
+    failures.push("inspector resources/list: the exported file is not listed")
+  const read = await inspect("resources/read", [url, "--method", "resources/read", "--uri", file?.uri ?? "missing"])
+  const blob = read?.contents?.[0]?.blob
+  if (typeof blob !== "string" || Buffer.from(blob, "base64").byteLength !== file?.byteLength)
+    failures.push("inspector resources/read: not the exported file's bytes")
   await inspect("tools/call show_consistency_result", [
     url,
     "--method",
@@ -132,5 +141,5 @@ if (failures.length > 0) {
   process.exit(1)
 }
 process.stdout.write(
-  `\nAll ${scenarios.length} conformance scenarios passed; the Inspector CLI --strict listed and called the tools.\n`
+  `\nAll ${scenarios.length} conformance scenarios passed; the Inspector CLI --strict listed and called the tools and read an export back.\n`
 )
