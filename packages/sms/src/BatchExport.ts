@@ -157,13 +157,29 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     budget: { splitCalls: number }
   ): Effect.Effect<ReadonlyArray<ChunkOutcome>> => {
     const request = { task_info: tasks, language: options.language }
-    const call = Effect.suspend(() =>
-      options.target
-        ? client.exportConsistencyResultsToFile(request, options.target(chunk, chunks.length, piece))
-        : client.exportConsistencyResults(request)
-    )
+    const exported = (result: ExportResult): ChunkOutcome => ({
+      _tag: "Exported",
+      chunk,
+      piece,
+      tasks,
+      result
+    })
+    // A file is reported as it is placed (see `FileTarget.onWritten`): an interruption right after cannot lose it.
+    let reported = false
+    const call = Effect.suspend(() => {
+      if (!options.target) return client.exportConsistencyResults(request)
+      const target = options.target(chunk, chunks.length, piece)
+      return client.exportConsistencyResultsToFile(request, {
+        ...target,
+        onWritten: (file) =>
+          Effect.suspend(() => {
+            reported = true
+            return Effect.zipRight(target.onWritten?.(file) ?? Effect.void, report(chunk, exported(file), last))
+          })
+      })
+    })
     return call.pipe(
-      Effect.map((result): ChunkOutcome => ({ _tag: "Exported", chunk, piece, tasks, result })),
+      Effect.map(exported),
       Effect.catchAll((error) => Effect.succeed<ChunkOutcome>({ _tag: "Failed", chunk, piece, tasks, error })),
       Effect.flatMap((outcome) => {
         const split =
@@ -172,7 +188,7 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
           isMissingTask(outcome.error) &&
           tasks.length > 1 &&
           budget.splitCalls >= 2
-        if (!split) return Effect.as(report(chunk, outcome, last), [outcome])
+        if (!split) return Effect.as(reported ? Effect.void : report(chunk, outcome, last), [outcome])
         budget.splitCalls -= 2
         const offset = piece?.offset ?? 0
         const half = Math.ceil(tasks.length / 2)

@@ -102,6 +102,11 @@ export interface FileTarget {
   readonly name?: ((suggested: string) => string) | undefined
   /** Replace an existing file (default: never; a `-N` suffix is added instead). */
   readonly overwrite?: boolean | undefined
+  /**
+   * Runs once the file is in place, in the same uninterruptible step as the placing: a caller that records what
+   * was written (to report it if it is interrupted) records it here, so a file on disk is never unrecorded.
+   */
+  readonly onWritten?: ((file: ExportedFile) => Effect.Effect<void>) | undefined
 }
 
 export interface ExportInput {
@@ -581,23 +586,32 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
                 const contentType = header(response, "content-type") ?? "application/octet-stream"
                 if (isJsonType(contentType)) return yield* jsonResult(response, yield* readBytes(response), contentType)
                 const temporary = files.temporaryPath(target.directory, "export")
-                const written = yield* streamToTemporary(response, temporary)
-                const meta = yield* fileMeta(response, written.head, (m) => m)
-                const fileName = target.name
-                  ? files.sanitizeFileName(target.name(meta.fileName), meta.fileName)
-                  : meta.fileName
-                const path = yield* files
-                  .place(temporary, target.directory, fileName, target.overwrite ?? false)
-                  .pipe(Effect.onError(() => files.removeQuietly(temporary)))
-                return {
-                  _tag: "File",
-                  contentType: meta.contentType,
-                  fileName,
-                  byteLength: written.byteLength,
-                  sha256: written.sha256,
-                  path,
-                  requestId: metaOf(response).requestId
-                } satisfies ExportedFile
+                // Streaming can be interrupted (the temporary file is then removed); once it is done, placing
+                // the file and the caller's record of it (`onWritten`) are one step that an interruption waits
+                // for, so no complete file is left unreported, nor a temporary one behind.
+                return yield* Effect.uninterruptibleMask((restore) =>
+                  Effect.gen(function* () {
+                    const written = yield* restore(streamToTemporary(response, temporary))
+                    const meta = yield* fileMeta(response, written.head, (m) => m)
+                    const fileName = target.name
+                      ? files.sanitizeFileName(target.name(meta.fileName), meta.fileName)
+                      : meta.fileName
+                    const path = yield* files
+                      .place(temporary, target.directory, fileName, target.overwrite ?? false)
+                      .pipe(Effect.onError(() => files.removeQuietly(temporary)))
+                    const file = {
+                      _tag: "File",
+                      contentType: meta.contentType,
+                      fileName,
+                      byteLength: written.byteLength,
+                      sha256: written.sha256,
+                      path,
+                      requestId: metaOf(response).requestId
+                    } satisfies ExportedFile
+                    if (target.onWritten) yield* target.onWritten(file)
+                    return file
+                  })
+                )
               })
             )
           )

@@ -1,6 +1,7 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, beforeAll, describe, expect, it } from "@effect/vitest"
 import {
+  Cause,
   Chunk,
   Duration,
   Effect,
@@ -428,6 +429,45 @@ describe("BatchExport", () => {
       expect(result.outcomes.map((o) => o._tag)).toEqual(["Exported", "Exported", "Failed"])
       expect(progress.sort((a, b) => a - b).at(-1)).toBe(450)
     }).pipe(Effect.scoped)
+  )
+
+  it.live(
+    "an interruption while a file is being placed waits for it: the file is reported, nothing is left half-done",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* Server.start
+        server.respond(Server.bytes(new TextEncoder().encode("results")))
+        const directory = yield* Effect.promise(() => mkdtemp(join(tmpdir(), "sms-interrupted-")))
+        const reported: Array<BatchExport.ChunkOutcome> = []
+        let interruptNow = () => {}
+        const fiber = yield* Effect.fork(
+          withClient(
+            server.url,
+            BatchExport.exportAll([task(1)], {
+              // Asked for the name just before the file is placed: the interruption arrives during the placing.
+              target: () => ({
+                directory,
+                name: () => {
+                  interruptNow()
+                  return "placed.bin"
+                }
+              }),
+              onProgress: (p) => Effect.sync(() => reported.push(p.outcome))
+            })
+          )
+        )
+        interruptNow = () => {
+          Effect.runFork(Fiber.interrupt(fiber))
+        }
+        const exit = yield* Fiber.await(fiber)
+        expect(exit._tag === "Failure" && Cause.isInterruptedOnly(exit.cause)).toBe(true)
+        expect(yield* Effect.promise(() => readdir(directory))).toEqual(["placed.bin"])
+        expect(reported.map((o) => o._tag)).toEqual(["Exported"])
+        const [outcome] = reported
+        expect(outcome?._tag === "Exported" && outcome.result._tag === "File" && outcome.result.path).toBe(
+          join(directory, "placed.bin")
+        )
+      }).pipe(Effect.scoped)
   )
 
   it.live("rejects a bad task anywhere in the list before sending anything", () =>
