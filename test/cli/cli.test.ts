@@ -471,6 +471,12 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       expected: /^error: --output: cannot write into \/.*\/blocker\/sub: \/.*\/blocker is not a directory$/
     },
     {
+      name: "demo --output under a file: refused before the emulator starts",
+      args: ["demo", "--output", "blocker/results"],
+      files: { blocker: "x" },
+      expected: /^error: --output: cannot write into \/.*\/blocker\/results: \/.*\/blocker is not a directory$/
+    },
+    {
       name: "an --output under a file, with --all: refused before the discovery",
       args: ["export", "--all", "--output", "blocker/x.zip"],
       files: { blocker: "x" },

@@ -11,6 +11,7 @@ import { relative, resolve } from "node:path"
 import { report } from "../internal/client.js"
 import { emulatorOptionMessage, Exit } from "../internal/common.js"
 import { ExitCode, forError } from "../internal/exitCodes.js"
+import * as Output from "../internal/output.js"
 import { plural } from "../internal/render.js"
 import { exitCodeOf, renderSummary, summarize } from "../internal/summary.js"
 import { stdoutColor, writeErr, writeOut } from "../internal/terminal.js"
@@ -20,6 +21,8 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
   Effect.scoped(
     Effect.gen(function* () {
       const started = Date.now()
+      // Where the files go, checked before the emulator starts: `--output` is always a directory here.
+      yield* Output.check(args.output.endsWith("/") ? args.output : `${args.output}/`)
       const handle = yield* Emulator.start({ sources: args.sources })
       yield* writeOut(
         `Started the SMS emulator at ${handle.url} with ${plural(handle.seeded.sources.length, "seeded source server")}.`
@@ -41,7 +44,10 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
         yield* writeOut(
           `Discovered ${plural(sources.length, "source server")} with consistency results (GET /v3/sources?is_consistency_result_exist=true).`
         )
-        if (tasks.length === 0) return ExitCode.ok
+        if (tasks.length === 0) {
+          yield* writeOut("No source server has consistency results: nothing to export.")
+          return ExitCode.ok
+        }
         const result = yield* BatchExport.exportAll(tasks, { target: () => ({ directory }) })
         yield* writeOut(renderSummary(result, summarize(result, client.info), stdoutColor()))
         const where = relative(process.cwd(), directory) || "."
