@@ -20,7 +20,7 @@ import * as Tasks from "./commands/tasks.js"
 import { credentialsHelp, Exit } from "./internal/common.js"
 import { ExitCode, exitCodeHelp } from "./internal/exitCodes.js"
 import { Handlers } from "./internal/handlers.js"
-import { stripAnsi, withPlainConsole, withStderrLogger, writeErr, writeOut } from "./internal/terminal.js"
+import { stripAnsi, withPlainConsole, withStderrLogger, writeErr, writeError, writeOut } from "./internal/terminal.js"
 import { builtIns, flagTable, usageMessage, usageProblem } from "./internal/usage.js"
 
 export const name = "sms-consistency"
@@ -36,7 +36,7 @@ const subcommands = [
 
 const root = Command.make(name, {}, () =>
   Effect.zipRight(
-    writeErr(`error: a command is required (export, sources, tasks, result, emulator, demo); see ${name} --help`),
+    writeError(`a command is required (export, sources, tasks, result, emulator, demo); see ${name} --help`),
     Effect.fail(new Exit({ code: ExitCode.usage }))
   )
 ).pipe(
@@ -111,7 +111,7 @@ const validationMessage = (error: ValidationError.ValidationError, args: Readonl
 /** A usage error: one line on stderr, and the JSON error document `--json` promises on stdout. Nothing was run. */
 const usageError = (message: string, args: ReadonlyArray<string>): Effect.Effect<number> =>
   Effect.zipRight(
-    writeErr(`error: ${message}`),
+    writeError(message),
     wantsJson(args)
       ? Effect.as(writeOut(JSON.stringify({ error: { tag: "UsageError", message } }, null, 2)), ExitCode.usage)
       : Effect.succeed(ExitCode.usage)

@@ -14,7 +14,7 @@ import { ExitCode, forError } from "../internal/exitCodes.js"
 import * as Output from "../internal/output.js"
 import { plural } from "../internal/render.js"
 import { exitCodeOf, renderSummary, summarize } from "../internal/summary.js"
-import { stdoutColor, writeErr, writeOut } from "../internal/terminal.js"
+import { stdoutColor, writeError, writeOut } from "../internal/terminal.js"
 import type { Args } from "./demo.js"
 
 export const run = (args: Args): Effect.Effect<void, Exit> =>
@@ -62,7 +62,7 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
         ? Effect.fail(e)
         : e._tag === "EmulatorError"
           ? Effect.zipRight(
-              writeErr(`error: ${emulatorOptionMessage(e.message)}`),
+              writeError(emulatorOptionMessage(e.message)),
               Effect.fail(new Exit({ code: ExitCode.usage }))
             )
           : Effect.zipRight(report(e, false, "export"), Effect.fail(new Exit({ code: forError(e) })))

@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { emulatorOptionMessage, Exit } from "../internal/common.js"
 import { ExitCode } from "../internal/exitCodes.js"
-import { writeErr, writeOut } from "../internal/terminal.js"
+import { writeError, writeOut } from "../internal/terminal.js"
 import { type Args, stopping } from "./emulator.js"
 
 /** Lines a user can paste into a shell: the emulator's fixed, documented test credentials (not secrets). */
@@ -50,9 +50,6 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
     })
   ).pipe(
     Effect.catchTag("EmulatorError", (e) =>
-      Effect.zipRight(
-        writeErr(`error: ${emulatorOptionMessage(e.message)}`),
-        Effect.fail(new Exit({ code: ExitCode.usage }))
-      )
+      Effect.zipRight(writeError(emulatorOptionMessage(e.message)), Effect.fail(new Exit({ code: ExitCode.usage })))
     )
   )

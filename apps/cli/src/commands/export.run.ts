@@ -15,7 +15,7 @@ import * as Output from "../internal/output.js"
 import { json, plural } from "../internal/render.js"
 import { exitCodeOf, interrupted, renderSummary, summarize } from "../internal/summary.js"
 import * as Tasks from "../internal/tasks.js"
-import { stdoutColor, writeErr, writeOut } from "../internal/terminal.js"
+import { stdoutColor, writeErr, writeError, writeOut } from "../internal/terminal.js"
 import { type Args, maxConcurrency } from "./export.js"
 
 interface Source {
@@ -174,7 +174,7 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
       if (code !== ExitCode.ok) {
         const first = result.failed[0]?.error
         if (first !== undefined) {
-          yield* writeErr(`error: ${plural(result.failed.length, "task")} not exported: ${first.message}`)
+          yield* writeError(`${plural(result.failed.length, "task")} not exported: ${first.message}`)
           const remedy = hint(first)
           if (remedy !== undefined) yield* writeErr(`hint: ${remedy}`)
         }

@@ -10,7 +10,7 @@ import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { type Connection, Exit, type Failure, parseDuration } from "./common.js"
 import { errorJson, json } from "./render.js"
-import { red, stderrColor, writeErr, writeOut } from "./terminal.js"
+import { writeErr, writeError, writeOut } from "./terminal.js"
 
 export const overrides = (c: Connection): Effect.Effect<SmsClient.ConfigOverrides, InvalidRequest> =>
   Effect.gen(function* () {
@@ -81,7 +81,7 @@ export const clientLayer = (c: Connection): Layer.Layer<SmsClient.SmsClient, Sms
 export const report = (error: SmsError, asJson: boolean, operation: Operation): Effect.Effect<void> =>
   Effect.gen(function* () {
     if (asJson) yield* writeOut(json({ error: errorJson(error) }))
-    yield* writeErr(`${red("error:", stderrColor())} ${error.message}`)
+    yield* writeError(error.message)
     const remedy = error._tag === "InvalidRequest" ? undefined : hint(error, operation)
     if (remedy !== undefined) yield* writeErr(`hint: ${remedy}`)
   })

@@ -83,3 +83,7 @@ const paint = (code: string, text: string, color: boolean) => (color ? `\u001b[$
 export const red = (text: string, color: boolean) => paint("31", text, color)
 export const bold = (text: string, color: boolean) => paint("1", text, color)
 export const dim = (text: string, color: boolean) => paint("2", text, color)
+
+/** `error: <message>` on stderr, the label red on a colour terminal. */
+export const writeError = (message: string): Effect.Effect<void> =>
+  writeErr(`${red("error:", stderrColor())} ${message}`)
