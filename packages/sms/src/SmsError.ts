@@ -214,6 +214,8 @@ export const hint = (e: SmsError, operation: Operation = "export"): string | und
     case "TransportError":
     case "ServerError":
       return "A network or service problem; retrying later usually helps."
+    case "FileError":
+      return "Check that the destination folder can be created and written to, and that the disk has room."
     default:
       return undefined
   }

@@ -23,4 +23,8 @@ describe("hint", () => {
         "The identity lacks the IAM permission sms:server:list, sms:task:list; ask an administrator to grant it."
       )
   })
+
+  it("says what to check for a file that could not be written", () => {
+    expect(SmsError.hint(new SmsError.FileError({ path: "/x", reason: "ENOSPC" }))).toMatch(/written to/)
+  })
 })
