@@ -34,9 +34,17 @@ const subcommands = [
   Demo.command
 ] as const
 
+const flags = flagTable(
+  subcommands.map((command): readonly [string, Usage] => {
+    const descriptor: Descriptor.Command<unknown> = command.descriptor
+    return [[...Descriptor.getNames(descriptor)].join(" "), Descriptor.getUsage(descriptor)]
+  })
+)
+const commandNames = new Set(flags.commands.keys())
+
 const root = Command.make(name, {}, () =>
   Effect.zipRight(
-    writeError(`a command is required (export, sources, tasks, result, emulator, demo); see ${name} --help`),
+    writeError(`a command is required (${[...commandNames].join(", ")}); see ${name} --help`),
     Effect.fail(new Exit({ code: ExitCode.usage }))
   )
 ).pipe(
@@ -63,13 +71,6 @@ const defectMessage = (cause: Cause.Cause<unknown>): string => {
   return defect instanceof Error ? defect.message : String(defect ?? Cause.pretty(cause).split("\n")[0])
 }
 
-const flags = flagTable(
-  subcommands.map((command): readonly [string, Usage] => {
-    const descriptor: Descriptor.Command<unknown> = command.descriptor
-    return [[...Descriptor.getNames(descriptor)].join(" "), Descriptor.getUsage(descriptor)]
-  })
-)
-const commandNames = new Set(flags.commands.keys())
 /** `--help`, `--version`, `--wizard`: each asks for something other than running the command line. */
 const builtInFlags = new Set(builtIns.flatMap((flag) => (flag.values === undefined ? flag.names : [])))
 const builtInWithValue = new Set(builtIns.flatMap((flag) => (flag.values === undefined ? [] : flag.names)))

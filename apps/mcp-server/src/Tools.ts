@@ -51,6 +51,8 @@ export interface Tool {
 
 interface Spec<I, IE, O, OE> {
   readonly name: string
+  /** What the tool's calls are for, so that its failures carry a fitting hint. */
+  readonly operation: SmsError.Operation
   readonly title: string
   readonly description: string
   readonly annotations: Omit<CallToolTypes.ToolAnnotations, "title">
@@ -59,13 +61,10 @@ interface Spec<I, IE, O, OE> {
   readonly handler: (input: I, context: CallContext) => Effect.Effect<Reply<O>, SmsError.SmsError, SmsClient.SmsClient>
 }
 
-/** What a tool's calls are for, for the hint its failures carry. */
-const operationOf = (tool: string): SmsError.Operation =>
-  tool.startsWith("export_") ? "export" : tool.startsWith("show_") ? "show" : "list"
-
-/** A failure as a tool result: what failed, what to do, who acted where. */
+/** A failure as a tool result: what failed, what to do (for the tool's `operation`), who acted where. */
 export const errorResult = (
   tool: string,
+  operation: SmsError.Operation,
   error: SmsError.SmsError,
   info: SmsClient.Info
 ): CallToolTypes.CallToolResult => ({
@@ -74,7 +73,7 @@ export const errorResult = (
       type: "text",
       text: [
         `${tool} failed.`,
-        ...Format.errorLines(error, operationOf(tool)),
+        ...Format.errorLines(error, operation),
         ...(error._tag === "InvalidRequest" ? ["Nothing was sent to the service."] : []),
         Format.actedAs(info)
       ].join("\n")
@@ -119,7 +118,7 @@ export const make = <I, IE, O, OE>(spec: Spec<I, IE, O, OE>): Tool => {
               )
             )
           ),
-          Effect.catchAll((error) => Effect.succeed(errorResult(spec.name, error, client.info))),
+          Effect.catchAll((error) => Effect.succeed(errorResult(spec.name, spec.operation, error, client.info))),
           Effect.withSpan(`tool.${spec.name}`)
         )
       })
@@ -229,6 +228,7 @@ const maxListed = 10
 
 export const exportConsistencyResults = make({
   name: "export_consistency_results",
+  operation: "export",
   title: "Export consistency results",
   description:
     "Export the consistency-verification results (source vs. target file comparison) of SMS server-migration " +
@@ -408,6 +408,7 @@ const ListSourcesOutput = Schema.Struct({
 
 export const listSourcesWithResults = make({
   name: "list_sources_with_results",
+  operation: "list",
   title: "List sources with consistency results",
   description:
     "List the source servers whose migration has consistency-verification results, as ready-made task_info " +
@@ -504,6 +505,7 @@ const ListTasksOutput = Schema.Struct({
 
 export const listMigrationTasks = make({
   name: "list_migration_tasks",
+  operation: "list",
   title: "List migration tasks",
   description:
     "List SMS server-migration tasks with their state and source/target servers, optionally filtered by state " +
@@ -587,6 +589,7 @@ const timeOf = (value: string | number | null | undefined): string | undefined =
 
 export const showConsistencyResult = make({
   name: "show_consistency_result",
+  operation: "show",
   title: "Show one consistency result",
   description:
     "Show the consistency-verification result of one migration task in readable form: per directory, how many " +
