@@ -113,17 +113,20 @@ export const plainTaskRefs = (input: ReadonlyArray<unknown>): Array<TaskRef> | u
   return out
 }
 
-/** `ExportRequest`'s common case, as `plainTaskRef` (no `language`, or one of the two values). */
+/**
+ * `ExportRequest`'s common case, as `plainTaskRef`: no `language`, one of the two values, or `undefined` (which
+ * the schema's `optional` accepts and keeps, as `BatchExport` passes it).
+ */
 export const plainExportRequest = (input: unknown): ExportRequest | undefined => {
   if (typeof input !== "object" || input === null || Array.isArray(input)) return undefined
   const { task_info, language } = input as Record<string, unknown>
   if (!Object.hasOwn(input, "task_info") || !Array.isArray(task_info)) return undefined
   if (task_info.length < 1 || task_info.length > Limits.tasksPerCall) return undefined
   const hasLanguage = Object.hasOwn(input, "language")
-  if (hasLanguage && language !== "en-us" && language !== "zh-cn") return undefined
+  if (hasLanguage && language !== undefined && language !== "en-us" && language !== "zh-cn") return undefined
   const tasks = plainTaskRefs(task_info)
   if (tasks === undefined) return undefined
-  return hasLanguage ? { task_info: tasks, language: language as Language } : { task_info: tasks }
+  return hasLanguage ? { task_info: tasks, language: language as Language | undefined } : { task_info: tasks }
 }
 
 /** The JSON body actually sent. */
