@@ -7,6 +7,7 @@ import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/type
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv"
 import { Emulator } from "@sms-consistency/emulator"
 import { Effect, Exit, Redacted, Scope } from "effect"
+import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import { readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
 import * as Http from "node:http"
@@ -16,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   assertBuilt,
+  binPath,
   call,
   cleanEnv,
   connectStdio,
@@ -482,5 +484,26 @@ describe("stdio, hostile file name", () => {
       await server.close()
       fake.close()
     }
+  })
+})
+
+describe("the bin's usage errors", () => {
+  const run = (args: ReadonlyArray<string>) =>
+    spawnSync(process.execPath, [binPath, ...args], { env: cleanEnv(), encoding: "utf8", timeout: 10_000 })
+
+  it.each([
+    [["--bogus"], /^sms-consistency-mcp: unknown option --bogus \(the options are --http, --port, --host, /],
+    [["stdio"], /^sms-consistency-mcp: unexpected argument stdio: this command takes options only \(--http, /],
+    [["--http", "--port"], /^sms-consistency-mcp: --port needs a value \(see sms-consistency-mcp --help\)$/],
+    [["--http", "--port", "-1"], /^sms-consistency-mcp: --port needs a value \(one that starts with "-" is written/],
+    [["--http", "--port", "1e3"], /^sms-consistency-mcp: --port must be a whole number from 0 to 65535 \(got "1e3"\)$/],
+    [["--http", "--port", "70000"], /^sms-consistency-mcp: --port must be a whole number from 0 to 65535/],
+    [["--port", "80"], /^sms-consistency-mcp: --port and --host need --http/]
+  ])("%j: one line on stderr naming the flag, exit 2, nothing on stdout", (args, expected) => {
+    const result = run(args)
+    expect(result.status).toBe(2)
+    expect(result.stdout).toBe("")
+    expect(result.stderr.trimEnd()).toMatch(expected)
+    expect(result.stderr.trimEnd().split("\n")).toHaveLength(1)
   })
 })

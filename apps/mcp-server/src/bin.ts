@@ -54,25 +54,41 @@ interface Args {
   readonly version: boolean
 }
 
+const options = {
+  http: { type: "boolean", default: false },
+  port: { type: "string" },
+  host: { type: "string" },
+  emulator: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+  version: { type: "boolean", short: "v", default: false }
+} as const
+
+const knownFlags = Object.keys(options)
+  .map((flag) => `--${flag}`)
+  .join(", ")
+
+const seeHelp = `(see ${name} --help)`
+
+/** `parseArgs`'s complaint on one line: the flag and what is wrong, or the flags there are. */
+const reworded = (message: string): string => {
+  const unknown = /^Unknown option '([^']*)'/.exec(message)
+  if (unknown) return `unknown option ${unknown[1]} (the options are ${knownFlags})`
+  const positional = /^Unexpected argument '([^']*)'/.exec(message)
+  if (positional) return `unexpected argument ${positional[1]}: this command takes options only (${knownFlags})`
+  const flag = /^Option '(-[^ ']*)[^']*' argument (missing|is ambiguous)/.exec(message)
+  if (flag?.[2] === "missing") return `${flag[1]} needs a value ${seeHelp}`
+  if (flag) return `${flag[1]} needs a value (one that starts with "-" is written ${flag[1]}=VALUE)`
+  return `${message.split("\n")[0]} ${seeHelp}`
+}
+
 const parse = (argv: ReadonlyArray<string>): Either.Either<Args, string> => {
   try {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: {
-        http: { type: "boolean", default: false },
-        port: { type: "string" },
-        host: { type: "string" },
-        emulator: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-        version: { type: "boolean", short: "v", default: false }
-      },
-      strict: true,
-      allowPositionals: false
-    })
-    const port = values.port === undefined ? 0 : Number(values.port)
-    if (!Number.isInteger(port) || port < 0 || port > 65535) return Either.left(`--port: not a port: ${values.port}`)
+    const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false })
+    const port = values.port === undefined ? 0 : /^\d{1,5}$/.test(values.port) ? Number(values.port) : Number.NaN
+    if (!(port >= 0 && port <= 65535))
+      return Either.left(`--port must be a whole number from 0 to 65535 (got ${JSON.stringify(values.port)})`)
     if ((values.port !== undefined || values.host !== undefined) && !values.http)
-      return Either.left("--port and --host need --http")
+      return Either.left(`--port and --host need --http ${seeHelp}`)
     return Either.right({
       http: values.http,
       port,
@@ -82,7 +98,7 @@ const parse = (argv: ReadonlyArray<string>): Either.Either<Args, string> => {
       version: values.version
     })
   } catch (error) {
-    return Either.left(error instanceof Error ? error.message : String(error))
+    return Either.left(reworded(error instanceof Error ? error.message : String(error)))
   }
 }
 
@@ -206,7 +222,8 @@ const program = Either.match(
   {
     onLeft: (message) =>
       Effect.sync(() => {
-        process.stderr.write(`${name}: ${message}\n\n${usage}`)
+        // One line, as the CLI's usage errors are; the usage is a --help away.
+        process.stderr.write(`${name}: ${message}\n`)
         process.exitCode = 2
       }),
     onRight: (args) =>
