@@ -109,18 +109,25 @@ const distance = (a: string, b: string): number => {
   return previous[b.length] ?? 0
 }
 
-/** ` (did you mean --output?)` for the candidate closest to `word`, if one is close (a typo or two). */
+/**
+ * ` (did you mean --output?)` for the candidate closest to `word`, if one is close (a typo or two); else the one
+ * `word` extends by a suffix (`--latency-ms` → `--latency`), or the only one `word` begins (`--lat` → `--latency`).
+ */
 const suggestion = (word: string, candidates: Iterable<string>): string => {
+  const all = [...candidates]
   let best: string | undefined
   let bestDistance = Math.min(2, Math.floor(word.length / 3))
-  for (const candidate of candidates) {
+  for (const candidate of all) {
     const d = distance(word, candidate)
     if (d <= bestDistance && (best === undefined || d < bestDistance)) {
       best = candidate
       bestDistance = d
     }
   }
-  return best === undefined ? "" : ` (did you mean ${best}?)`
+  const extended = all.filter((c) => word.startsWith(`${c}-`)).sort((a, b) => b.length - a.length)[0]
+  const begun = all.filter((c) => word.length >= 4 && c.startsWith(word))
+  const found = best ?? extended ?? (begun.length === 1 ? begun[0] : undefined)
+  return found === undefined ? "" : ` (did you mean ${found}?)`
 }
 
 /**
