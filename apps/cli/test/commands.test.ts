@@ -71,26 +71,20 @@ describe("usage errors", () => {
     expect(reworded("Received unknown argument: '--bogus'\n\n", ["export", "--bogus"])).toBe(
       "--bogus: unknown option; see sms-consistency export --help"
     )
-    expect(reworded("Received unknown argument: '--ouput'", ["export", "--ouput", "x"])).toBe(
-      "--ouput: unknown option (did you mean --output?); see sms-consistency export --help"
-    )
-    expect(reworded("Received unknown argument: '--with-result'", ["sources", "--with-result"])).toBe(
-      "--with-result: unknown option (did you mean --with-results?); see sms-consistency sources --help"
-    )
-    // A known flag with a suffix, or the start of exactly one.
-    expect(reworded("Received unknown argument: '--latency-ms'", ["emulator", "--latency-ms", "5"])).toBe(
-      "--latency-ms: unknown option (did you mean --latency?); see sms-consistency emulator --help"
-    )
-    expect(reworded("Received unknown argument: '--fault'", ["emulator", "--fault", "0.1"])).toBe(
-      "--fault: unknown option (did you mean --fault-rate?); see sms-consistency emulator --help"
-    )
-    expect(reworded("Received unknown argument: '--conc'", ["export", "--conc", "8"])).toBe(
-      "--conc: unknown option (did you mean --concurrency?); see sms-consistency export --help"
-    )
-    // The start of several (--task, --tasks-file): no guess.
-    expect(reworded("Received unknown argument: '--ta'", ["export", "--ta"])).toBe(
-      "--ta: unknown option; see sms-consistency export --help"
-    )
+    // A typo; a known flag with a suffix, or the start of exactly one; the start of several (--task,
+    // --tasks-file) gets no guess.
+    const unknownFlags: ReadonlyArray<[command: string, flag: string, suggested: string | undefined]> = [
+      ["export", "--ouput", "--output"],
+      ["sources", "--with-result", "--with-results"],
+      ["emulator", "--latency-ms", "--latency"],
+      ["emulator", "--fault", "--fault-rate"],
+      ["export", "--conc", "--concurrency"],
+      ["export", "--ta", undefined]
+    ]
+    for (const [command, flag, suggested] of unknownFlags)
+      expect(reworded(`Received unknown argument: '${flag}'`, [command, flag, "x"])).toBe(
+        `${flag}: unknown option${suggested ? ` (did you mean ${suggested}?)` : ""}; see sms-consistency ${command} --help`
+      )
     expect(reworded("Received unknown argument: 'extra'", ["result", "t1", "extra"])).toBe(
       "extra: unknown argument; see sms-consistency result --help"
     )
