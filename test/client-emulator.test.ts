@@ -11,7 +11,7 @@ import * as Credentials from "@sms-consistency/sms/Credentials"
 import * as Model from "@sms-consistency/sms/Model"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as SmsError from "@sms-consistency/sms/SmsError"
-import { Cause, Duration, Effect, Exit, Redacted } from "effect"
+import { Cause, Duration, Effect, Exit, Layer, Logger, Redacted } from "effect"
 import * as Zlib from "node:zlib"
 
 /** Entry names and CRC-checked contents from a zip's central directory. */
@@ -272,19 +272,74 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
   it.effect("a chunk spends at most maxSplitCalls extra calls; every task is still accounted once", () =>
     Effect.gen(function* () {
       const calls: Array<number> = []
-      // Every task missing: a full split would take 2·200 − 1 calls.
+      // Every other task missing: a full split would take 2·200 − 1 calls per chunk.
       const layer = SmsClient.layerTest({
         exportConsistencyResults: (request) => {
           calls.push(request.task_info.length)
-          return Effect.fail(new SmsError.NotFound({ status: 404, errorCode: "SMS.9003" }))
+          return request.task_info.some((t) => Number(t.task_id.slice(1)) % 2 === 0)
+            ? Effect.fail(new SmsError.NotFound({ status: 404, errorCode: "SMS.9003" }))
+            : Effect.succeed({ _tag: "Json" as const, body: {}, contentType: "application/json" })
         }
       })
       const tasks = Array.from({ length: 450 }, (_, i) => ({ task_id: `t${i}`, source_id: "s", source_name: "n" }))
       const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(Effect.provide(layer))
       expect(calls.length).toBe(3 * (1 + BatchExport.maxSplitCalls))
-      expect(result.exported).toBe(0)
-      expect(result.failed.map((f) => f.task.task_id)).toEqual(tasks.map((t) => t.task_id))
+      expect(result.exported).toBeGreaterThan(0)
+      expect(result.exported + result.failed.length).toBe(450)
       expect(result.outcomes.flatMap((o) => o.tasks)).toEqual(tasks)
+    })
+  )
+
+  it.effect(
+    "with nothing exported and many tasks missing one by one, it stops splitting: few calls, all accounted",
+    () =>
+      Effect.gen(function* () {
+        const calls: Array<number> = []
+        const warnings: Array<string> = []
+        // Every task missing (another region's tasks, say): splitting each chunk would take 3 × 65 calls.
+        const layer = SmsClient.layerTest({
+          exportConsistencyResults: (request) => {
+            calls.push(request.task_info.length)
+            return Effect.fail(new SmsError.NotFound({ status: 404, errorCode: "SMS.9003" }))
+          }
+        })
+        const tasks = Array.from({ length: 450 }, (_, i) => ({ task_id: `t${i}`, source_id: "s", source_name: "n" }))
+        const logger = Logger.make(({ logLevel, message }) => {
+          if (logLevel._tag === "Warning") warnings.push(String(message))
+        })
+        const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(
+          Effect.provide(Layer.merge(layer, Logger.replace(Logger.defaultLogger, logger)))
+        )
+        const singles = calls.filter((n) => n === 1).length
+        expect(singles).toBe(BatchExport.missingBeforeGivingUp)
+        // The first chunk until 16 tasks stand alone (depth first: 2 per split), then one call for each other chunk.
+        expect(calls.slice(-2)).toEqual([200, 50])
+        expect(calls.length).toBeLessThan(1 + BatchExport.maxSplitCalls)
+        expect(result.exported).toBe(0)
+        expect(result.failed.map((f) => f.task.task_id)).toEqual(tasks.map((t) => t.task_id))
+        expect(result.outcomes.flatMap((o) => o.tasks)).toEqual(tasks)
+        expect(warnings).toHaveLength(1)
+        expect(warnings[0]).toMatch(/^16 tasks were not found one by one and none was exported: not splitting/)
+      })
+  )
+
+  it.effect("keeps splitting once a task was exported, however many are missing", () =>
+    Effect.gen(function* () {
+      let calls = 0
+      // Only t0 exists: it is exported first (depth first), so every chunk is split as far as its budget goes.
+      const layer = SmsClient.layerTest({
+        exportConsistencyResults: (request) => {
+          calls++
+          return request.task_info.length === 1 && request.task_info[0]?.task_id === "t0"
+            ? Effect.succeed({ _tag: "Json" as const, body: {}, contentType: "application/json" })
+            : Effect.fail(new SmsError.NotFound({ status: 404, errorCode: "SMS.9003" }))
+        }
+      })
+      const tasks = Array.from({ length: 400 }, (_, i) => ({ task_id: `t${i}`, source_id: "s", source_name: "n" }))
+      const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(Effect.provide(layer))
+      expect(calls).toBe(2 * (1 + BatchExport.maxSplitCalls))
+      expect(result.exported).toBe(1)
+      expect(result.failed).toHaveLength(399)
     })
   )
 })

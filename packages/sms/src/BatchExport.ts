@@ -7,8 +7,11 @@
  * are exported, and only the missing ones fail, each with its own 404 (about 2·log₂(n) extra calls per missing
  * task). Only the service's own 404s (an `SMS.*` error code) are split: a gateway's "no such API" or a 404 page
  * says the endpoint is wrong, which no split can help. A chunk spends at most `maxSplitCalls` extra calls (enough
- * to isolate about four missing tasks among 200); what is still unresolved then fails as it stands. Other
- * failures (auth, permission, throttling, 5xx) concern the call, not a task, and are not split.
+ * to isolate about four missing tasks among 200); what is still unresolved then fails as it stands. And once
+ * `missingBeforeGivingUp` tasks have been found missing one by one while none was exported, no more splits are
+ * made in the whole export: such a batch is likely missing throughout (another account's or region's tasks, a
+ * file's columns swapped), and splitting every chunk would multiply its calls ~65 times to learn little more.
+ * Other failures (auth, permission, throttling, 5xx) concern the call, not a task, and are not split.
  */
 import { Effect, Schema } from "effect"
 import { fromParseError } from "./internal/invalid.js"
@@ -18,6 +21,9 @@ import { InvalidRequest, type SmsError } from "./SmsError.js"
 
 /** Extra calls one chunk may spend isolating missing tasks. */
 export const maxSplitCalls = 64
+
+/** Tasks found missing one by one, with none exported yet, after which an export splits no more (see above). */
+export const missingBeforeGivingUp = 16
 
 /** A 404 from the service itself (an `SMS.*` code), which a missing task causes. */
 const isMissingTask = (error: SmsError) =>
@@ -148,6 +154,11 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
   const isolate = options.isolateMissing ?? true
   let chunksDone = 0
   let tasksDone = 0
+  // For giving up on splits (see the module's note).
+  let exportedTasks = 0
+  let missingAlone = 0
+  let gaveUp = false
+  const splitsUseful = () => exportedTasks > 0 || missingAlone < missingBeforeGivingUp
   const report = (chunk: number, outcome: ChunkOutcome, chunkDone: boolean) => {
     if (chunkDone) chunksDone += 1
     tasksDone += outcome.tasks.length
@@ -196,13 +207,23 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
       Effect.map(exported),
       Effect.catchAll((error) => Effect.succeed<ChunkOutcome>({ _tag: "Failed", chunk, piece, tasks, error })),
       Effect.flatMap((outcome) => {
-        const split =
-          isolate &&
-          outcome._tag === "Failed" &&
-          isMissingTask(outcome.error) &&
-          tasks.length > 1 &&
-          budget.splitCalls >= 2
-        if (!split) return Effect.as(reported ? Effect.void : report(chunk, outcome, last), [outcome])
+        const missing = outcome._tag === "Failed" && isMissingTask(outcome.error)
+        if (outcome._tag === "Exported") exportedTasks += tasks.length
+        else if (missing && tasks.length === 1) missingAlone += 1
+        const splittable = isolate && missing && tasks.length > 1 && budget.splitCalls >= 2
+        const split = splittable && splitsUseful()
+        if (!split) {
+          const done = Effect.as(reported ? Effect.void : report(chunk, outcome, last), [outcome])
+          if (!splittable || gaveUp) return done
+          gaveUp = true
+          return Effect.zipRight(
+            Effect.logWarning(
+              `${missingAlone} tasks were not found one by one and none was exported: not splitting calls answered ` +
+                "404 any more (are the tasks from this account and region, and the columns in order?)"
+            ),
+            done
+          )
+        }
         budget.splitCalls -= 2
         const offset = piece?.offset ?? 0
         const half = Math.ceil(tasks.length / 2)
