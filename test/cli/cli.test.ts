@@ -238,7 +238,7 @@ describe("export against the emulator", () => {
     expect(exportsSent() - before).toBe(3)
   })
 
-  it("--all discovers every source with results (all pages) and writes into an existing directory", async () => {
+  it("--all discovers every source with results (all pages) and writes into a directory, existing or new", async () => {
     const cwd = await tempDir()
     await mkdir(join(cwd, "into"))
     const withResults = emu.seeded.sources.filter((s) => s.is_consistency_result_exist).length
@@ -248,6 +248,11 @@ describe("export against the emulator", () => {
     expect(r.stdout).toContain("AK EMUL…0000")
     const files = await readdir(join(cwd, "into"))
     expect(files.filter((f) => f.endsWith(".zip"))).toHaveLength(Math.ceil(withResults / 200))
+    // A new path without an extension is a folder too (not files named exports-part-1, …).
+    const made = await cli(["export", "--all", "--output", "exports", "--json"], { cwd, env: envFor() })
+    expect(made.code).toBe(0)
+    const written = await readdir(join(cwd, "exports"))
+    expect(written.filter((f) => f.endsWith(".zip"))).toHaveLength(Math.ceil(withResults / 200))
   })
 
   it("--all --name exports only the servers whose name matches; --name without --all is refused", async () => {

@@ -134,6 +134,17 @@ describe("--output", () => {
       directory: join(cwd, "new", "deeper"),
       overwrite: false
     })
+    // A new path without an extension is a folder too; an existing file without one is still the file.
+    expect(await Effect.runPromise(Output.plan("exports", 2, false, cwd))).toEqual({
+      _tag: "Directory",
+      directory: join(cwd, "exports"),
+      overwrite: false
+    })
+    expect(await Effect.runPromise(Output.plan("blocker", 1, true, cwd))).toEqual({
+      _tag: "Files",
+      paths: [join(cwd, "blocker")],
+      overwrite: true
+    })
     expect(await Effect.runPromise(Output.plan("new/r.zip", 2, false, cwd))).toEqual({
       _tag: "Files",
       paths: [join(cwd, "new", "r-part-1.zip"), join(cwd, "new", "r-part-2.zip")],

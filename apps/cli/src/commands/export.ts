@@ -40,7 +40,7 @@ const options = {
     Options.withAlias("o"),
     Options.withPseudoName("PATH"),
     Options.withDescription(
-      "An existing directory (or a path ending in /): files go inside it, named by the service, made unique. Otherwise the file to write; with several chunks, -part-N is added before the extension. Default: the current directory."
+      "A directory (one that exists, a path ending in /, or a new path without an extension): files go inside it, named by the service, made unique. Otherwise the file to write (results.zip); with several chunks, -part-N is added before the extension. Default: the current directory."
     ),
     Options.optional
   ),

@@ -58,15 +58,20 @@ const unwritable = (directory: string): Effect.Effect<string | undefined> =>
 
 /**
  * `--output` resolved: the path, what is there, and the directory the files go into, checked (it can be made,
- * and written to). An existing directory, or a path ending in `/`, is that directory; anything else is a file in
- * its parent.
+ * and written to). An existing directory, a path ending in `/`, or a new path without an extension (`exports`:
+ * a folder, not a file to be named `exports-part-1`, …) is that directory; anything else is a file in its parent.
  */
 const resolveOutput = (output: string | undefined, cwd: string) =>
   Effect.gen(function* () {
     const raw = output ?? "."
     const path = resolve(cwd, raw)
     const kind = yield* kindOf(path)
-    const directory = kind === "directory" || raw.endsWith("/") || raw.endsWith(sep) ? path : dirname(path)
+    const isDirectory =
+      kind === "directory" ||
+      raw.endsWith("/") ||
+      raw.endsWith(sep) ||
+      (kind === "missing" && extname(basename(path)) === "")
+    const directory = isDirectory ? path : dirname(path)
     const cannot = yield* unwritable(directory)
     if (cannot !== undefined)
       return yield* new InvalidRequest({ field: "--output", reason: `cannot write into ${directory}: ${cannot}` })
@@ -78,8 +83,8 @@ export const check = (output: string | undefined, cwd: string = process.cwd()): 
   Effect.asVoid(resolveOutput(output, cwd))
 
 /**
- * An existing directory (or a path ending in `/`) receives the files; anything else is the file path
- * (with `-part-N` before the extension for several chunks). An existing file is an error unless `force`,
+ * An existing directory (or a path ending in `/`, or a new one without an extension) receives the files; anything
+ * else is the file path (with `-part-N` before the extension for several chunks). An existing file is an error unless `force`,
  * and so is a directory that cannot be made or written to.
  */
 export const plan = (
