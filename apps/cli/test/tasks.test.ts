@@ -28,7 +28,10 @@ describe("parseTaskSpec", () => {
     expect(message(Tasks.parseTaskSpec("t1,s1", 2))).toBe(
       "--task #2: expected TASK_ID,SOURCE_ID,SOURCE_NAME (3 fields, got 2)"
     )
-    expect(message(Tasks.parseTaskSpec("a,b,c,d", 1))).toContain("got 4")
+    expect(message(Tasks.parseTaskSpec("t1,s1,web, prod", 1))).toBe(
+      "--task #1: expected TASK_ID,SOURCE_ID,SOURCE_NAME (3 fields, got 4); " +
+        `put a name that holds a comma in double quotes: 't1,s1,"web, prod"'`
+    )
     expect(message(Tasks.parseTaskSpec(`${"x".repeat(37)},s,n`, 3))).toBe(
       "--task #3: task_id must be at most 36 characters (got 37)"
     )

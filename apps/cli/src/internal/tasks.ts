@@ -71,7 +71,13 @@ export const parseTaskSpec = (spec: string, index: number): Either.Either<TaskRe
     Either.mapLeft(splitFields(spec), (reason) => new InvalidRequest({ field: origin, reason })),
     (fields) =>
       fields.length !== 3
-        ? fail(origin, `expected TASK_ID,SOURCE_ID,SOURCE_NAME (3 fields, got ${fields.length})`)
+        ? fail(
+            origin,
+            `expected TASK_ID,SOURCE_ID,SOURCE_NAME (3 fields, got ${fields.length})` +
+              (fields.length > 3
+                ? `; put a name that holds a comma in double quotes: '${fields[0]},${fields[1]},"${fields.slice(2).join(", ")}"'`
+                : "")
+          )
         : validateTask(origin, { task_id: fields[0], source_id: fields[1], source_name: fields[2] })
   )
 }
