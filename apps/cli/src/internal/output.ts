@@ -84,8 +84,8 @@ export const check = (output: string | undefined, cwd: string = process.cwd()): 
 
 /**
  * An existing directory (or a path ending in `/`, or a new one without an extension) receives the files; anything
- * else is the file path (with `-part-N` before the extension for several chunks). An existing file is an error unless `force`,
- * and so is a directory that cannot be made or written to.
+ * else is the file path (with `-part-N` before the extension for several chunks). An existing file is an error
+ * unless `force`, and so is a directory that cannot be made or written to.
  */
 export const plan = (
   output: string | undefined,
