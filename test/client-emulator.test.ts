@@ -214,19 +214,30 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
     })
   )
 
+  /** `t0`, `t1`, … as tasks. */
+  const numbered = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ task_id: `t${i}`, source_id: "s", source_name: "n" }))
+
+  /**
+   * A client whose export answers the service's 404 when `missing` says a call's task ids hold a missing task, and
+   * `{}` otherwise; each call's task ids go into `calls`.
+   */
+  const exportStub = (missing: (ids: ReadonlyArray<string>) => boolean, calls: Array<ReadonlyArray<string>>) =>
+    SmsClient.layerTest({
+      exportConsistencyResults: (request) => {
+        const ids = request.task_info.map((t) => t.task_id)
+        calls.push(ids)
+        return missing(ids)
+          ? Effect.fail(new SmsError.NotFound({ status: 404, errorCode: "SMS.9003" }))
+          : Effect.succeed({ _tag: "Json" as const, body: {}, contentType: "application/json" })
+      }
+    })
+
   it.effect("splits in halves, in order, with each piece's place in its chunk; progress counts every task once", () =>
     Effect.gen(function* () {
       const calls: Array<ReadonlyArray<string>> = []
-      const layer = SmsClient.layerTest({
-        exportConsistencyResults: (request) => {
-          const ids = request.task_info.map((t) => t.task_id)
-          calls.push(ids)
-          return ids.includes("t5")
-            ? Effect.fail(new SmsError.NotFound({ status: 404, errorCode: "SMS.9003" }))
-            : Effect.succeed({ _tag: "Json" as const, body: {}, contentType: "application/json" })
-        }
-      })
-      const tasks = Array.from({ length: 8 }, (_, i) => ({ task_id: `t${i}`, source_id: "s", source_name: "n" }))
+      const layer = exportStub((ids) => ids.includes("t5"), calls)
+      const tasks = numbered(8)
       const progress: Array<[number, number]> = []
       const result = yield* BatchExport.exportAll(tasks, {
         concurrency: 1,
@@ -260,7 +271,7 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
             return Effect.fail(new SmsError.NotFound({ status: 404, errorCode }))
           }
         })
-        const tasks = Array.from({ length: 8 }, (_, i) => ({ task_id: `t${i}`, source_id: "s", source_name: "n" }))
+        const tasks = numbered(8)
         const result = yield* BatchExport.exportAll(tasks).pipe(Effect.provide(layer))
         expect(calls).toBe(1)
         expect(result.failed).toHaveLength(8)
@@ -271,17 +282,10 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
 
   it.effect("a chunk spends at most maxSplitCalls extra calls; every task is still accounted once", () =>
     Effect.gen(function* () {
-      const calls: Array<number> = []
+      const calls: Array<ReadonlyArray<string>> = []
       // Every other task missing: a full split would take 2·200 − 1 calls per chunk.
-      const layer = SmsClient.layerTest({
-        exportConsistencyResults: (request) => {
-          calls.push(request.task_info.length)
-          return request.task_info.some((t) => Number(t.task_id.slice(1)) % 2 === 0)
-            ? Effect.fail(new SmsError.NotFound({ status: 404, errorCode: "SMS.9003" }))
-            : Effect.succeed({ _tag: "Json" as const, body: {}, contentType: "application/json" })
-        }
-      })
-      const tasks = Array.from({ length: 450 }, (_, i) => ({ task_id: `t${i}`, source_id: "s", source_name: "n" }))
+      const layer = exportStub((ids) => ids.some((id) => Number(id.slice(1)) % 2 === 0), calls)
+      const tasks = numbered(450)
       const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(Effect.provide(layer))
       expect(calls.length).toBe(3 * (1 + BatchExport.maxSplitCalls))
       expect(result.exported).toBeGreaterThan(0)
@@ -294,26 +298,21 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
     "with nothing exported and many tasks missing one by one, it stops splitting: few calls, all accounted",
     () =>
       Effect.gen(function* () {
-        const calls: Array<number> = []
+        const calls: Array<ReadonlyArray<string>> = []
         const warnings: Array<string> = []
         // Every task missing (another region's tasks, say): splitting each chunk would take 3 × 65 calls.
-        const layer = SmsClient.layerTest({
-          exportConsistencyResults: (request) => {
-            calls.push(request.task_info.length)
-            return Effect.fail(new SmsError.NotFound({ status: 404, errorCode: "SMS.9003" }))
-          }
-        })
-        const tasks = Array.from({ length: 450 }, (_, i) => ({ task_id: `t${i}`, source_id: "s", source_name: "n" }))
+        const layer = exportStub(() => true, calls)
+        const tasks = numbered(450)
         const logger = Logger.make(({ logLevel, message }) => {
           if (logLevel._tag === "Warning") warnings.push(String(message))
         })
         const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(
           Effect.provide(Layer.merge(layer, Logger.replace(Logger.defaultLogger, logger)))
         )
-        const singles = calls.filter((n) => n === 1).length
+        const singles = calls.filter((ids) => ids.length === 1).length
         expect(singles).toBe(BatchExport.missingBeforeGivingUp)
         // The first chunk until 16 tasks stand alone (depth first: 2 per split), then one call for each other chunk.
-        expect(calls.slice(-2)).toEqual([200, 50])
+        expect(calls.slice(-2).map((ids) => ids.length)).toEqual([200, 50])
         expect(calls.length).toBeLessThan(1 + BatchExport.maxSplitCalls)
         expect(result.exported).toBe(0)
         expect(result.failed.map((f) => f.task.task_id)).toEqual(tasks.map((t) => t.task_id))
@@ -325,19 +324,12 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
 
   it.effect("keeps splitting once a task was exported, however many are missing", () =>
     Effect.gen(function* () {
-      let calls = 0
+      const calls: Array<ReadonlyArray<string>> = []
       // Only t0 exists: it is exported first (depth first), so every chunk is split as far as its budget goes.
-      const layer = SmsClient.layerTest({
-        exportConsistencyResults: (request) => {
-          calls++
-          return request.task_info.length === 1 && request.task_info[0]?.task_id === "t0"
-            ? Effect.succeed({ _tag: "Json" as const, body: {}, contentType: "application/json" })
-            : Effect.fail(new SmsError.NotFound({ status: 404, errorCode: "SMS.9003" }))
-        }
-      })
-      const tasks = Array.from({ length: 400 }, (_, i) => ({ task_id: `t${i}`, source_id: "s", source_name: "n" }))
+      const layer = exportStub((ids) => !(ids.length === 1 && ids[0] === "t0"), calls)
+      const tasks = numbered(400)
       const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(Effect.provide(layer))
-      expect(calls).toBe(2 * (1 + BatchExport.maxSplitCalls))
+      expect(calls.length).toBe(2 * (1 + BatchExport.maxSplitCalls))
       expect(result.exported).toBe(1)
       expect(result.failed).toHaveLength(399)
     })
