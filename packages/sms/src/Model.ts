@@ -58,6 +58,10 @@ export const Language = Schema.Literal("en-us", "zh-cn").annotations({
 export type Language = typeof Language.Type
 
 export const TaskInfo = Schema.Array(TaskRef)
+  .annotations({
+    message: (issue) =>
+      `must be an array of {task_id, source_id, source_name} (got ${issue.actual === null ? "null" : typeof issue.actual})`
+  })
   .pipe(
     Schema.minItems(1, { message: () => "must hold at least 1 task" }),
     Schema.maxItems(Limits.tasksPerCall, {

@@ -150,12 +150,14 @@ for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
       it.live("rejects invalid input before sending, naming the field and the limit", () =>
         Effect.gen(function* () {
           const server = yield* Server.start
-          const run = (taskInfo: ReadonlyArray<unknown>) =>
+          const run = (taskInfo: unknown, language?: unknown) =>
             withClient(
               server.url,
               Effect.flatMap(SmsClient.SmsClient, (c) =>
-                // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input from an untyped caller
-                c.exportConsistencyResults({ task_info: taskInfo as any })
+                c.exportConsistencyResults(
+                  // biome-ignore lint/suspicious/noExplicitAny: deliberately wrong input from an untyped caller
+                  (language === undefined ? { task_info: taskInfo } : { task_info: taskInfo, language }) as any
+                )
               ).pipe(Effect.flip)
             )
           const long = yield* run([{ task_id: "x".repeat(37), source_id: "", source_name: "" }])
@@ -167,6 +169,11 @@ for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
           expect(empty.message).toBe("task_info: must hold at least 1 task")
           const missing = yield* run([{ task_id: "a", source_id: "b" }])
           expect(missing.message).toBe("task_info[0].source_name: is required")
+          // A union's choices in one reason, not its first member's "Expected".
+          const language = yield* run([task(1)], "fr")
+          expect(language.message).toBe('language: must be "en-us" or "zh-cn" (got "fr")')
+          const notArray = yield* run("t1,s1,web")
+          expect(notArray.message).toBe("task_info: must be an array of {task_id, source_id, source_name} (got string)")
           expect(server.received).toHaveLength(0)
         }).pipe(Effect.scoped)
       )
