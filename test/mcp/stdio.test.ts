@@ -382,13 +382,23 @@ describe("stdio, emulator in the test process", () => {
       const missing = await call(server.client, "export_consistency_results", {})
       expect(missing.isError).toBe(true)
       expect(textOf(missing)).toContain("task_info: is required")
-      // The paging and filter arguments say what they must be, not their description.
+      // The paging, filter and export arguments say what they must be, not their description.
       for (const [tool, args, reason] of [
         ["list_sources_with_results", { limit: -1 }, "limit: must be between 1 and 1000 (got -1)"],
         ["list_migration_tasks", { limit: 1.5 }, "limit: must be a whole number (got 1.5)"],
         ["list_migration_tasks", { offset: -2 }, "offset: must not be negative (got -2)"],
         ["list_migration_tasks", { state: "S".repeat(65) }, "state: must be at most 64 characters (got 65)"],
-        ["list_sources_with_results", { name: "n".repeat(256) }, "name: must be at most 255 characters (got 256)"]
+        ["list_sources_with_results", { name: "n".repeat(256) }, "name: must be at most 255 characters (got 256)"],
+        [
+          "export_consistency_results",
+          { task_info: "t1,s1,web" },
+          "task_info: must be an array of {task_id, source_id, source_name} (got string)"
+        ],
+        [
+          "export_consistency_results",
+          { task_info: entries(), language: "fr" },
+          'language: must be "en-us" or "zh-cn" (got "fr")'
+        ]
       ] as const) {
         const result = await call(server.client, tool, args)
         expect(result.isError).toBe(true)

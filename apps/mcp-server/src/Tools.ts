@@ -146,14 +146,12 @@ const undefinedIfNull = <A>(value: A | null | undefined): A | undefined => (valu
 // --- export_consistency_results -------------------------------------------------------------------
 
 const ExportInput = Schema.Struct({
-  task_info: Schema.Array(Model.TaskRef)
-    .pipe(Schema.minItems(1, { message: () => "must hold at least 1 task" }))
-    .annotations({
-      title: "task_info",
-      description:
-        "The tasks whose consistency results to export: any number of {task_id, source_id, source_name} entries " +
-        "(the server sends them 200 per call). list_sources_with_results returns ready-made entries."
-    }),
+  task_info: Model.TaskRefs.pipe(Schema.minItems(1, { message: () => "must hold at least 1 task" })).annotations({
+    title: "task_info",
+    description:
+      "The tasks whose consistency results to export: any number of {task_id, source_id, source_name} entries " +
+      "(the server sends them 200 per call). list_sources_with_results returns ready-made entries."
+  }),
   language: Schema.optional(Model.Language)
 }).annotations({ title: "export_consistency_results input" })
 

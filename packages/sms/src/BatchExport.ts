@@ -92,7 +92,7 @@ export interface Result {
   readonly duplicates: number
 }
 
-const decodeTasks = Schema.decodeUnknown(Schema.Array(Model.TaskRef))
+const decodeTasks = Schema.decodeUnknown(Model.TaskRefs)
 
 /** Validates every task (naming the first bad field, e.g. `task_info[3].task_id`) and drops exact duplicates. */
 export const prepare = (

@@ -57,22 +57,22 @@ export const Language = Schema.Literal("en-us", "zh-cn").annotations({
 })
 export type Language = typeof Language.Type
 
-export const TaskInfo = Schema.Array(TaskRef)
-  .annotations({
+/** Any number of tasks; anything but an array says what it must be. */
+export const TaskRefs = Schema.Array(TaskRef).annotations({
+  message: (issue) =>
+    `must be an array of {task_id, source_id, source_name} (got ${issue.actual === null ? "null" : typeof issue.actual})`
+})
+
+export const TaskInfo = TaskRefs.pipe(
+  Schema.minItems(1, { message: () => "must hold at least 1 task" }),
+  Schema.maxItems(Limits.tasksPerCall, {
     message: (issue) =>
-      `must be an array of {task_id, source_id, source_name} (got ${issue.actual === null ? "null" : typeof issue.actual})`
+      `must hold at most ${Limits.tasksPerCall} tasks per call (got ${Array.isArray(issue.actual) ? issue.actual.length : "?"})`
   })
-  .pipe(
-    Schema.minItems(1, { message: () => "must hold at least 1 task" }),
-    Schema.maxItems(Limits.tasksPerCall, {
-      message: (issue) =>
-        `must hold at most ${Limits.tasksPerCall} tasks per call (got ${Array.isArray(issue.actual) ? issue.actual.length : "?"})`
-    })
-  )
-  .annotations({
-    title: "task_info",
-    description: `The tasks to export, 1 to ${Limits.tasksPerCall} per call.`
-  })
+).annotations({
+  title: "task_info",
+  description: `The tasks to export, 1 to ${Limits.tasksPerCall} per call.`
+})
 
 /** The request of one export call. `language` travels as the `X-Language` header, not in the body. */
 export const ExportRequest = Schema.Struct({
