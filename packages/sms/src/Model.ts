@@ -13,7 +13,13 @@ export const Limits = {
   tasksPerCall: 200
 } as const
 
-export const TaskId = Schema.String.pipe(
+/** What a wrong value is, for messages: `null`, `array`, or its `typeof`. */
+const kindOf = (actual: unknown): string => (actual === null ? "null" : Array.isArray(actual) ? "array" : typeof actual)
+
+/** A string whose type error says so: `must be a string (got number)`. */
+const Text = Schema.String.annotations({ message: (issue) => `must be a string (got ${kindOf(issue.actual)})` })
+
+export const TaskId = Text.pipe(
   Schema.minLength(1, { message: () => "must not be empty" }),
   Schema.maxLength(Limits.taskIdMax, {
     message: (issue) => `must be at most ${Limits.taskIdMax} characters (got ${String(issue.actual).length})`
@@ -25,7 +31,7 @@ export const TaskId = Schema.String.pipe(
 
 /** A string of at most `max` characters whose error says so: `must be at most 255 characters (got 300)`. */
 export const boundedString = (title: string, max: number, description: string) =>
-  Schema.String.pipe(
+  Text.pipe(
     Schema.maxLength(max, {
       message: (issue) => `must be at most ${max} characters (got ${String(issue.actual).length})`
     })
@@ -48,7 +54,11 @@ export const TaskRef = Schema.Struct({
   task_id: TaskId,
   source_id: SourceId,
   source_name: SourceName
-}).annotations({ title: "TaskRef", description: "A migration task and the source server it migrates." })
+}).annotations({
+  title: "TaskRef",
+  description: "A migration task and the source server it migrates.",
+  message: (issue) => `must be an object {task_id, source_id, source_name} (got ${kindOf(issue.actual)})`
+})
 export type TaskRef = typeof TaskRef.Type
 
 export const Language = Schema.Literal("en-us", "zh-cn").annotations({
@@ -59,8 +69,7 @@ export type Language = typeof Language.Type
 
 /** Any number of tasks; anything but an array says what it must be. */
 export const TaskRefs = Schema.Array(TaskRef).annotations({
-  message: (issue) =>
-    `must be an array of {task_id, source_id, source_name} (got ${issue.actual === null ? "null" : typeof issue.actual})`
+  message: (issue) => `must be an array of {task_id, source_id, source_name} (got ${kindOf(issue.actual)})`
 })
 
 export const TaskInfo = TaskRefs.pipe(
