@@ -17,17 +17,13 @@ import { Effect, Schema } from "effect"
 import { fromParseError } from "./internal/invalid.js"
 import * as Model from "./Model.js"
 import { type ExportResult, type FileTarget, SmsClient } from "./SmsClient.js"
-import { InvalidRequest, type SmsError } from "./SmsError.js"
+import { InvalidRequest, isServiceNotFound, type SmsError } from "./SmsError.js"
 
 /** Extra calls one chunk may spend isolating missing tasks. */
 export const maxSplitCalls = 64
 
 /** Tasks found missing one by one, with none exported yet, after which an export splits no more (see above). */
 export const missingBeforeGivingUp = 16
-
-/** A 404 from the service itself (an `SMS.*` code), which a missing task causes. */
-const isMissingTask = (error: SmsError) =>
-  error._tag === "NotFound" && error.errorCode !== undefined && error.errorCode.startsWith("SMS.")
 
 /** Part of a chunk, exported on its own after the chunk was split (see the module's note). */
 export interface Piece {
@@ -207,7 +203,7 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
       Effect.map(exported),
       Effect.catchAll((error) => Effect.succeed<ChunkOutcome>({ _tag: "Failed", chunk, piece, tasks, error })),
       Effect.flatMap((outcome) => {
-        const missing = outcome._tag === "Failed" && isMissingTask(outcome.error)
+        const missing = outcome._tag === "Failed" && isServiceNotFound(outcome.error)
         if (outcome._tag === "Exported") exportedTasks += tasks.length
         else if (missing && tasks.length === 1) missingAlone += 1
         const splittable = isolate && missing && tasks.length > 1 && budget.splitCalls >= 2

@@ -183,6 +183,13 @@ export const isTransient = (e: SmsError): e is Throttled | ServerError | Transpo
 export type Operation = "export" | "list" | "show"
 
 /** A short, actionable hint for a person or an AI assistant, for the `operation` that failed (default: an export). */
+/**
+ * A 404 from the SMS service itself (an `SMS.*` error code): the task or path is unknown to it. A 404 without one
+ * comes from something in front (a gateway's "no such API", a proxy's page): the endpoint is wrong.
+ */
+export const isServiceNotFound = (e: SmsError): boolean =>
+  e._tag === "NotFound" && e.errorCode !== undefined && e.errorCode.startsWith("SMS.")
+
 export const hint = (e: SmsError, operation: Operation = "export"): string | undefined => {
   switch (e._tag) {
     case "MissingCredentials":
@@ -200,6 +207,8 @@ export const hint = (e: SmsError, operation: Operation = "export"): string | und
       return `The identity lacks ${needed}; ask an administrator to grant it.`
     }
     case "NotFound":
+      if (!isServiceNotFound(e))
+        return "The endpoint answered 404 without an SMS error code, so it is likely not the SMS API: check the endpoint and region."
       return operation === "export"
         ? "Check the task_id and that source_id/source_name belong to that task (list sources with results to get matching entries)."
         : operation === "show"

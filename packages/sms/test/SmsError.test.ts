@@ -7,6 +7,12 @@ describe("hint", () => {
     expect(SmsError.hint(notFound)).toMatch(/source_id\/source_name belong to that task/)
     expect(SmsError.hint(notFound, "show")).toBe("Check the task_id (list migration tasks to find it).")
     expect(SmsError.hint(notFound, "list")).toMatch(/^Check the endpoint and region/)
+    // Not the service's 404 (no SMS.* code): the endpoint, whatever the operation.
+    for (const errorCode of [undefined, "APIGW.0101"])
+      for (const operation of ["export", "show", "list"] as const)
+        expect(SmsError.hint(new SmsError.NotFound({ status: 404, errorCode }), operation)).toMatch(
+          /^The endpoint answered 404 without an SMS error code.*check the endpoint and region\.$/
+        )
     const forbidden = new SmsError.Forbidden({ status: 403 })
     expect(SmsError.hint(forbidden)).toBe(
       "The identity lacks the IAM permission sms:server:getBatchConsistencyResults; ask an administrator to grant it."
