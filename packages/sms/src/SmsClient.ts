@@ -264,6 +264,8 @@ const statusError = (response: Response, nowMs: number) =>
 
 const isJsonType = (contentType: string) => /[/+]json\b/i.test(contentType)
 
+const isHtmlType = (contentType: string) => /^\s*(text\/html|application\/xhtml\+xml)\b/i.test(contentType)
+
 const contentLength = (response: Response): number | undefined => {
   const raw = header(response, "content-length")
   const n = raw === undefined ? Number.NaN : Number(raw)
@@ -468,7 +470,11 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
     )
   })
 
-  /** The file's name: the service's (from Content-Disposition, sanitised), else one from the type and time. */
+  /**
+   * The file's name: the service's (from Content-Disposition, sanitised), else one from the type and time. An HTML
+   * page is kept like any body (the format is unverified), with a warning: it is more likely a proxy's or a
+   * portal's page than an export.
+   */
   const fileMeta = <A>(
     response: Response,
     head: Uint8Array,
@@ -477,13 +483,23 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
     const contentType = header(response, "content-type") ?? "application/octet-stream"
     const fromHeader = files.fileNameFromDisposition(header(response, "content-disposition"))
     const safe = fromHeader === undefined ? "" : files.sanitizeFileName(fromHeader, "")
-    return safe !== ""
-      ? Effect.succeed(f({ contentType, fileName: safe }))
-      : Effect.clockWith((clock) =>
-          Effect.succeed(
-            f({ contentType, fileName: files.defaultFileName(contentType, head, clock.unsafeCurrentTimeMillis()) })
+    const meta =
+      safe !== ""
+        ? Effect.succeed(f({ contentType, fileName: safe }))
+        : Effect.clockWith((clock) =>
+            Effect.succeed(
+              f({ contentType, fileName: files.defaultFileName(contentType, head, clock.unsafeCurrentTimeMillis()) })
+            )
           )
+    return isHtmlType(contentType)
+      ? Effect.zipRight(
+          Effect.logWarning(
+            `the export was answered with an HTML page (${contentType}), kept as a file: it is likely not the ` +
+              `results but a proxy's or a login page; check the endpoint (${endpoint})`
+          ),
+          meta
         )
+      : meta
   }
 
   /** A 2xx body read whole: JSON as JSON, anything else as a file in memory. */

@@ -222,6 +222,34 @@ for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
         }).pipe(Effect.scoped)
       )
 
+      it.live("keeps an HTML page like any body, with a warning that names the endpoint", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          server.respond(
+            (_req, res) => {
+              res.writeHead(200, { "content-type": "text/html; charset=utf-8" })
+              res.end("<html><body>Sign in to the portal</body></html>")
+            },
+            Server.bytes(new Uint8Array([0x50, 0x4b, 0x03, 0x04]))
+          )
+          const warnings: Array<string> = []
+          const capture = Logger.make(({ logLevel, message }) => {
+            if (logLevel._tag === "Warning") warnings.push(String(message))
+          })
+          const [html, zip] = yield* withClient(server.url, Effect.zip(exportOne, exportOne)).pipe(
+            Effect.provide(Logger.replace(Logger.defaultLogger, capture))
+          )
+          assert(html?._tag === "File" && zip?._tag === "File")
+          expect(html.fileName).toMatch(/\.txt$/)
+          expect(zip.fileName).toMatch(/\.zip$/)
+          expect(warnings).toEqual([
+            expect.stringMatching(
+              /^the export was answered with an HTML page \(text\/html; charset=utf-8\).*check the endpoint \(http:/
+            )
+          ])
+        }).pipe(Effect.scoped)
+      )
+
       it.live("streams to a file: no partial file under the final name, never overwrites, sanitises names", () =>
         Effect.gen(function* () {
           const server = yield* Server.start
