@@ -6,11 +6,14 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import {
+  Cause,
   Clock,
   Context,
+  Deferred,
   Duration,
   Effect,
   Either,
+  FiberId,
   Layer,
   Option,
   Random,
@@ -351,7 +354,9 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
           ? withScope("x-domain-id", credentials.domainId)
           : undefined
 
-  /** `GET {iam}/v3/auth/domains`, once per client (per AK), remembered only on success. */
+  let warnedLookUp = false
+
+  /** `GET {iam}/v3/auth/domains`, remembered only on success. */
   const lookUpDomainId = () =>
     sendJson(
       "SmsClient.lookUpDomainId",
@@ -363,8 +368,39 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
         if (!id) return Effect.fail(new DecodeError({ reason: "IAM returned no domain for this AK" }))
         scopedHeaders = withScope("x-domain-id", id)
         return Effect.succeed(scopedHeaders)
+      }),
+      // The error that follows is IAM's, not the service's: say so (once), and how to do without the look-up.
+      Effect.tapError(() => {
+        if (warnedLookUp) return Effect.void
+        warnedLookUp = true
+        return Effect.logWarning(
+          `looking up the account's domain id at ${iamEndpoint}/v3/auth/domains failed; set ` +
+            "HUAWEICLOUD_SDK_DOMAIN_ID (or HUAWEICLOUD_SDK_PROJECT_ID) to skip it, or HUAWEICLOUD_SDK_IAM_ENDPOINT"
+        )
       })
     )
+
+  /** The look-up under way: the first calls of a batch, made together, share it rather than each asking IAM. */
+  let lookingUp: Deferred.Deferred<Record<string, string>, SmsError> | undefined
+
+  /** The scope headers, looked up once per client (per AK) when the credentials lack them. */
+  const domainScope = (): Effect.Effect<Record<string, string>, SmsError> =>
+    Effect.suspend(() => {
+      if (scopedHeaders) return Effect.succeed(scopedHeaders)
+      if (lookingUp)
+        // The look-up's own caller was interrupted (not this one): start another.
+        return Effect.catchAllCause(Deferred.await(lookingUp), (cause) =>
+          Cause.isInterruptedOnly(cause) ? domainScope() : Effect.failCause(cause)
+        )
+      const shared = Deferred.unsafeMake<Record<string, string>, SmsError>(FiberId.none)
+      lookingUp = shared
+      return lookUpDomainId().pipe(
+        Effect.onExit((exit) => {
+          lookingUp = undefined
+          return Deferred.done(shared, exit)
+        })
+      )
+    })
 
   const urlOf = (request: WireRequest): URL | InvalidRequest => {
     if (request.url) return request.url
@@ -403,7 +439,7 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
       const auth = request.scoped === false ? unscopedHeaders : scopedHeaders
       return auth
         ? dispatch(request, url, auth, clock)
-        : Effect.flatMap(lookUpDomainId(), (found) => dispatch(request, url, found, clock))
+        : Effect.flatMap(domainScope(), (found) => dispatch(request, url, found, clock))
     })
 
   const isOk = (response: Response) => response.status >= 200 && response.status < 300

@@ -5,6 +5,7 @@ import {
   Chunk,
   Duration,
   Effect,
+  Either,
   Fiber,
   Layer,
   Logger,
@@ -16,6 +17,7 @@ import {
   Tracer
 } from "effect"
 import { createHash, randomBytes } from "node:crypto"
+import type * as Http from "node:http"
 import { mkdtemp, readdir, readFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -119,6 +121,73 @@ for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
           const [req] = server.received
           expect(req?.headers["x-auth-token"]).toBe(TOKEN)
           expect(req?.headers.authorization).toBeUndefined()
+        }).pipe(Effect.scoped)
+      )
+
+      it.live("calls made together share one domain id look-up; a failed one warns once and is tried again", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          const slowly =
+            (handler: Server.Handler): Server.Handler =>
+            (req, res) =>
+              setTimeout(() => handler(req, res), 50)
+          const iamDenies = slowly(Server.json(401, { error_code: "IAM.0001", error_msg: "bad AK" }))
+          server.respond(iamDenies, iamDenies, Server.json(200, { domains: [{ id: "d-1", name: "x" }] }))
+          const warnings: Array<string> = []
+          const capture = Logger.make(({ logLevel, message }) => {
+            if (logLevel._tag === "Warning") warnings.push(String(message))
+          })
+          const lookUps = () => server.received.filter((r) => r.url === "/v3/auth/domains").length
+          const program = Effect.gen(function* () {
+            const three = Effect.all([exportOne, exportOne, exportOne], { concurrency: 3, mode: "either" })
+            const denied = yield* three
+            expect(denied.map((e) => Either.isLeft(e) && e.left._tag)).toEqual(Array(3).fill("Unauthorized"))
+            expect(lookUps()).toBe(1)
+            // Not remembered: the next call asks again (denied again, without a second warning), then succeeds.
+            expect(Either.isLeft(yield* Effect.either(exportOne))).toBe(true)
+            expect(lookUps()).toBe(2)
+            const done = yield* three
+            expect(done.every(Either.isRight)).toBe(true)
+            expect(lookUps()).toBe(3)
+          })
+          yield* withClient(server.url, program, {
+            credentials: new Credentials.AkSk({ ak: "AKLOOKUP", sk: Redacted.make(SK) }),
+            iamEndpoint: server.url
+          }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture)))
+          expect(warnings).toEqual([
+            `looking up the account's domain id at ${server.url}/v3/auth/domains failed; set HUAWEICLOUD_SDK_DOMAIN_ID ` +
+              "(or HUAWEICLOUD_SDK_PROJECT_ID) to skip it, or HUAWEICLOUD_SDK_IAM_ENDPOINT"
+          ])
+          const exports = server.received.filter((r) => r.url !== "/v3/auth/domains")
+          expect(exports).toHaveLength(3)
+          for (const r of exports) expect(r.headers["x-domain-id"]).toBe("d-1")
+        }).pipe(Effect.scoped)
+      )
+
+      it.live("a call waiting on another's domain id look-up is not interrupted with it: it looks up again", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          const iam = (_req: Server.Received, res: Http.ServerResponse) =>
+            setTimeout(() => Server.json(200, { domains: [{ id: "d-2", name: "x" }] })(_req, res), 100)
+          server.respond(iam, iam, Server.json(200, {}))
+          const program = Effect.gen(function* () {
+            const leader = yield* Effect.fork(exportOne)
+            yield* Effect.sleep(Duration.millis(20))
+            const waiter = yield* Effect.fork(exportOne)
+            yield* Effect.sleep(Duration.millis(20))
+            yield* Fiber.interrupt(leader)
+            const result = yield* Fiber.join(waiter)
+            expect(result._tag).toBe("Json")
+          })
+          yield* withClient(server.url, program, {
+            credentials: new Credentials.AkSk({ ak: "AKLOOKUP", sk: Redacted.make(SK) }),
+            iamEndpoint: server.url
+          })
+          expect(server.received.map((r) => r.url)).toEqual([
+            "/v3/auth/domains",
+            "/v3/auth/domains",
+            "/v3/tasks/consistency-results/export"
+          ])
         }).pipe(Effect.scoped)
       )
 
