@@ -94,7 +94,7 @@ describe("help, version, completions, colour", () => {
   it("--version prints 0.1.0; --completions bash prints a script", async () => {
     const v = await cli(["--version"], { env: cleanEnv(home) })
     expect(v.code).toBe(0)
-    expect(v.stdout.trim()).toBe("0.1.0")
+    expect(v.stdout).toBe("0.1.0\n")
     const c = await cli(["--completions", "bash"], { env: cleanEnv(home) })
     expect(c.code).toBe(0)
     expect(c.stdout).toContain("sms-consistency")

@@ -57,7 +57,9 @@ export const withPlainConsole = <A, E, R>(effect: Effect.Effect<A, E, R>): Effec
       ...current,
       log: (...args: ReadonlyArray<unknown>) =>
         Effect.sync(() => {
-          process.stdout.write(`${withoutGenericTypeHelp(format(args, stdoutColor()))}\n`)
+          // @effect/cli's text already ends in a newline (`--version` printed "0.1.0" and a blank line).
+          const text = withoutGenericTypeHelp(format(args, stdoutColor()))
+          process.stdout.write(text.endsWith("\n") ? text : `${text}\n`)
         }),
       error: () => Effect.void
     } satisfies Console.Console)
