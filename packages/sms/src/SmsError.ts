@@ -182,7 +182,6 @@ export const isTransient = (e: SmsError): e is Throttled | ServerError | Transpo
 /** What a call was for, so that a hint fits it: an export, a listing (sources, tasks), one task's result. */
 export type Operation = "export" | "list" | "show"
 
-/** A short, actionable hint for a person or an AI assistant, for the `operation` that failed (default: an export). */
 /**
  * A 404 from the SMS service itself (an `SMS.*` error code): the task or path is unknown to it. A 404 without one
  * comes from something in front (a gateway's "no such API", a proxy's page): the endpoint is wrong.
@@ -190,6 +189,7 @@ export type Operation = "export" | "list" | "show"
 export const isServiceNotFound = (e: SmsError): boolean =>
   e._tag === "NotFound" && e.errorCode !== undefined && e.errorCode.startsWith("SMS.")
 
+/** A short, actionable hint for a person or an AI assistant, for the `operation` that failed (default: an export). */
 export const hint = (e: SmsError, operation: Operation = "export"): string | undefined => {
   switch (e._tag) {
     case "MissingCredentials":
