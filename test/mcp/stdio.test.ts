@@ -14,7 +14,7 @@ import * as Http from "node:http"
 import { tmpdir } from "node:os"
 import { basename, dirname, join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import {
   assertBuilt,
   binPath,
@@ -52,23 +52,17 @@ const largeBytes = 1_000_000
 
 describe("stdio, --emulator", () => {
   let server: StdioServer
-  let coldStartMs = 0
-
   beforeAll(async () => {
     assertBuilt()
-    const started = performance.now()
     server = await connectStdio(
       ["--emulator"],
       cleanEnv({ SMS_EMULATOR_SOURCES: "600", SMS_EMULATOR_LATENCY_MS: "150" })
     )
-    await server.client.listTools()
-    coldStartMs = performance.now() - started
   })
   afterAll(() => server?.close())
 
-  it("starts fast and lists four annotated tools whose schemas carry the core's limits", async () => {
-    // The design asks for well under 1 s; loaded CI machines get slack.
-    expect(coldStartMs).toBeLessThan(2000)
+  // How fast it starts is a benchmark's question (test/bench/coldstart.ts), not a test's.
+  it("lists four annotated tools whose schemas carry the core's limits", async () => {
     const { tools } = await server.client.listTools()
     expect(tools.map((t) => t.name).sort()).toEqual([
       "export_consistency_results",
@@ -219,8 +213,9 @@ describe("stdio, --emulator", () => {
     await expect(pending).rejects.toThrow()
     expect(performance.now() - started).toBeLessThan(1000)
     // The server logs the interruption and writes no file for the cancelled call.
-    await new Promise((r) => setTimeout(r, 400))
-    expect(server.stderr()).toMatch(/export_consistency_results: cancelled/)
+    await vi.waitFor(() => expect(server.stderr()).toMatch(/export_consistency_results: cancelled/), {
+      timeout: 5_000
+    })
     const after = readdirSync(server.env.SMS_EXPORT_DIR ?? "").filter((d) => !before.has(d))
     const files = after.flatMap((d) => readdirSync(join(server.env.SMS_EXPORT_DIR ?? "", d)))
     expect(files.filter((f) => !f.endsWith(".partial"))).toEqual([])
