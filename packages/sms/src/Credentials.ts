@@ -4,7 +4,7 @@
  * Sources, first match wins: env `SMS_AUTH_TOKEN`; env `HUAWEICLOUD_SDK_AK`/`_SK` (or the page samples'
  * `CLOUD_SDK_AK`/`CLOUD_SDK_SK`); the SDK credentials file `~/.huaweicloud/credentials`.
  */
-import { Config, Data, Effect, Option, Redacted } from "effect"
+import { Config, Data, Effect, Either, Option, Redacted } from "effect"
 import { readFile } from "node:fs/promises"
 import { homedir } from "node:os"
 import { join } from "node:path"
@@ -55,8 +55,8 @@ const envConfig = Config.all({
   file: optionalString("HUAWEICLOUD_SDK_CREDENTIALS_FILE")
 })
 
-/** The SDK's INI credentials file: `[basic]`/`[global]` sections with `ak, sk, project_id, domain_id, security_token`. */
-export const parseIni = (text: string): Option.Option<AkSk> => {
+/** The sections of an INI text, by lowercase name (`""` for keys before any section), keys lowercase. */
+const iniSections = (text: string): Map<string, Map<string, string>> => {
   const sections = new Map<string, Map<string, string>>()
   let current = new Map<string, string>()
   sections.set("", current)
@@ -72,7 +72,14 @@ export const parseIni = (text: string): Option.Option<AkSk> => {
     const eq = line.indexOf("=")
     if (eq > 0) current.set(line.slice(0, eq).trim().toLowerCase(), line.slice(eq + 1).trim())
   }
-  for (const name of ["basic", "global", "default", ""]) {
+  return sections
+}
+
+/** The sections read, in order of precedence. */
+const iniSectionNames = ["basic", "global", "default", ""]
+
+const fromSections = (sections: Map<string, Map<string, string>>): Option.Option<AkSk> => {
+  for (const name of iniSectionNames) {
     const section = sections.get(name)
     const ak = section?.get("ak")
     const sk = section?.get("sk")
@@ -92,17 +99,45 @@ export const parseIni = (text: string): Option.Option<AkSk> => {
   return Option.none()
 }
 
+/** The SDK's INI credentials file: `[basic]`/`[global]` sections with `ak, sk, project_id, domain_id, security_token`. */
+export const parseIni = (text: string): Option.Option<AkSk> => fromSections(iniSections(text))
+
+/** Why a file without a pair has none: a section with half of one is named (a value is never shown). */
+const iniGap = (sections: Map<string, Map<string, string>>): string => {
+  for (const name of iniSectionNames) {
+    const section = sections.get(name)
+    const ak = section?.get("ak")
+    const sk = section?.get("sk")
+    const where = name === "" ? "before any section" : `in [${name}]`
+    if (ak && !sk) return `ak but no sk ${where}`
+    if (sk && !ak) return `sk but no ak ${where}`
+  }
+  return `no ak/sk in a [${iniSectionNames.slice(0, 3).join("], [")}] section`
+}
+
 const defaultFile = () => join(process.env.HOME || homedir(), ".huaweicloud", "credentials")
 
-const readIniFile = (path: string) =>
+/** The file's pair, or what it lacks (or why it could not be read), for the message. */
+const readIniFile = (path: string): Effect.Effect<Either.Either<AkSk, string>> =>
   Effect.tryPromise(() => readFile(path, "utf8")).pipe(
-    Effect.map(parseIni),
-    Effect.orElseSucceed(() => Option.none<AkSk>())
+    Effect.map((text) => {
+      const sections = iniSections(text)
+      return Option.match(fromSections(sections), {
+        onSome: Either.right,
+        onNone: () => Either.left(`${path} has ${iniGap(sections)}`)
+      })
+    }),
+    Effect.catchAll(({ error }) => {
+      const code = error instanceof Error && "code" in error ? String(error.code) : "unreadable"
+      return Effect.succeed(
+        Either.left(code === "ENOENT" ? `there is no ${path}` : `${path} could not be read (${code})`)
+      )
+    })
   )
 
-/** What was looked at; the remedy is `SmsError.hint`'s. */
-export const missingMessage = (file: string) =>
-  `No credentials found: none in SMS_AUTH_TOKEN, HUAWEICLOUD_SDK_AK/SK or CLOUD_SDK_AK/SK, and no ak/sk in ${file}`
+/** What was looked at, and what the credentials file lacks (`fileGap`); the remedy is `SmsError.hint`'s. */
+export const missingMessage = (fileGap: string) =>
+  `No credentials found: none in SMS_AUTH_TOKEN, HUAWEICLOUD_SDK_AK/SK or CLOUD_SDK_AK/SK, and ${fileGap}`
 
 /**
  * Loads credentials from the environment (via `ConfigProvider`) and, failing that, the credentials file.
@@ -131,8 +166,8 @@ export const load: Effect.Effect<Credentials, MissingCredentials> = Effect.gen(f
   }
   const file = Option.getOrElse(env.file, defaultFile)
   const fromFile = yield* readIniFile(file)
-  if (Option.isSome(fromFile)) {
-    const c = fromFile.value
+  if (Either.isRight(fromFile)) {
+    const c = fromFile.right
     // Env ids override the file's, as in the SDKs.
     return new AkSk({
       ak: c.ak,
@@ -142,5 +177,5 @@ export const load: Effect.Effect<Credentials, MissingCredentials> = Effect.gen(f
       projectId: scope.projectId ?? c.projectId
     })
   }
-  return yield* new MissingCredentials({ reason: missingMessage(file) })
+  return yield* new MissingCredentials({ reason: missingMessage(fromFile.left) })
 })

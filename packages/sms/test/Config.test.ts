@@ -74,6 +74,28 @@ describe("Credentials.load", () => {
     })
   )
 
+  it.live("without credentials, says what the file lacks: no file, half a pair (which half, where), no pair", () =>
+    Effect.gen(function* () {
+      const dir = yield* Effect.promise(() => mkdtemp(join(tmpdir(), "sms-cred-")))
+      const reasonFor = (file: string, text?: string) =>
+        Effect.gen(function* () {
+          if (text !== undefined) yield* Effect.promise(() => writeFile(file, text))
+          const e = yield* Effect.flip(Credentials.load.pipe(withEnv({ HUAWEICLOUD_SDK_CREDENTIALS_FILE: file })))
+          return e.reason
+        })
+      const lead = "No credentials found: none in SMS_AUTH_TOKEN, HUAWEICLOUD_SDK_AK/SK or CLOUD_SDK_AK/SK, and "
+      const file = join(dir, "credentials")
+      expect(yield* reasonFor(file)).toBe(`${lead}there is no ${file}`)
+      expect(yield* reasonFor(file, "[basic]\nak = FILEAK\n")).toBe(`${lead}${file} has ak but no sk in [basic]`)
+      expect(yield* reasonFor(file, "sk = SECRET-VALUE\n")).toBe(`${lead}${file} has sk but no ak before any section`)
+      expect(yield* reasonFor(file, "[other]\nak=a\nsk=s\n")).toBe(
+        `${lead}${file} has no ak/sk in a [basic], [global], [default] section`
+      )
+      // A folder where the file should be: read fails with its code.
+      expect(yield* reasonFor(dir)).toBe(`${lead}${dir} could not be read (EISDIR)`)
+    })
+  )
+
   it("parses [global] sections and security tokens", () => {
     const c = Credentials.parseIni("[global]\nak=a\nsk=s\nsecurity_token=t\nproject_id=p\n")
     assert(Option.isSome(c))
