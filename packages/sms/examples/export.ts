@@ -6,6 +6,14 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { BatchExport, Model, SmsClient } from "@sms-consistency/sms"
 import { Console, Effect, Option } from "effect"
 
+const failWith = (message: string) =>
+  Effect.zipRight(
+    Console.error(message),
+    Effect.sync(() => {
+      process.exitCode = 1
+    })
+  )
+
 const program = Effect.gen(function* () {
   const client = yield* SmsClient.SmsClient
   // Every source that has consistency results, as ready-made task_info entries.
@@ -20,10 +28,12 @@ const program = Effect.gen(function* () {
   // split until the missing tasks stand alone, so one unknown task does not fail the 199 others).
   const all = yield* BatchExport.exportAll(tasks, { concurrency: 4, target: () => ({ directory: "out" }) })
   yield* Console.log(`${all.exported} exported, ${all.failed.length} failed`)
+  if (all.failed.length > 0) process.exitCode = 1
 }).pipe(
+  // Handled, these still fail the script: a shell or CI running it sees exit status 1.
   Effect.catchTags({
-    Forbidden: (e) => Console.error(`missing permission: ${e.errorParam?.join(", ") ?? e.errorMsg} [${e.requestId}]`),
-    NotFound: (e) => Console.error(`unknown task or source: ${e.errorMsg} [${e.requestId}]`)
+    Forbidden: (e) => failWith(`missing permission: ${e.errorParam?.join(", ") ?? e.errorMsg} [${e.requestId}]`),
+    NotFound: (e) => failWith(`unknown task or source: ${e.errorMsg} [${e.requestId}]`)
   })
 )
 
