@@ -192,7 +192,7 @@ describe("stdio, --emulator", () => {
       task_ids: [ghost.task_id]
     })
     expect(out.files.reduce((n, f) => n + f.taskCount, 0)).toBe(real.length)
-    expect(textOf(result)).toContain("1 task(s) failed in 1 call(s)")
+    expect(textOf(result)).toContain("1 task failed in 1 call:")
   })
 
   it("stops an export when the call is cancelled, and keeps serving", async () => {

@@ -264,7 +264,7 @@ export const exportConsistencyResults = make({
         written === 0
           ? Effect.promise(() => rmdir(directory).catch(() => undefined))
           : Effect.logWarning(
-              `export_consistency_results: cancelled; ${written} file(s) already written stay in ${directory}`
+              `export_consistency_results: cancelled; kept what was already written (${Format.count(written, "file")}) in ${directory}`
             )
       )
     )
@@ -310,24 +310,28 @@ export const exportConsistencyResults = make({
     const lines: Array<string> = []
     if (files.length > 0)
       lines.push(
-        `Exported the consistency results of ${exported} task(s) into ${files.length} file(s) ` +
+        `Exported the consistency results of ${Format.count(exported, "task")} into ${Format.count(files.length, "file")} ` +
           `(${Format.bytes(totalBytes)}) under ${directory}:`,
         ...files
           .slice(0, maxListed)
-          .map((f) => `- ${f.fileName} (${Format.bytes(f.byteLength)}, ${f.taskCount} tasks, sha256 ${f.sha256})`),
+          .map(
+            (f) =>
+              `- ${f.fileName} (${Format.bytes(f.byteLength)}, ${Format.count(f.taskCount, "task")}, sha256 ${f.sha256})`
+          ),
         ...(files.length > maxListed ? [`- … and ${files.length - maxListed} more (see structuredContent.files)`] : [])
       )
     if (jsonResponses.length > 0)
       lines.push(
-        `${jsonResponses.length} call(s) were answered with JSON instead of a file (body ${jsonResponses[0]?.body}).`
+        `${Format.count(jsonResponses.length, "call")} answered with JSON instead of a file (body ${jsonResponses[0]?.body}).`
       )
     if (failed.length > 0) {
-      lines.push(`${failedCount} task(s) failed in ${failed.length} call(s):`)
+      lines.push(`${Format.count(failedCount, "task")} failed in ${Format.count(failed.length, "call")}:`)
       const first = result.outcomes.find((o) => o._tag === "Failed")
       if (first?._tag === "Failed") lines.push(...Format.errorLines(first.error))
       if (failed.length > 1) lines.push("(Every failed call is listed in structuredContent.failed.)")
     }
-    if (result.duplicates > 0) lines.push(`${result.duplicates} duplicate entr(y/ies) were exported once.`)
+    if (result.duplicates > 0)
+      lines.push(`${Format.count(result.duplicates, "duplicate entry", "duplicate entries")} left out (exported once).`)
     return {
       text: lines.join("\n"),
       output: {
@@ -348,7 +352,7 @@ export const exportConsistencyResults = make({
           name: f.fileName,
           mimeType: Format.mimeTypeOf(f.fileName, f.contentType),
           size: f.byteLength,
-          description: `Consistency results of ${f.taskCount} task(s), sha256 ${f.sha256}`
+          description: `Consistency results of ${Format.count(f.taskCount, "task")}, sha256 ${f.sha256}`
         })
       ),
       isError: exported === 0 && failedCount > 0
@@ -441,12 +445,12 @@ export const listSourcesWithResults = make({
       .filter((ref): ref is Model.TaskRef => ref !== undefined && isTaskRef(ref))
     const withoutTask = sources.length - taskInfo.length
     const lines = [
-      `${total} source server(s) have consistency results; this page holds ${sources.length} from offset ${offset}` +
+      `${Format.count(total, "source server")} with consistency results; this page holds ${sources.length} from offset ${offset}` +
         `${at < total ? ` (next page: offset ${at})` : ""}.`,
-      `structuredContent.task_info has ${taskInfo.length} ready-made entr(y/ies) for export_consistency_results.`,
+      `structuredContent.task_info has ${Format.count(taskInfo.length, "ready-made entry", "ready-made entries")} for export_consistency_results.`,
       ...taskInfo.slice(0, maxListed).map((t) => `- ${t.source_name} (task ${t.task_id})`),
       ...(taskInfo.length > maxListed ? [`- … and ${taskInfo.length - maxListed} more`] : []),
-      ...(withoutTask > 0 ? [`${withoutTask} source server(s) skipped: no current migration task.`] : [])
+      ...(withoutTask > 0 ? [`${Format.count(withoutTask, "source server")} skipped: no current migration task.`] : [])
     ]
     return {
       text: lines.join("\n"),
@@ -529,7 +533,7 @@ export const listMigrationTasks = make({
     }))
     const next = offset + tasks.length
     const lines = [
-      `${page.count} task(s) match; this page holds ${tasks.length} from offset ${offset}` +
+      `${Format.count(page.count, "task")} matching; this page holds ${tasks.length} from offset ${offset}` +
         `${next < page.count && tasks.length > 0 ? ` (next page: offset ${next})` : ""}.`,
       ...tasks.slice(0, maxListed).map((t) => `- ${t.name ?? t.id}: ${t.state ?? "state unknown"} (task ${t.id})`),
       ...(tasks.length > maxListed ? [`- … and ${tasks.length - maxListed} more (see structuredContent.tasks)`] : [])

@@ -73,3 +73,6 @@ export const mimeTypeOf = (fileName: string, contentType = ""): string => {
 /** Compact byte counts for summaries. */
 export const bytes = (n: number): string =>
   n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`
+
+/** `1 task`, `2 tasks`; `many` for irregular plurals. */
+export const count = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`
