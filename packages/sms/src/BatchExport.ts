@@ -141,7 +141,10 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
 ) {
   const client = yield* SmsClient
   const prepared = yield* prepare(tasks)
-  if (prepared.duplicates > 0) yield* Effect.logWarning(`${prepared.duplicates} duplicate task(s) removed`)
+  if (prepared.duplicates > 0)
+    yield* Effect.logWarning(
+      prepared.duplicates === 1 ? "1 duplicate task left out" : `${prepared.duplicates} duplicate tasks left out`
+    )
   const size = Math.min(
     Model.Limits.tasksPerCall,
     Math.max(1, Math.floor(options.chunkSize ?? Model.Limits.tasksPerCall))
