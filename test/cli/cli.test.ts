@@ -255,6 +255,19 @@ describe("export against the emulator", () => {
     expect(written.filter((f) => f.endsWith(".zip"))).toHaveLength(Math.ceil(withResults / 200))
   })
 
+  it("sources --json | export --tasks-file -: every server's current task; those without results left out, said so", async () => {
+    const cwd = await tempDir()
+    const listed = await cli(["sources", "--json"], { cwd, env: envFor() })
+    expect(listed.code).toBe(0)
+    const all = emu.seeded.sources.length
+    const withResults = emu.seeded.sources.filter((s) => s.is_consistency_result_exist && s.current_task).length
+    expect(withResults).toBeLessThan(all)
+    const r = await cli(["export", "--tasks-file", "-", "--json"], { cwd, env: envFor(), stdin: listed.stdout })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ exported: withResults, failed: [] })
+    expect(r.stderr).toContain(`stdin: left out ${all - withResults} of ${all} source servers (`)
+  })
+
   it("--all --name exports only the servers whose name matches; --name without --all is refused", async () => {
     const cwd = await tempDir()
     const matching = emu.seeded.sources.filter((s) => s.is_consistency_result_exist && s.name.includes("db"))

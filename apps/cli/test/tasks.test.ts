@@ -105,6 +105,60 @@ describe("parseTasksFile", () => {
   })
 })
 
+describe("parseTasksInput: the --json output of sources", () => {
+  const source = (n: number, extra: Record<string, unknown> = {}) => ({
+    id: `s${n}`,
+    name: `web-${n}`,
+    is_consistency_result_exist: true,
+    current_task: { id: `t${n}`, name: "MigrationTask" },
+    ...extra
+  })
+  const sources = (list: ReadonlyArray<unknown>) => JSON.stringify({ count: list.length, source_servers: list })
+
+  it("takes each server's current task, and notes the servers left out and why", () => {
+    expect(Tasks.parseTasksInput(sources([source(1), source(2)]), "stdin")).toEqual(
+      Either.right({
+        tasks: [
+          { task_id: "t1", source_id: "s1", source_name: "web-1" },
+          { task_id: "t2", source_id: "s2", source_name: "web-2" }
+        ],
+        note: undefined
+      })
+    )
+    const mixed = [
+      source(1),
+      source(2, { is_consistency_result_exist: false }),
+      source(3, { current_task: null }),
+      source(4, { current_task: undefined })
+    ]
+    expect(Tasks.parseTasksInput(sources(mixed), "all.json")).toEqual(
+      Either.right({
+        tasks: [{ task_id: "t1", source_id: "s1", source_name: "web-1" }],
+        note: "all.json: left out 3 of 4 source servers (1 without consistency results, 2 without a current migration task)"
+      })
+    )
+    // The service's own GET /v3/sources body reads the same.
+    expect(Tasks.parseTasksFile(JSON.stringify({ count: 1, source_servers: [source(7)] }), "page.json")).toEqual(
+      Either.right([{ task_id: "t7", source_id: "s7", source_name: "web-7" }])
+    )
+  })
+
+  it("fails naming the server when one is malformed, and when none can be exported", () => {
+    expect(message(Tasks.parseTasksFile(sources([source(1), "x"]), "stdin"))).toBe(
+      "stdin source_servers[1]: must be a source server object (as `sources --json` prints)"
+    )
+    expect(message(Tasks.parseTasksFile(sources([source(1, { name: "n".repeat(300) })]), "stdin"))).toBe(
+      "stdin source_servers[0]: source_name must be at most 255 characters (got 300)"
+    )
+    expect(message(Tasks.parseTasksFile(sources([source(1, { id: 5 })]), "stdin"))).toMatch(
+      /^stdin source_servers\[0\]: source_id /
+    )
+    expect(
+      message(Tasks.parseTasksFile(sources([source(1, { is_consistency_result_exist: false })]), "stdin"))
+    ).toBe("stdin: holds no source server that can be exported (1 listed: 1 without consistency results)")
+  })
+})
+
 describe("helpers", () => {
   it("names parts, parses durations, hoists built-in options", () => {
     expect(partName("/x/results.zip", 2)).toBe("/x/results-part-2.zip")

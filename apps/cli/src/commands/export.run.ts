@@ -35,8 +35,10 @@ const readTasksFile = (path: string): Effect.Effect<ReadonlyArray<Tasks.TaskRef>
       })
   }).pipe(
     Effect.flatMap((text) =>
-      Either.match(Tasks.parseTasksFile(text, label), { onLeft: Effect.fail, onRight: Effect.succeed })
+      Either.match(Tasks.parseTasksInput(text, label), { onLeft: Effect.fail, onRight: Effect.succeed })
     ),
+    Effect.tap((input) => (input.note === undefined ? Effect.void : Effect.logInfo(input.note))),
+    Effect.map((input) => input.tasks),
     Effect.filterOrFail(
       (tasks) => tasks.length > 0,
       () => new InvalidRequest({ field: label, reason: "holds no tasks" })

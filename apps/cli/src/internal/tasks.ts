@@ -200,26 +200,96 @@ export const parseTasksCsv = (text: string, label: string): Either.Either<Readon
     }
   )
 
-/** JSON: `{"task_info": [...]}` or a bare array of `{task_id, source_id, source_name}`. */
-export const parseTasksJson = (text: string, label: string): Either.Either<ReadonlyArray<TaskRef>, InvalidRequest> => {
+/** Tasks read from a file, and a note on what was left out of it (said on stderr), if anything. */
+export interface TasksInput {
+  readonly tasks: ReadonlyArray<TaskRef>
+  readonly note?: string | undefined
+}
+
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/**
+ * `{"source_servers": [...]}`, the output of `sources --json` (or the service's own `GET /v3/sources` body): each
+ * source's current task. Sources without consistency results or without a current task cannot be exported and are
+ * left out, with a note; if none is left, that is the error.
+ */
+const fromSources = (list: ReadonlyArray<unknown>, label: string): Either.Either<TasksInput, InvalidRequest> => {
+  const tasks: Array<TaskRef> = []
+  let withoutResults = 0
+  let withoutTask = 0
+  for (const [i, source] of list.entries()) {
+    const origin = `${label} source_servers[${i}]`
+    if (!isRecord(source)) return fail(origin, "must be a source server object (as `sources --json` prints)")
+    if (source.is_consistency_result_exist === false) {
+      withoutResults++
+      continue
+    }
+    const task = isRecord(source.current_task) ? source.current_task.id : undefined
+    if (task === undefined || task === null || task === "") {
+      withoutTask++
+      continue
+    }
+    const ref = validateTask(origin, { task_id: task, source_id: source.id, source_name: source.name })
+    if (Either.isLeft(ref)) return Either.left(ref.left)
+    tasks.push(ref.right)
+  }
+  const leftOut = [
+    withoutResults > 0 ? `${withoutResults} without consistency results` : "",
+    withoutTask > 0 ? `${withoutTask} without a current migration task` : ""
+  ]
+    .filter((part) => part !== "")
+    .join(", ")
+  if (tasks.length === 0 && list.length > 0)
+    return fail(label, `holds no source server that can be exported (${list.length} listed: ${leftOut})`)
+  const note =
+    leftOut === ""
+      ? undefined
+      : `${label}: left out ${withoutResults + withoutTask} of ${list.length} source servers (${leftOut})`
+  return Either.right({ tasks, note })
+}
+
+/**
+ * JSON: `{"task_info": [...]}` or a bare array of `{task_id, source_id, source_name}`; the `--json` output of an
+ * earlier export (its failed tasks); or the output of `sources --json` (see `fromSources`).
+ */
+export const parseTasksJsonInput = (text: string, label: string): Either.Either<TasksInput, InvalidRequest> => {
   let json: unknown
   try {
     json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
   } catch (cause) {
     return fail(label, `is not valid JSON (${cause instanceof Error ? cause.message : String(cause)})`)
   }
-  const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
-    typeof value === "object" && value !== null && !Array.isArray(value)
+  if (isRecord(json) && json.task_info === undefined && Array.isArray(json.source_servers))
+    return fromSources(json.source_servers, label)
   // The `--json` output of an earlier export: its failed (or, interrupted, unfinished) tasks, to try again.
   const earlier = isRecord(json) && json.task_info === undefined && "exported" in json && Array.isArray(json.failed)
   const list = Array.isArray(json) ? json : isRecord(json) ? (earlier ? json.failed : json.task_info) : undefined
   const root = Array.isArray(json) ? "" : earlier ? "failed" : "task_info"
   if (!Array.isArray(list))
-    return fail(label, 'expected {"task_info": [...]}, an array of tasks, or the --json output of an export')
+    return fail(
+      label,
+      'expected {"task_info": [...]}, an array of tasks, or the --json output of export or of sources'
+    )
   if (earlier && list.length === 0) return fail(label, "is the output of an export that left no task failed")
-  return Either.all(list.map((task, i) => validateTask(`${label} ${root}[${i}]`, task)))
+  return Either.map(
+    Either.all(list.map((task, i) => validateTask(`${label} ${root}[${i}]`, task))),
+    (tasks): TasksInput => ({ tasks })
+  )
 }
 
+/** The tasks of `parseTasksJsonInput`. */
+export const parseTasksJson = (text: string, label: string): Either.Either<ReadonlyArray<TaskRef>, InvalidRequest> =>
+  Either.map(parseTasksJsonInput(text, label), (input) => input.tasks)
+
+const isJsonInput = (text: string, label: string) => /\.json$/i.test(label) || /^\uFEFF?\s*[[{]/.test(text)
+
 /** JSON when the file is named `*.json` or the text starts with `{` or `[` (after a BOM and blanks), else CSV. */
+export const parseTasksInput = (text: string, label: string): Either.Either<TasksInput, InvalidRequest> =>
+  isJsonInput(text, label)
+    ? parseTasksJsonInput(text, label)
+    : Either.map(parseTasksCsv(text, label), (tasks): TasksInput => ({ tasks }))
+
+/** The tasks of `parseTasksInput`. */
 export const parseTasksFile = (text: string, label: string): Either.Either<ReadonlyArray<TaskRef>, InvalidRequest> =>
-  /\.json$/i.test(label) || /^\uFEFF?\s*[[{]/.test(text) ? parseTasksJson(text, label) : parseTasksCsv(text, label)
+  Either.map(parseTasksInput(text, label), (input) => input.tasks)
