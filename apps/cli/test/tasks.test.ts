@@ -153,9 +153,9 @@ describe("parseTasksInput: the --json output of sources", () => {
     expect(message(Tasks.parseTasksFile(sources([source(1, { id: 5 })]), "stdin"))).toMatch(
       /^stdin source_servers\[0\]: source_id /
     )
-    expect(
-      message(Tasks.parseTasksFile(sources([source(1, { is_consistency_result_exist: false })]), "stdin"))
-    ).toBe("stdin: holds no source server that can be exported (1 listed: 1 without consistency results)")
+    expect(message(Tasks.parseTasksFile(sources([source(1, { is_consistency_result_exist: false })]), "stdin"))).toBe(
+      "stdin: holds no source server that can be exported (1 listed: 1 without consistency results)"
+    )
   })
 })
 

@@ -267,10 +267,7 @@ export const parseTasksJsonInput = (text: string, label: string): Either.Either<
   const list = Array.isArray(json) ? json : isRecord(json) ? (earlier ? json.failed : json.task_info) : undefined
   const root = Array.isArray(json) ? "" : earlier ? "failed" : "task_info"
   if (!Array.isArray(list))
-    return fail(
-      label,
-      'expected {"task_info": [...]}, an array of tasks, or the --json output of export or of sources'
-    )
+    return fail(label, 'expected {"task_info": [...]}, an array of tasks, or the --json output of export or of sources')
   if (earlier && list.length === 0) return fail(label, "is the output of an export that left no task failed")
   return Either.map(
     Either.all(list.map((task, i) => validateTask(`${label} ${root}[${i}]`, task))),
