@@ -255,7 +255,7 @@ describe("export against the emulator", () => {
     expect(written.filter((f) => f.endsWith(".zip"))).toHaveLength(Math.ceil(withResults / 200))
   })
 
-  it("sources --json | export --tasks-file -: every server's current task; those without results left out, said so", async () => {
+  it("sources --json or tasks --json | export --tasks-file -: their tasks; servers without results left out, said so", async () => {
     const cwd = await tempDir()
     const listed = await cli(["sources", "--json"], { cwd, env: envFor() })
     expect(listed.code).toBe(0)
@@ -266,6 +266,13 @@ describe("export against the emulator", () => {
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({ exported: withResults, failed: [] })
     expect(r.stderr).toContain(`stdin: left out ${all - withResults} of ${all} source servers (`)
+    // tasks --json too: every task with its source server (the emulator exports a task whatever its results).
+    const tasks = await cli(["tasks", "--json"], { cwd, env: envFor() })
+    expect(tasks.code).toBe(0)
+    const count = JSON.parse(tasks.stdout).tasks.length
+    const t = await cli(["export", "--tasks-file", "-", "--json"], { cwd, env: envFor(), stdin: tasks.stdout })
+    expect(t.code).toBe(0)
+    expect(JSON.parse(t.stdout)).toMatchObject({ exported: count, failed: [] })
   })
 
   it("--all --name exports only the servers whose name matches; --name without --all is refused", async () => {

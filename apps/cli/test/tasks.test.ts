@@ -77,7 +77,7 @@ describe("parseTasksFile", () => {
     // A .json file is JSON whatever it starts with: its error is not about a CSV header.
     expect(message(Tasks.parseTasksFile("garbage{", "F.JSON"))).toMatch(/^F\.JSON: is not valid JSON/)
     expect(message(Tasks.parseTasksFile("garbage{", "f.csv"))).toMatch(/^f\.csv line 1: header must name/)
-    expect(message(Tasks.parseTasksFile('{"tasks": []}', "f.json"))).toContain('expected {"task_info": [...]}')
+    expect(message(Tasks.parseTasksFile('{"entries": []}', "f.json"))).toContain('expected {"task_info": [...]}')
     expect(message(Tasks.parseTasksFile('[{"task_id": "t", "source_id": "s"}]', "f.json"))).toBe(
       "f.json [0]: source_name is required"
     )
@@ -155,6 +155,38 @@ describe("parseTasksInput: the --json output of sources", () => {
     )
     expect(message(Tasks.parseTasksFile(sources([source(1, { is_consistency_result_exist: false })]), "stdin"))).toBe(
       "stdin: holds no source server that can be exported (1 listed: 1 without consistency results)"
+    )
+  })
+})
+
+describe("parseTasksInput: the --json output of tasks", () => {
+  const task = (n: number, extra: Record<string, unknown> = {}) => ({
+    id: `t${n}`,
+    name: `MigrationTask_web-${n}`,
+    state: "SYNC_SUCCESS",
+    source_server: { id: `s${n}`, name: `web-${n}`, ip: "10.0.0.1" },
+    ...extra
+  })
+  const tasks = (list: ReadonlyArray<unknown>) => JSON.stringify({ count: list.length, tasks: list })
+
+  it("takes each task with its source server; notes those without one", () => {
+    expect(Tasks.parseTasksInput(tasks([task(1), task(2, { source_server: null }), task(3)]), "t.json")).toEqual(
+      Either.right({
+        tasks: [
+          { task_id: "t1", source_id: "s1", source_name: "web-1" },
+          { task_id: "t3", source_id: "s3", source_name: "web-3" }
+        ],
+        note: "t.json: left out 1 of 3 migration tasks (1 without a source server)"
+      })
+    )
+    // Entries already shaped as task_info are taken as such.
+    const ref = { task_id: "t", source_id: "s", source_name: "n" }
+    expect(Tasks.parseTasksFile(JSON.stringify({ tasks: [ref] }), "f.json")).toEqual(Either.right([ref]))
+    expect(message(Tasks.parseTasksFile(tasks([task(1, { source_server: {} })]), "stdin"))).toBe(
+      "stdin: holds no migration task that can be exported (1 listed: 1 without a source server)"
+    )
+    expect(message(Tasks.parseTasksFile(tasks([task(1, { id: "x".repeat(37) })]), "stdin"))).toBe(
+      "stdin tasks[0]: task_id must be at most 36 characters (got 37)"
     )
   })
 })

@@ -209,49 +209,79 @@ export interface TasksInput {
 const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
+/** A listing printed by `sources --json` or `tasks --json`: where its entries are, and each entry's task. */
+interface Listing {
+  readonly root: "source_servers" | "tasks"
+  readonly noun: string
+  readonly printedBy: string
+  /** The entry's `{task_id, source_id, source_name}` (validated after), or why it cannot be exported. */
+  readonly taskOf: (entry: Readonly<Record<string, unknown>>) => { readonly task: unknown } | { readonly skip: string }
+}
+
+const idOf = (value: unknown) => (isRecord(value) && value.id !== null && value.id !== "" ? value.id : undefined)
+
+const sourcesListing: Listing = {
+  root: "source_servers",
+  noun: "source server",
+  printedBy: "sources --json",
+  taskOf: (source) => {
+    if (source.is_consistency_result_exist === false) return { skip: "without consistency results" }
+    const task = idOf(source.current_task)
+    if (task === undefined) return { skip: "without a current migration task" }
+    return { task: { task_id: task, source_id: source.id, source_name: source.name } }
+  }
+}
+
+const tasksListing: Listing = {
+  root: "tasks",
+  noun: "migration task",
+  printedBy: "tasks --json",
+  taskOf: (task) => {
+    // {"tasks": [{task_id, source_id, source_name}]}: a task_info list under another name.
+    if ("task_id" in task) return { task }
+    const source = task.source_server
+    if (idOf(source) === undefined || !isRecord(source)) return { skip: "without a source server" }
+    return { task: { task_id: task.id, source_id: source.id, source_name: source.name } }
+  }
+}
+
 /**
- * `{"source_servers": [...]}`, the output of `sources --json` (or the service's own `GET /v3/sources` body): each
- * source's current task. Sources without consistency results or without a current task cannot be exported and are
- * left out, with a note; if none is left, that is the error.
+ * The output of `sources --json` or `tasks --json` (or the service's own `GET /v3/sources` or `GET /v3/tasks`
+ * body): each entry's task. Entries that cannot be exported (a source without results or a current task, a task
+ * without a source server) are left out, with a note; if none is left, that is the error.
  */
-const fromSources = (list: ReadonlyArray<unknown>, label: string): Either.Either<TasksInput, InvalidRequest> => {
+const fromListing = (
+  listing: Listing,
+  list: ReadonlyArray<unknown>,
+  label: string
+): Either.Either<TasksInput, InvalidRequest> => {
   const tasks: Array<TaskRef> = []
-  let withoutResults = 0
-  let withoutTask = 0
-  for (const [i, source] of list.entries()) {
-    const origin = `${label} source_servers[${i}]`
-    if (!isRecord(source)) return fail(origin, "must be a source server object (as `sources --json` prints)")
-    if (source.is_consistency_result_exist === false) {
-      withoutResults++
+  const skipped = new Map<string, number>()
+  for (const [i, entry] of list.entries()) {
+    const origin = `${label} ${listing.root}[${i}]`
+    if (!isRecord(entry)) return fail(origin, `must be a ${listing.noun} object (as \`${listing.printedBy}\` prints)`)
+    const found = listing.taskOf(entry)
+    if ("skip" in found) {
+      skipped.set(found.skip, (skipped.get(found.skip) ?? 0) + 1)
       continue
     }
-    const task = isRecord(source.current_task) ? source.current_task.id : undefined
-    if (task === undefined || task === null || task === "") {
-      withoutTask++
-      continue
-    }
-    const ref = validateTask(origin, { task_id: task, source_id: source.id, source_name: source.name })
+    const ref = validateTask(origin, found.task)
     if (Either.isLeft(ref)) return Either.left(ref.left)
     tasks.push(ref.right)
   }
-  const leftOut = [
-    withoutResults > 0 ? `${withoutResults} without consistency results` : "",
-    withoutTask > 0 ? `${withoutTask} without a current migration task` : ""
-  ]
-    .filter((part) => part !== "")
-    .join(", ")
+  const leftOut = [...skipped].map(([why, n]) => `${n} ${why}`).join(", ")
   if (tasks.length === 0 && list.length > 0)
-    return fail(label, `holds no source server that can be exported (${list.length} listed: ${leftOut})`)
+    return fail(label, `holds no ${listing.noun} that can be exported (${list.length} listed: ${leftOut})`)
   const note =
-    leftOut === ""
+    skipped.size === 0
       ? undefined
-      : `${label}: left out ${withoutResults + withoutTask} of ${list.length} source servers (${leftOut})`
+      : `${label}: left out ${list.length - tasks.length} of ${list.length} ${listing.noun}s (${leftOut})`
   return Either.right({ tasks, note })
 }
 
 /**
  * JSON: `{"task_info": [...]}` or a bare array of `{task_id, source_id, source_name}`; the `--json` output of an
- * earlier export (its failed tasks); or the output of `sources --json` (see `fromSources`).
+ * earlier export (its failed tasks); or the output of `sources --json` or `tasks --json` (see `fromListing`).
  */
 export const parseTasksJsonInput = (text: string, label: string): Either.Either<TasksInput, InvalidRequest> => {
   let json: unknown
@@ -260,14 +290,20 @@ export const parseTasksJsonInput = (text: string, label: string): Either.Either<
   } catch (cause) {
     return fail(label, `is not valid JSON (${cause instanceof Error ? cause.message : String(cause)})`)
   }
-  if (isRecord(json) && json.task_info === undefined && Array.isArray(json.source_servers))
-    return fromSources(json.source_servers, label)
+  if (isRecord(json) && json.task_info === undefined)
+    for (const listing of [sourcesListing, tasksListing]) {
+      const list = json[listing.root]
+      if (Array.isArray(list)) return fromListing(listing, list, label)
+    }
   // The `--json` output of an earlier export: its failed (or, interrupted, unfinished) tasks, to try again.
   const earlier = isRecord(json) && json.task_info === undefined && "exported" in json && Array.isArray(json.failed)
   const list = Array.isArray(json) ? json : isRecord(json) ? (earlier ? json.failed : json.task_info) : undefined
   const root = Array.isArray(json) ? "" : earlier ? "failed" : "task_info"
   if (!Array.isArray(list))
-    return fail(label, 'expected {"task_info": [...]}, an array of tasks, or the --json output of export or of sources')
+    return fail(
+      label,
+      'expected {"task_info": [...]}, an array of tasks, or the --json output of export, sources or tasks'
+    )
   if (earlier && list.length === 0) return fail(label, "is the output of an export that left no task failed")
   return Either.map(
     Either.all(list.map((task, i) => validateTask(`${label} ${root}[${i}]`, task))),
