@@ -526,6 +526,13 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
         /^error: "exprot": unknown command \(did you mean export\?\); use one of export, sources, tasks, result, emulator, demo$/
     },
     {
+      // stdin is a pipe here: the wizard's prompts would wait forever.
+      name: "--wizard without a terminal",
+      args: ["--wizard"],
+      expected:
+        /^error: --wizard: asks its questions on a terminal, and stdin is not one; give the command line instead$/
+    },
+    {
       name: "missing argument",
       args: ["result"],
       expected: /^error: TASK_ID: missing; see sms-consistency result --help$/

@@ -121,8 +121,14 @@ const usageError = (message: string, args: ReadonlyArray<string>): Effect.Effect
 /** Runs the CLI on `argv` (node, script, ...args) with the commands' `handlers`, and succeeds with the exit code. */
 export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): Effect.Effect<number> => {
   const args = argv.slice(2)
-  // Help asked for wins over a mistake elsewhere on the line, as in @effect/cli.
-  const problem = args.some((arg) => builtInFlags.has(arg)) ? undefined : flagProblem(args)
+  // Help asked for wins over a mistake elsewhere on the line, as in @effect/cli. The wizard prompts: without a
+  // terminal to answer it, it would wait forever.
+  const problem =
+    args.includes("--wizard") && !process.stdin.isTTY
+      ? "--wizard: asks its questions on a terminal, and stdin is not one; give the command line instead"
+      : args.some((arg) => builtInFlags.has(arg))
+        ? undefined
+        : flagProblem(args)
   const run =
     problem === undefined
       ? cli([...argv.slice(0, 2), ...hoistBuiltIns(args)]).pipe(
