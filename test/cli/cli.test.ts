@@ -8,12 +8,12 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
-import type { ChildProcess } from "node:child_process"
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { createHash, createHmac } from "node:crypto"
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { binBuilt, captureServer, cleanEnv, run, stackFrame, tempDir } from "./support.js"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
+import { bin, binBuilt, captureServer, cleanEnv, run, stackFrame, tempDir } from "./support.js"
 
 const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex")
 
@@ -418,6 +418,26 @@ describe("export against the emulator", () => {
     expect(r.stderr).toContain("error:")
     expect(JSON.parse(r.stdout).failed[0].error.tag).toBe("TransportError")
   })
+
+  // util-linux `script` gives the CLI a terminal for stdin.
+  it.skipIf(spawnSync("script", ["--version"]).status !== 0)(
+    "--tasks-file - at a terminal says what it waits for; Ctrl+D ends the input",
+    async () => {
+      const cwd = await tempDir()
+      const t = taskOf(1)
+      const command = [process.execPath, bin, "export", "--tasks-file", "-", "--json"].map((a) => `'${a}'`).join(" ")
+      const child = spawn("script", ["-qec", command, "/dev/null"], { cwd, env: envFor() })
+      let out = ""
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        out += d
+      })
+      const exited = new Promise<number | null>((done) => child.once("exit", done))
+      await vi.waitFor(() => expect(out).toContain("reading tasks from stdin"), { timeout: 10_000 })
+      child.stdin.write(`task_id,source_id,source_name\n${t.task_id},${t.source_id},${t.source_name}\n\x04`)
+      expect(await exited).toBe(0)
+      expect(out).toContain('"exported": 1')
+    }
+  )
 
   it("reads CSV from stdin (BOM, CRLF, quoted fields, header in any order) and retries a 503", async () => {
     const cwd = await tempDir()

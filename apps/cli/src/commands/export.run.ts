@@ -55,6 +55,9 @@ const readError = (cause: unknown): string => {
 }
 
 const readStdin = async (): Promise<string> => {
+  // Typed at a terminal (or a pipe forgotten): say what is awaited, rather than seem to hang.
+  if (process.stdin.isTTY)
+    process.stderr.write("reading tasks from stdin (JSON or CSV, as in a --tasks-file); end with Ctrl+D\n")
   const chunks: Array<Buffer> = []
   for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)))
   return Buffer.concat(chunks).toString("utf8")
