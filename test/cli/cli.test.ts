@@ -546,6 +546,17 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
         /^error: "exprot": unknown command \(did you mean export\?\); use one of export, sources, tasks, result, emulator, demo$/
     },
     {
+      name: "--output - (stdout)",
+      args: ["export", "--all", "--output", "-"],
+      expected:
+        /^error: --output: cannot be stdout \(-\): an export is one file per 200 tasks, or more; give a file or a folder$/
+    },
+    {
+      name: "demo --output - (stdout)",
+      args: ["demo", "--output", "-"],
+      expected: /^error: --output: cannot be stdout \(-\)/
+    },
+    {
       // stdin is a pipe here: the wizard's prompts would wait forever.
       name: "--wizard without a terminal",
       args: ["--wizard"],

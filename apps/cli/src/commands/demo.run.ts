@@ -22,7 +22,7 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
     Effect.gen(function* () {
       const started = Date.now()
       // Where the files go, checked before the emulator starts: `--output` is always a directory here.
-      yield* Output.check(args.output.endsWith("/") ? args.output : `${args.output}/`)
+      yield* Output.check(args.output === "-" || args.output.endsWith("/") ? args.output : `${args.output}/`)
       const handle = yield* Emulator.start({ sources: args.sources })
       yield* writeOut(
         `Started the SMS emulator at ${handle.url} with ${plural(handle.seeded.sources.length, "seeded source server")}.`

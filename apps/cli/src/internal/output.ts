@@ -64,6 +64,12 @@ const unwritable = (directory: string): Effect.Effect<string | undefined> =>
 const resolveOutput = (output: string | undefined, cwd: string) =>
   Effect.gen(function* () {
     const raw = output ?? "."
+    // `-` is stdout by convention elsewhere; here it would silently become a folder named `-`.
+    if (raw === "-")
+      return yield* new InvalidRequest({
+        field: "--output",
+        reason: "cannot be stdout (-): an export is one file per 200 tasks, or more; give a file or a folder"
+      })
     const path = resolve(cwd, raw)
     const kind = yield* kindOf(path)
     const isDirectory =
