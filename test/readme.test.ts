@@ -1,16 +1,63 @@
 /**
- * The README's library example is the typechecked one (`packages/sms/examples/export.ts`), word for word: an
- * edit to either without the other fails here.
+ * The READMEs show what the code is: the library example is `packages/sms/examples/export.ts` word for word (it is
+ * typechecked), and `export --help` is the built bin's, in full in apps/cli/README.md and condensed in README.md.
+ * An edit to one without the other fails here.
  */
+import { spawnSync } from "node:child_process"
 import { readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { fileURLToPath } from "node:url"
 import { expect, it } from "vitest"
+import { bin, binBuilt, cleanEnv } from "./cli/support.js"
 
 const read = (path: string) => readFileSync(fileURLToPath(new URL(`../${path}`, import.meta.url)), "utf8")
+
+/** The fenced blocks of a Markdown text in `language`. */
+const blocks = (markdown: string, language: string) =>
+  [...markdown.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, "g"))].map((m) => (m[1] ?? "").trimEnd())
 
 it("README.md shows packages/sms/examples/export.ts as it is, from its first import", () => {
   const example = read("packages/sms/examples/export.ts")
   const code = example.slice(example.search(/^import /m)).trimEnd()
-  const blocks = [...read("README.md").matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => (m[1] ?? "").trimEnd())
-  expect(blocks).toContain(code)
+  expect(blocks(read("README.md"), "ts")).toContain(code)
+})
+
+const exportHelp = (): string => {
+  if (!binBuilt()) throw new Error("build the bin first: pnpm build")
+  const r = spawnSync(process.execPath, [bin, "export", "--help"], {
+    env: cleanEnv(tmpdir(), { NO_COLOR: "1" }),
+    encoding: "utf8"
+  })
+  expect(r.status).toBe(0)
+  return r.stdout.trimEnd()
+}
+
+const builtIns = ["--completions", "--log-level", "(-h, --help)", "--wizard", "--version"]
+
+/**
+ * README.md's condensed form: no blank lines among the options, nor the "This setting is optional.", "One of the
+ * following" and "This option may be repeated" lines, nor the built-in options' descriptions.
+ */
+const condensed = (help: string): string => {
+  const [head = "", rest = ""] = help.split("\nOPTIONS\n\n")
+  const [options = "", tail = ""] = rest.split("\n\nENVIRONMENT\n")
+  let current = ""
+  const kept = options.split("\n").filter((line) => {
+    if (line.trim() === "") return false
+    if (!line.startsWith("  ")) {
+      current = line
+      return true
+    }
+    const text = line.trim()
+    if (/^(This setting is optional\.|One of the following|This option may be repeated)/.test(text)) return false
+    return !builtIns.some((name) => current.startsWith(name))
+  })
+  return `${head}\nOPTIONS\n\n${kept.join("\n")}\n\nENVIRONMENT\n${tail}`
+}
+
+it("apps/cli/README.md shows export --help as the bin prints it; README.md, condensed", () => {
+  const help = exportHelp()
+  expect(help.startsWith("sms-consistency 0.1.0\n")).toBe(true)
+  expect(blocks(read("apps/cli/README.md"), "console")).toContain(`$ sms-consistency export --help\n${help}`)
+  expect(blocks(read("README.md"), "text")).toContain(condensed(help))
 })

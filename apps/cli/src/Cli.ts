@@ -145,7 +145,7 @@ export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): E
     Effect.provideService(Handlers, handlers),
     Effect.provide(platform),
     withStderrLogger,
-    withPlainConsole,
+    withPlainConsole(name),
     Effect.catchAllCause((cause) =>
       Cause.isInterruptedOnly(cause)
         ? Effect.failCause(cause)

@@ -9,6 +9,7 @@ import { parseDuration } from "../src/internal/common.js"
 import * as Output from "../src/internal/output.js"
 import { partName } from "../src/internal/output.js"
 import * as Tasks from "../src/internal/tasks.js"
+import { tidyHelp } from "../src/internal/terminal.js"
 
 const message = <A>(e: Either.Either<A, { readonly message: string }>) =>
   Either.isLeft(e) ? e.left.message : `ok: ${JSON.stringify(e.right)}`
@@ -208,6 +209,15 @@ describe("helpers", () => {
       "--json"
     ])
     expect(hoistBuiltIns(["--version"])).toEqual(["--version"])
+  })
+
+  it("tidies the help text: one program line on top, the program in usage lines, coloured or not", () => {
+    const plain = "p-x\n\np-x 1.0\n\nUSAGE\n\n$ export --all\n\n$ p-x\n\nAn integer.\n\nkeep $ this\n"
+    expect(tidyHelp(plain, "p-x")).toBe("p-x 1.0\n\nUSAGE\n\n$ p-x export --all\n\n$ p-x\n\nkeep $ this\n")
+    const coloured = "\u001b[0;1m\u001b[0;37;1mp-x\u001b[0;1m\u001b[0m\r\n\r\np-x 1.0\r\n"
+    expect(tidyHelp(coloured, "p-x")).toBe("p-x 1.0\r\n")
+    // Only a banner above "<program> <version>" goes.
+    expect(tidyHelp("p-x\n\nsomething else\n", "p-x")).toBe("p-x\n\nsomething else\n")
   })
 })
 

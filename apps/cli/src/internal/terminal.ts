@@ -44,26 +44,38 @@ const genericTypeHelp =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the help text may be coloured
   /^ *(?:\u001b\[[0-9;]*m)*(?:A user-defined piece of text|A true or false value|An integer|A floating point number)\.(?:\u001b\[[0-9;]*m)*\n\n/gm
 
-const withoutGenericTypeHelp = (text: string): string => text.replace(genericTypeHelp, "")
+/**
+ * The help text, tidied: without the generic type lines (above), without the bare program name @effect/cli puts
+ * above "<program> <version>", and with the program in a subcommand's usage line (`$ sms-consistency export …`,
+ * not `$ export …`, which is not a command one can type).
+ */
+export const tidyHelp = (text: string, program: string): string => {
+  const ansi = "(?:\u001b\\[[0-9;]*m)*"
+  const banner = new RegExp(`^${ansi}${program}${ansi}\\r?\\n\\r?\\n(?=${program} )`)
+  const usage = new RegExp(`^\\$ (?!${program}(?: |$))`, "gm")
+  return text.replace(genericTypeHelp, "").replace(banner, "").replace(usage, `$$ ${program} `)
+}
 
 /**
  * The default console, except that `log` drops ANSI colour when it is off and the help text (the only thing
- * written with `log`) loses its generic type lines, and `error` writes nothing: @effect/cli uses it only to print
+ * written with `log`) is tidied (`tidyHelp`), and `error` writes nothing: @effect/cli uses it only to print
  * the usage error it then fails with, which `Cli.main` reports itself, in one line.
  */
-export const withPlainConsole = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.flatMap(Effect.console, (current) =>
-    Effect.withConsole(effect, {
-      ...current,
-      log: (...args: ReadonlyArray<unknown>) =>
-        Effect.sync(() => {
-          // @effect/cli's text already ends in a newline (`--version` printed "0.1.0" and a blank line).
-          const text = withoutGenericTypeHelp(format(args, stdoutColor()))
-          process.stdout.write(text.endsWith("\n") ? text : `${text}\n`)
-        }),
-      error: () => Effect.void
-    } satisfies Console.Console)
-  )
+export const withPlainConsole =
+  (program: string) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.flatMap(Effect.console, (current) =>
+      Effect.withConsole(effect, {
+        ...current,
+        log: (...args: ReadonlyArray<unknown>) =>
+          Effect.sync(() => {
+            // @effect/cli's text already ends in a newline (`--version` printed "0.1.0" and a blank line).
+            const text = tidyHelp(format(args, stdoutColor()), program)
+            process.stdout.write(text.endsWith("\n") ? text : `${text}\n`)
+          }),
+        error: () => Effect.void
+      } satisfies Console.Console)
+    )
 
 const messageText = (message: unknown): string =>
   Array.isArray(message)
