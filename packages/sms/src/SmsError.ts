@@ -189,6 +189,27 @@ export type Operation = "export" | "list" | "show"
 export const isServiceNotFound = (e: SmsError): boolean =>
   e._tag === "NotFound" && e.errorCode !== undefined && e.errorCode.startsWith("SMS.")
 
+const networkHint = "A network or service problem; retrying later usually helps."
+
+/** TLS verification failures (Node's codes): the endpoint's certificate chain is not trusted here. */
+const untrustedCertificate =
+  /^(?:SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(?:_LOCALLY)?|CERT_[A-Z_]+)$/
+
+/**
+ * What a transport failure's code says to check (the transports put the code first: `ECONNREFUSED: connect …`).
+ * Retrying later fixes neither a wrong host nor an untrusted certificate.
+ */
+const transportHint = (reason: string): string => {
+  const code = /^([A-Z][A-Z0-9_]+):/.exec(reason)?.[1] ?? ""
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN")
+    return "The host name in the error does not resolve: check the endpoint (SMS_ENDPOINT), the region (SMS_REGION) and DNS."
+  if (code === "ECONNREFUSED")
+    return "Nothing accepts connections at the address in the error: check the endpoint's host and port (SMS_ENDPOINT)."
+  if (untrustedCertificate.test(code) || code === "ERR_TLS_CERT_ALTNAME_INVALID")
+    return "The endpoint's TLS certificate is not trusted here (a proxy that inspects TLS?): give its CA in NODE_EXTRA_CA_CERTS, or check the endpoint."
+  return networkHint
+}
+
 /** A short, actionable hint for a person or an AI assistant, for the `operation` that failed (default: an export). */
 export const hint = (e: SmsError, operation: Operation = "export"): string | undefined => {
   switch (e._tag) {
@@ -219,10 +240,11 @@ export const hint = (e: SmsError, operation: Operation = "export"): string | und
     case "InvalidRequest":
     case "BadRequest":
       return "Fix the named field and try again."
-    case "Timeout":
     case "TransportError":
+      return transportHint(e.reason)
+    case "Timeout":
     case "ServerError":
-      return "A network or service problem; retrying later usually helps."
+      return networkHint
     case "FileError":
       return "Check that the destination folder can be created and written to, and that the disk has room."
     default:

@@ -30,6 +30,19 @@ describe("hint", () => {
       )
   })
 
+  it("says what to check for a host that does not resolve, refuses, or has an untrusted certificate", () => {
+    const transport = (reason: string) => SmsError.hint(new SmsError.TransportError({ reason }))
+    expect(transport("ENOTFOUND: getaddrinfo ENOTFOUND sms.invalid")).toMatch(/^The host name in the error does not/)
+    expect(transport("EAI_AGAIN: getaddrinfo EAI_AGAIN sms.example")).toMatch(/does not resolve/)
+    expect(transport("ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1")).toMatch(/^Nothing accepts connections/)
+    for (const code of ["SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "CERT_HAS_EXPIRED"])
+      expect(transport(`${code}: certificate problem`)).toMatch(/NODE_EXTRA_CA_CERTS/)
+    // Anything else may pass: a reset, a closed socket, a reason without a code.
+    for (const reason of ["ECONNRESET: socket hang up", "other side closed", "EPIPE: write EPIPE"])
+      expect(transport(reason)).toBe("A network or service problem; retrying later usually helps.")
+    expect(SmsError.hint(new SmsError.Timeout({ timeoutMs: 1 }))).toMatch(/retrying later/)
+  })
+
   it("says what to check for a file that could not be written", () => {
     expect(SmsError.hint(new SmsError.FileError({ path: "/x", reason: "ENOSPC" }))).toMatch(/written to/)
   })
