@@ -154,6 +154,22 @@ describe("Streamable HTTP, --emulator, bearer token", () => {
     expect(server.stderr()).toContain('Origin "http://evil.example.com"): 403 Forbidden: Origin')
   })
 
+  it("takes an export of 12,000 entries (a 1.6 MB body; 1 MiB was the cap): duplicates of one task, one call", async () => {
+    const client = await connectHttp(server.url, { Authorization: `Bearer ${token}` })
+    try {
+      const [entry] = ListSourcesOut(
+        (await call(client, "list_sources_with_results", { limit: 1 })).structuredContent
+      ).task_info
+      const task_info = Array.from({ length: 12_000 }, () => entry)
+      expect(JSON.stringify({ task_info }).length).toBeGreaterThan(1024 * 1024)
+      const result = await call(client, "export_consistency_results", { task_info })
+      expect(result.isError, textOf(result)).toBeFalsy()
+      expect(result.structuredContent).toMatchObject({ exported: 1, duplicates: 11_999, failedCount: 0 })
+    } finally {
+      await client.close()
+    }
+  })
+
   it("answers GET and DELETE with 405, a bad protocol version with 400, an oversized body with 413", async () => {
     const get = await raw(server.port, { method: "GET", headers: mcpHeaders(server.port) })
     expect(get.status).toBe(405)
@@ -164,10 +180,11 @@ describe("Streamable HTTP, --emulator, bearer token", () => {
       body: initialize
     })
     expect(version.status).toBe(400)
-    const size = 2 * 1024 * 1024
+    // Refused on its declared length, before it is read (so only its start is sent here).
+    const size = 17 * 1024 * 1024
     const big = await raw(server.port, {
       headers: mcpHeaders(server.port, { "Content-Length": String(size) }),
-      body: Buffer.alloc(size, 0x20)
+      body: Buffer.alloc(1024, 0x20)
     })
     expect(big.status).toBe(413)
     // Still serving.
