@@ -222,13 +222,38 @@ const taskish = fc.oneof(
   fc.record({ task_id: jsonField, source_id: jsonField, source_name: jsonField }, { requiredKeys: [] }),
   fc.jsonValue({ maxDepth: 2 })
 )
+/** An entry of `sources --json`: a source server whose current task is a task (valid or not), or junk. */
+const sourceish = fc.oneof(
+  fc
+    .tuple(taskish, fc.constantFrom(true, false, undefined))
+    .map(([t, results]) =>
+      isRecord(t)
+        ? {
+            id: t.source_id,
+            name: t.source_name,
+            is_consistency_result_exist: results,
+            current_task: { id: t.task_id }
+          }
+        : t
+    ),
+  fc.record({ id: jsonField, name: jsonField, current_task: jsonField }, { requiredKeys: [] }),
+  fc.jsonValue({ maxDepth: 2 })
+)
+/** An entry of `tasks --json`: a migration task with its source server, or junk. */
+const migrationTaskish = fc.oneof(
+  taskish.map((t) => (isRecord(t) ? { id: t.task_id, source_server: { id: t.source_id, name: t.source_name } } : t)),
+  fc.record({ id: jsonField, source_server: jsonField }, { requiredKeys: [] })
+)
 
 describe("JSON task files", () => {
   it(`${cases} hostile documents: never throws, a Left names 'tasks.json' (and task_info[i] within the list)`, () => {
     let left = 0
     let right = 0
+    let listings = 0
     const doc = fc.oneof(
       fc.array(taskish, { maxLength: 6 }).map((list) => JSON.stringify({ task_info: list })),
+      fc.array(sourceish, { maxLength: 6 }).map((list) => JSON.stringify({ count: list.length, source_servers: list })),
+      fc.array(migrationTaskish, { maxLength: 6 }).map((list) => JSON.stringify({ count: list.length, tasks: list })),
       fc.array(taskish, { maxLength: 6 }).map((list) => JSON.stringify(list)),
       fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
       fc.string({ unit: "binary", maxLength: 100 }).map((s) => `{${s}`),
@@ -246,13 +271,19 @@ describe("JSON task files", () => {
         if (Either.isLeft(r)) {
           left++
           expect(r.left._tag).toBe("InvalidRequest")
-          const m = /^tasks\.json(?: (?:task_info)?\[(\d+)\])?$/.exec(r.left.field)
+          const m = /^tasks\.json(?: (task_info|source_servers|tasks)?\[(\d+)\])?$/.exec(r.left.field)
           expect(m).not.toBeNull()
-          if (m?.[1] !== undefined) {
+          if (m?.[1] === "source_servers" || m?.[1] === "tasks") {
+            // An entry of a listing, named within it.
+            listings++
+            const parsed: unknown = JSON.parse(text)
+            const list = isRecord(parsed) ? parsed[m[1]] : undefined
+            expect(Array.isArray(list) && Number(m[2]) < list.length).toBe(true)
+          } else if (m?.[2] !== undefined) {
             const parsed: unknown = JSON.parse(text)
             const list: unknown = Array.isArray(parsed) ? parsed : isRecord(parsed) ? parsed.task_info : undefined
             if (!Array.isArray(list)) throw new Error(`an index named for no list: ${text}`)
-            const i = Number(m[1])
+            const i = Number(m[2])
             expect(i).toBeLessThan(list.length)
             // The named entry is the first invalid one, by the independent oracle.
             expect(list.findIndex((t) => !expectedValid(t))).toBe(i)
@@ -266,6 +297,7 @@ describe("JSON task files", () => {
     )
     expect(left).toBeGreaterThan(cases / 10)
     expect(right).toBeGreaterThan(cases / 20)
+    expect(listings).toBeGreaterThan(cases / 50)
   })
 
   it("huge arrays: 20,000 tasks with one bad entry named by index; 20,000 valid tasks accepted", () => {
