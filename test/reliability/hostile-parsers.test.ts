@@ -224,18 +224,16 @@ const taskish = fc.oneof(
 )
 /** An entry of `sources --json`: a source server whose current task is a task (valid or not), or junk. */
 const sourceish = fc.oneof(
-  fc
-    .tuple(taskish, fc.constantFrom(true, false, undefined))
-    .map(([t, results]) =>
-      isRecord(t)
-        ? {
-            id: t.source_id,
-            name: t.source_name,
-            is_consistency_result_exist: results,
-            current_task: { id: t.task_id }
-          }
-        : t
-    ),
+  fc.tuple(taskish, fc.constantFrom(true, false, undefined)).map(([t, results]) =>
+    isRecord(t)
+      ? {
+          id: t.source_id,
+          name: t.source_name,
+          is_consistency_result_exist: results,
+          current_task: { id: t.task_id }
+        }
+      : t
+  ),
   fc.record({ id: jsonField, name: jsonField, current_task: jsonField }, { requiredKeys: [] }),
   fc.jsonValue({ maxDepth: 2 })
 )
