@@ -18,6 +18,7 @@ const options = {
     Options.withDefault(0)
   ),
   host: Options.text("host").pipe(
+    Options.withPseudoName("ADDRESS"),
     Options.withDescription("Address to listen on (default 127.0.0.1)."),
     Options.withDefault("127.0.0.1")
   ),
