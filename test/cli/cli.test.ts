@@ -277,6 +277,34 @@ describe("export against the emulator", () => {
     expect(JSON.parse(t.stdout)).toMatchObject({ exported: count, failed: [] })
   })
 
+  it("--dry-run says what would be exported and where, as whom; sends no export and writes nothing", async () => {
+    const cwd = await tempDir()
+    const before = exportsSent()
+    const withResults = emu.seeded.sources.filter((s) => s.is_consistency_result_exist).length
+    const r = await cli(["export", "--all", "--dry-run", "--output", "into/", "--json"], { cwd, env: envFor() })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual({
+      dryRun: true,
+      tasks: withResults,
+      calls: Math.ceil(withResults / 200),
+      duplicates: 0,
+      directory: join(cwd, "into"),
+      endpoint: emu.url,
+      identity: expect.stringContaining("AK EMUL…0000")
+    })
+    const [a, b] = [taskOf(1), taskOf(2)]
+    const spec = (t: typeof a) => `${t.task_id},${t.source_id},${t.source_name}`
+    const text = await cli(
+      ["export", "--task", spec(a), "--task", spec(b), "--task", spec(a), "--dry-run", "--output", "r.zip"],
+      { cwd, env: envFor() }
+    )
+    expect(text.code).toBe(0)
+    expect(text.stdout).toContain("Would export 2 tasks in 1 call from")
+    expect(text.stdout).toContain("(1 duplicate skipped)\n  into r.zip\nNothing was exported (--dry-run).")
+    expect(exportsSent()).toBe(before)
+    expect(await readdir(cwd)).toEqual([])
+  })
+
   it("--all --name exports only the servers whose name matches; --name without --all is refused", async () => {
     const cwd = await tempDir()
     const matching = emu.seeded.sources.filter((s) => s.is_consistency_result_exist && s.name.includes("db"))

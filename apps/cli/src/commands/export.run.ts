@@ -13,7 +13,7 @@ import { Exit } from "../internal/common.js"
 import { ExitCode, forError } from "../internal/exitCodes.js"
 import * as Output from "../internal/output.js"
 import { json, plural } from "../internal/render.js"
-import { exitCodeOf, interrupted, renderSummary, summarize } from "../internal/summary.js"
+import { dryRun, exitCodeOf, interrupted, renderDryRun, renderSummary, summarize } from "../internal/summary.js"
 import * as Tasks from "../internal/tasks.js"
 import { stdoutColor, writeErr, writeError, writeOut } from "../internal/terminal.js"
 import { type Args, maxConcurrency } from "./export.js"
@@ -134,13 +134,14 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
     const given = yield* explicitTasks({ specs: args.task, tasksFile: args.tasksFile, all: args.all })
     // Validate and count calls before anything is sent, so --output can be checked too.
     const planFor = (tasks: ReadonlyArray<Tasks.TaskRef>) =>
-      Effect.flatMap(BatchExport.prepare(tasks), (prepared) =>
-        Output.plan(
-          Option.getOrUndefined(args.output),
-          Math.ceil(prepared.tasks.length / Model.Limits.tasksPerCall),
-          args.force
-        )
-      )
+      Effect.flatMap(BatchExport.prepare(tasks), (prepared) => {
+        const calls = Math.ceil(prepared.tasks.length / Model.Limits.tasksPerCall)
+        return Effect.map(Output.plan(Option.getOrUndefined(args.output), calls, args.force), (plan) => ({
+          plan,
+          prepared,
+          calls
+        }))
+      })
     // With --all, the tasks (and so the file names) are known only after discovery; where they go, before.
     if (given === undefined) yield* Output.check(Option.getOrUndefined(args.output))
     const early = given === undefined ? undefined : yield* planFor(given)
@@ -159,8 +160,13 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
         if (args.json) yield* writeOut(json(empty))
         return ExitCode.ok
       }
-      const plan = early ?? (yield* planFor(tasks))
-      const chunks = Math.ceil(tasks.length / Model.Limits.tasksPerCall)
+      const { plan, prepared, calls } = early ?? (yield* planFor(tasks))
+      if (args.dryRun) {
+        const would = dryRun(prepared, plan, calls, client.info)
+        yield* writeOut(args.json ? json(would) : renderDryRun(would, stdoutColor()))
+        return ExitCode.ok
+      }
+      const chunks = calls
       const showProgress = chunks > 1 && process.stderr.isTTY === true
       // What has finished, for a summary if the export is interrupted (Ctrl+C): its files are complete.
       const done: Array<BatchExport.ChunkOutcome> = []

@@ -54,6 +54,11 @@ const options = {
     Options.withDescription(`Parallel calls, 1 to ${maxConcurrency} (default 4).`),
     Options.withDefault(4)
   ),
+  dryRun: Options.boolean("dry-run").pipe(
+    Options.withDescription(
+      'Check the tasks, --output and the credentials, say what would be exported (tasks, calls, where the files go, as whom), and export nothing. With --all, the servers are still listed. With --json: {"dryRun": true, "tasks", "calls", "duplicates", "directory" or "files", "endpoint", "identity"}.'
+    )
+  ),
   json: Options.boolean("json").pipe(
     Options.withDescription(
       'Print exactly one JSON document on stdout: {"exported": N, "failed": [{"task_id", "source_id", "source_name", "error": {"tag", "message", "status"?, "errorCode"?, "requestId"?}}], "files": [{"path", "bytes", "sha256", "tasks"}], "duplicates": N, "endpoint", "identity"} ("tasks": how many tasks that file holds; "responses" is added when the service answered with JSON instead of a file). A failure before any call prints {"error": {"tag", "message", ...}} instead; an interrupted export adds "interrupted": true, its unfinished tasks failed with the tag Interrupted.'

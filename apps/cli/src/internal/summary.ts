@@ -4,6 +4,7 @@ import type * as Model from "@sms-consistency/sms/Model"
 import type * as SmsClient from "@sms-consistency/sms/SmsClient"
 import { isAbsolute, relative } from "node:path"
 import { ExitCode, forError } from "./exitCodes.js"
+import type { Plan } from "./output.js"
 import { bytes, type ErrorJson, errorJson, plural, table } from "./render.js"
 import { bold } from "./terminal.js"
 
@@ -156,4 +157,49 @@ export const exitCodeOf = (result: BatchExport.Result): number => {
   const [first] = result.failed
   if (first === undefined) return ExitCode.ok
   return result.exported > 0 ? ExitCode.partial : forError(first.error)
+}
+
+/** What `export --dry-run` prints with `--json`: what would be exported, and where. */
+export interface DryRun {
+  readonly dryRun: true
+  readonly tasks: number
+  readonly calls: number
+  readonly duplicates: number
+  /** The folder the files would go into (named by the service), or the files that would be written. */
+  readonly directory?: string
+  readonly files?: ReadonlyArray<string>
+  readonly endpoint: string
+  readonly identity: string
+}
+
+export const dryRun = (
+  prepared: { readonly tasks: ReadonlyArray<Model.TaskRef>; readonly duplicates: number },
+  plan: Plan,
+  calls: number,
+  info: SmsClient.Info
+): DryRun => ({
+  dryRun: true,
+  tasks: prepared.tasks.length,
+  calls,
+  duplicates: prepared.duplicates,
+  ...(plan._tag === "Directory" ? { directory: plan.directory } : { files: plan.paths }),
+  endpoint: info.endpoint,
+  identity: info.identity
+})
+
+/** The text of `export --dry-run`. */
+export const renderDryRun = (d: DryRun, color: boolean): string => {
+  const files = d.files ?? []
+  const into =
+    d.directory !== undefined
+      ? `${relative(process.cwd(), d.directory) === "" ? "." : display(d.directory)}/ (files named by the service)`
+      : files.length <= 3
+        ? files.map(display).join(", ")
+        : `${display(files[0] ?? "")} … ${display(files[files.length - 1] ?? "")} (${files.length} files)`
+  return [
+    `${bold(`Would export ${plural(d.tasks, "task")}`, color)} in ${plural(d.calls, "call")} from ${d.endpoint} as ${d.identity}` +
+      (d.duplicates > 0 ? ` (${plural(d.duplicates, "duplicate")} skipped)` : ""),
+    `  into ${into}`,
+    "Nothing was exported (--dry-run)."
+  ].join("\n")
 }
