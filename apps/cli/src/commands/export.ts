@@ -56,7 +56,7 @@ const options = {
   ),
   dryRun: Options.boolean("dry-run").pipe(
     Options.withDescription(
-      'Check the tasks, --output and the credentials, say what would be exported (tasks, calls, where the files go, as whom), and export nothing. With --all, the servers are still listed. With --json: {"dryRun": true, "tasks", "calls", "duplicates", "directory" or "files", "endpoint", "identity"}.'
+      'Check the tasks, --output and that credentials are set, say what would be exported (tasks, calls, where the files go, as whom), and export nothing. With --all, the servers are still listed. With --json: {"dryRun": true, "tasks", "calls", "duplicates", "directory" or "files", "endpoint", "identity"}.'
     )
   ),
   json: Options.boolean("json").pipe(
