@@ -12,6 +12,7 @@ import { clientLayer, reported } from "../internal/client.js"
 import { Exit } from "../internal/common.js"
 import { ExitCode, forError } from "../internal/exitCodes.js"
 import * as Output from "../internal/output.js"
+import * as Progress from "../internal/progress.js"
 import { json, plural } from "../internal/render.js"
 import { dryRun, exitCodeOf, interrupted, renderDryRun, renderSummary, summarize } from "../internal/summary.js"
 import * as Tasks from "../internal/tasks.js"
@@ -96,14 +97,6 @@ const discover = (name: string | undefined) =>
     })
   })
 
-const progressLine = (p: BatchExport.Progress) =>
-  Effect.sync(() => {
-    process.stderr.write(
-      // A chunk split to isolate missing tasks takes several calls: progress counts tasks, and whole chunks.
-      `\r${p.tasksDone}/${p.tasksTotal} tasks done, ${p.chunksDone}/${p.chunks} chunks${p.chunksDone === p.chunks ? "\n" : ""}`
-    )
-  })
-
 /** The summary of an interrupted export: the files written, and every task not exported. */
 const reportInterrupted = (
   done: ReadonlyArray<BatchExport.ChunkOutcome>,
@@ -166,8 +159,10 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
         yield* writeOut(args.json ? json(would) : renderDryRun(would, stdoutColor()))
         return ExitCode.ok
       }
-      const chunks = calls
-      const showProgress = chunks > 1 && process.stderr.isTTY === true
+      const terminal = process.stderr.isTTY === true
+      // A line in place was written (and needs its own line ended) only on a terminal, for several chunks.
+      const showProgress = terminal && calls > 1
+      const progress = yield* Progress.reporter(terminal, calls)
       // What has finished, for a summary if the export is interrupted (Ctrl+C): its files are complete.
       const done: Array<BatchExport.ChunkOutcome> = []
       const result = yield* BatchExport.exportAll(tasks, {
@@ -176,7 +171,7 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
         target: (chunk, _chunks, piece) => Output.targetFor(plan, chunk, piece),
         onProgress: (p) => {
           done.push(p.outcome)
-          return showProgress ? progressLine(p) : Effect.void
+          return progress(p)
         }
       }).pipe(Effect.onInterrupt(() => reportInterrupted(done, tasks, client.info, args.json, showProgress)))
       const summary = summarize(result, client.info)
