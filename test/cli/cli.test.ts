@@ -322,6 +322,13 @@ describe("export against the emulator", () => {
     const none = await cli(["export", "--all", "--name", "no-such-server"], { cwd, env: envFor() })
     expect(none.code).toBe(0)
     expect(none.stderr).toContain('no source server whose name matches "no-such-server" has consistency results')
+    // --dry-run --json keeps its own shape when there is nothing to export.
+    const dry = await cli(["export", "--all", "--name", "no-such-server", "--dry-run", "--json"], {
+      cwd,
+      env: envFor()
+    })
+    expect(dry.code).toBe(0)
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, tasks: 0, calls: 0, duplicates: 0 })
   })
 
   it("exit 1: a 404 call is split until the missing task stands alone; every other task is written", async () => {

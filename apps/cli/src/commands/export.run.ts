@@ -149,7 +149,10 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
           onSome: (n) => ` whose name matches ${JSON.stringify(n)}`
         })
         yield* writeErr(`no source server${matching} has consistency results: nothing to export`)
-        const empty = { exported: 0, failed: [], files: [], duplicates: 0, ...client.info }
+        const { endpoint, identity } = client.info
+        const empty = args.dryRun
+          ? { dryRun: true, tasks: 0, calls: 0, duplicates: 0, endpoint, identity }
+          : { exported: 0, failed: [], files: [], duplicates: 0, ...client.info }
         if (args.json) yield* writeOut(json(empty))
         return ExitCode.ok
       }
