@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { fileURLToPath } from "node:url"
 import { expect, it } from "vitest"
+import { builtIns } from "../apps/cli/src/internal/usage.js"
 import { bin, binBuilt, cleanEnv } from "./cli/support.js"
 
 const read = (path: string) => readFileSync(fileURLToPath(new URL(`../${path}`, import.meta.url)), "utf8")
@@ -32,7 +33,9 @@ const exportHelp = (): string => {
   return r.stdout.trimEnd()
 }
 
-const builtIns = ["--completions", "--log-level", "(-h, --help)", "--wizard", "--version"]
+/** The option names of a help line such as `(-h, --help)` or `--log-level all | …`. */
+const builtInNames = new Set(builtIns.flatMap((flag) => flag.names))
+const isBuiltIn = (header: string) => builtInNames.has(header.split(/[\s,()]+/).find((t) => t !== "") ?? "")
 
 /**
  * README.md's condensed form: no blank lines among the options, nor the "This setting is optional.", "One of the
@@ -50,7 +53,7 @@ const condensed = (help: string): string => {
     }
     const text = line.trim()
     if (/^(This setting is optional\.|One of the following|This option may be repeated)/.test(text)) return false
-    return !builtIns.some((name) => current.startsWith(name))
+    return !isBuiltIn(current)
   })
   return `${head}\nOPTIONS\n\n${kept.join("\n")}\n\nENVIRONMENT\n${tail}`
 }

@@ -27,7 +27,8 @@ describe("progress off a terminal (a CI log)", () => {
         Logger.defaultLogger,
         Logger.make(({ message }) => lines.push(String(message)))
       )
-      const report = yield* Progress.reporter(false, 4)
+      const { report, inPlace } = yield* Progress.reporter(false, 4)
+      expect(inPlace).toBe(false)
       const step = (p: BatchExport.Progress) => report(p).pipe(Effect.provide(capture))
       yield* step(at(200, 1))
       yield* TestClock.adjust("9 seconds")

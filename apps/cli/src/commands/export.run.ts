@@ -162,10 +162,7 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
         yield* writeOut(args.json ? json(would) : renderDryRun(would, stdoutColor()))
         return ExitCode.ok
       }
-      const terminal = process.stderr.isTTY === true
-      // A line in place was written (and needs its own line ended) only on a terminal, for several chunks.
-      const showProgress = terminal && calls > 1
-      const progress = yield* Progress.reporter(terminal, calls)
+      const progress = yield* Progress.reporter(process.stderr.isTTY === true, calls)
       // What has finished, for a summary if the export is interrupted (Ctrl+C): its files are complete.
       const done: Array<BatchExport.ChunkOutcome> = []
       const result = yield* BatchExport.exportAll(tasks, {
@@ -174,9 +171,9 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
         target: (chunk, _chunks, piece) => Output.targetFor(plan, chunk, piece),
         onProgress: (p) => {
           done.push(p.outcome)
-          return progress(p)
+          return progress.report(p)
         }
-      }).pipe(Effect.onInterrupt(() => reportInterrupted(done, tasks, client.info, args.json, showProgress)))
+      }).pipe(Effect.onInterrupt(() => reportInterrupted(done, tasks, client.info, args.json, progress.inPlace)))
       const summary = summarize(result, client.info)
       yield* writeOut(args.json ? json(summary) : renderSummary(result, summary, stdoutColor()))
       const code = exitCodeOf(result)

@@ -15,21 +15,27 @@ const inPlace = (p: BatchExport.Progress) =>
     process.stderr.write(`\r${counts(p)}${p.chunksDone === p.chunks ? "\n" : ""}`)
   })
 
+/** A progress callback, and whether it writes the line in place (which then needs its own line ended). */
+export interface Reporter {
+  readonly report: (p: BatchExport.Progress) => Effect.Effect<void>
+  readonly inPlace: boolean
+}
+
 /**
- * The progress callback of an export of `chunks` chunks: on a terminal, the line in place (for more than one
- * chunk); elsewhere, an `[info]` line once `logEveryMs` has passed since the start or the last one, until done.
+ * The progress of an export of `chunks` chunks: on a terminal, the line in place (for more than one chunk);
+ * elsewhere, an `[info]` line once `logEveryMs` has passed since the start or the last one, until done.
  */
-export const reporter = (
-  terminal: boolean,
-  chunks: number
-): Effect.Effect<(p: BatchExport.Progress) => Effect.Effect<void>> =>
-  Effect.map(Clock.currentTimeMillis, (started) => {
-    if (terminal) return (p: BatchExport.Progress) => (chunks > 1 ? inPlace(p) : Effect.void)
+export const reporter = (terminal: boolean, chunks: number): Effect.Effect<Reporter> =>
+  Effect.map(Clock.currentTimeMillis, (started): Reporter => {
+    if (terminal) return chunks > 1 ? { report: inPlace, inPlace: true } : { report: () => Effect.void, inPlace: false }
     let last = started
-    return (p: BatchExport.Progress) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        if (now - last < logEveryMs || p.chunksDone === p.chunks) return Effect.void
-        last = now
-        return Effect.logInfo(`${counts(p)} (${Math.round((now - started) / 1000)} s)`)
-      })
+    return {
+      inPlace: false,
+      report: (p) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          if (now - last < logEveryMs || p.chunksDone === p.chunks) return Effect.void
+          last = now
+          return Effect.logInfo(`${counts(p)} (${Math.round((now - started) / 1000)} s)`)
+        })
+    }
   })
