@@ -218,6 +218,11 @@ describe("helpers", () => {
     expect(tidyHelp(coloured, "p-x")).toBe("p-x 1.0\r\n")
     // Only a banner above "<program> <version>" goes.
     expect(tidyHelp("p-x\n\nsomething else\n", "p-x")).toBe("p-x\n\nsomething else\n")
+    // A repeated option is optional in a usage line; elsewhere (its own entry under OPTIONS) it stays as it is.
+    const repeated = "$ export --task ID,NAME... [--all]\r\n\r\n--task ID,NAME...\n  A task.\n$ x --tag T..."
+    expect(tidyHelp(repeated, "p-x")).toBe(
+      "$ p-x export [--task ID,NAME]... [--all]\r\n\r\n--task ID,NAME...\n  A task.\n$ p-x x [--tag T]..."
+    )
   })
 })
 

@@ -44,16 +44,24 @@ const genericTypeHelp =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the help text may be coloured
   /^ *(?:\u001b\[[0-9;]*m)*(?:A user-defined piece of text|A true or false value|An integer|A floating point number)\.(?:\u001b\[[0-9;]*m)*\n\n/gm
 
+/** A repeated option in a usage line, `--task VALUE...`: @effect/cli leaves out the brackets of "zero or more". */
+const repeatedOption = / (--[a-z][a-z0-9-]* [A-Z][A-Z0-9_,]*)\.\.\.(?= |$)/g
+
 /**
  * The help text, tidied: without the generic type lines (above), without the bare program name @effect/cli puts
- * above "<program> <version>", and with the program in a subcommand's usage line (`$ sms-consistency export …`,
- * not `$ export …`, which is not a command one can type).
+ * above "<program> <version>", with the program in a subcommand's usage line (`$ sms-consistency export …`,
+ * not `$ export …`, which is not a command one can type), and a repeated option shown as optional there
+ * (`[--task VALUE]...`, not `--task VALUE...`, which reads as required).
  */
 export const tidyHelp = (text: string, program: string): string => {
   const ansi = "(?:\u001b\\[[0-9;]*m)*"
   const banner = new RegExp(`^${ansi}${program}${ansi}\\r?\\n\\r?\\n(?=${program} )`)
   const usage = new RegExp(`^\\$ (?!${program}(?: |$))`, "gm")
-  return text.replace(genericTypeHelp, "").replace(banner, "").replace(usage, `$$ ${program} `)
+  return text
+    .replace(genericTypeHelp, "")
+    .replace(banner, "")
+    .replace(usage, `$$ ${program} `)
+    .replace(/^\$ .*$/gm, (line) => line.replace(repeatedOption, " [$1]..."))
 }
 
 /**
