@@ -9,7 +9,7 @@ import { Emulator } from "@sms-consistency/emulator"
 import { Effect, Exit, Redacted, Scope } from "effect"
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
 import * as Http from "node:http"
 import { tmpdir } from "node:os"
 import { basename, dirname, join, relative } from "node:path"
@@ -333,7 +333,18 @@ describe("stdio, emulator in the test process", () => {
       const callDir = dirname(file?.path ?? "")
       symlinkSync(outside, join(callDir, "link.txt"))
       writeFileSync(join(callDir, ".x.zip.0123456789ab.partial"), "in progress")
+      // Under the root but not where an export goes: in the root itself, in a hidden folder, deeper down.
+      const atRoot = join(exportRoot, "top.csv")
+      const hidden = join(exportRoot, ".ssh", "id_rsa")
+      const deeper = join(callDir, "sub", "x.zip")
+      for (const path of [atRoot, hidden, deeper]) {
+        mkdirSync(dirname(path), { recursive: true })
+        writeFileSync(path, "not an export")
+      }
       for (const uri of [
+        pathToFileURL(atRoot).href,
+        pathToFileURL(hidden).href,
+        pathToFileURL(deeper).href,
         pathToFileURL(outside).href,
         `${pathToFileURL(callDir).href}/../../${basename(outside)}`,
         pathToFileURL(join(callDir, "link.txt")).href,
@@ -393,6 +404,17 @@ describe("stdio, emulator in the test process", () => {
           "export_consistency_results",
           { task_info: entries(), language: "fr" },
           'language: must be "en-us" or "zh-cn" (got "fr")'
+        ],
+        // A misspelt argument is not ignored (the schema says additionalProperties: false).
+        [
+          "export_consistency_results",
+          { task_info: entries(), langauge: "zh-cn" },
+          'langauge: is not a known field (expected "task_info", "language")'
+        ],
+        [
+          "list_migration_tasks",
+          { status: "SYNCING" },
+          'status: is not a known field (expected "state", "name", "limit", "offset")'
         ]
       ] as const) {
         const result = await call(server.client, tool, args)

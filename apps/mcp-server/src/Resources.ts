@@ -3,8 +3,9 @@
  * file itself (`blob`, base64; text types as `text`), so an assistant that does not share the server's disk
  * (Streamable HTTP) still gets it; `resources/list` lists the exported files, newest first.
  *
- * Only regular files under the export folder are served, judged after symlinks are resolved; the `.partial`
- * files of exports in progress are neither listed nor read. A file over `maxReadBytes` is refused with its path.
+ * Only what `resources/list` can list is served: a regular file in a call's folder under the export root, judged
+ * after symlinks are resolved, with no hidden part in its path (the `.partial` files of exports in progress are
+ * hidden). A file over `maxReadBytes` is refused with its path.
  */
 import {
   ErrorCode,
@@ -15,7 +16,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js"
 import type { Dirent } from "node:fs"
 import { readdir, readFile, realpath, stat } from "node:fs/promises"
-import { basename, isAbsolute, join, relative } from "node:path"
+import { basename, isAbsolute, join, relative, sep } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import * as Format from "./internal/format.js"
 
@@ -80,8 +81,11 @@ const pathUnder = async (root: string, uri: string): Promise<string> => {
   }
   const [real, realRoot] = await Promise.all([realpath(path).catch(() => undefined), realpath(root).catch(() => root)])
   if (real === undefined) throw notFound(uri)
+  // Exactly what `list` can return: `<call folder>/<file>` under the root, neither of them hidden. Not a file
+  // directly in the root, nor one deeper down (a root that holds other things, e.g. `~/.ssh/id_rsa` under a home).
   const inside = relative(realRoot, real)
-  if (inside === "" || inside.startsWith("..") || isAbsolute(inside) || basename(real).startsWith("."))
+  const parts = inside.split(sep)
+  if (isAbsolute(inside) || parts.length !== 2 || parts.some((part) => part === "" || part.startsWith(".")))
     throw notFound(uri)
   return real
 }

@@ -86,7 +86,9 @@ const isStructured = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
 export const make = <I, IE, O, OE>(spec: Spec<I, IE, O, OE>): Tool => {
-  const decode = Schema.decodeUnknown(spec.input)
+  // A misspelt argument (`langauge`) is an error, not silently ignored: the advertised schemas say
+  // `additionalProperties: false`.
+  const decode = Schema.decodeUnknown(spec.input, { onExcessProperty: "error" })
   const encode = Schema.encode(spec.output)
   return {
     definition: {

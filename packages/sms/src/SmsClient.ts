@@ -24,6 +24,7 @@ import {
 } from "effect"
 import * as crypto from "node:crypto"
 import { open } from "node:fs/promises"
+import { basename } from "node:path"
 import { Writable } from "node:stream"
 import * as Credentials from "./Credentials.js"
 import * as files from "./internal/files.js"
@@ -654,7 +655,8 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
                     const file = {
                       _tag: "File",
                       contentType: meta.contentType,
-                      fileName,
+                      // The name it was placed under: with its `-N` suffix, when one was added.
+                      fileName: basename(path),
                       byteLength: written.byteLength,
                       sha256: written.sha256,
                       path,

@@ -336,6 +336,8 @@ for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
           assert(first._tag === "File" && second._tag === "File")
           expect(first.path).toBe(join(dir, "passwd"))
           expect(second.path).toBe(join(dir, "passwd-1"))
+          // The name is the one it was placed under, suffix included: a caller that saves by name keeps both.
+          expect([first.fileName, second.fileName]).toEqual(["passwd", "passwd-1"])
           expect(Buffer.compare(yield* Effect.promise(() => readFile(join(dir, "passwd"))), body)).toBe(0)
           expect((yield* Effect.promise(() => readdir(dir))).sort()).toEqual(["passwd", "passwd-1"])
         }).pipe(Effect.scoped)

@@ -26,6 +26,14 @@ const choices = (issues: ReadonlyArray<Issue>): string | undefined => {
   return `must be ${options.slice(0, -1).join(", ")} or ${options.at(-1)} (got ${actual})`
 }
 
+/** A field not in the schema (decoded with `onExcessProperty: "error"`): `is not a known field (expected …)`. */
+const unexpected = (message: string): string => {
+  const known = /expected: (.*)$/s.exec(message)?.[1]
+  return known === undefined
+    ? "is not a known field"
+    : `is not a known field (expected ${known.split(" | ").join(", ")})`
+}
+
 /**
  * The first issue of a parse error, as `InvalidRequest` naming the field path (e.g. `task_info[3].task_id`) under
  * `root`; an issue with the value as a whole names `whole`.
@@ -36,6 +44,10 @@ export const fromParseError = (error: ParseResult.ParseError, root = "", whole =
   if (!first) return new InvalidRequest({ field: whole, reason: "is invalid" })
   const field = formatPath(root, first.path) || whole
   const reason =
-    first._tag === "Missing" ? "is required" : (choices(issues.filter((i) => samePath(i, first))) ?? first.message)
+    first._tag === "Missing"
+      ? "is required"
+      : first._tag === "Unexpected"
+        ? unexpected(first.message)
+        : (choices(issues.filter((i) => samePath(i, first))) ?? first.message)
   return new InvalidRequest({ field, reason })
 }
