@@ -471,6 +471,27 @@ describe("stdio, not configured", () => {
       await server.close()
     }
   })
+
+  it("a bad region with credentials set is a region problem, not missing credentials", async () => {
+    assertBuilt()
+    const server = await connectStdio([], {
+      ...cleanEnv(),
+      SMS_REGION: "mars-1",
+      HUAWEICLOUD_SDK_AK: "AKAKAKAKAKAKAKAKAKAK",
+      HUAWEICLOUD_SDK_SK: "sk-not-used"
+    })
+    try {
+      const result = await call(server.client, "list_sources_with_results", {})
+      expect(result.isError).toBe(true)
+      const text = textOf(result)
+      expect(text).toContain('InvalidRequest — region: unknown region "mars-1"')
+      expect(text).toContain("Nothing was sent to the service.")
+      expect(text).not.toContain("MissingCredentials")
+      expect(text).not.toContain("SMS_AUTH_TOKEN")
+    } finally {
+      await server.close()
+    }
+  })
 })
 
 describe("stdio, hostile file name", () => {

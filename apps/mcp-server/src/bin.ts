@@ -14,6 +14,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { parseArgs } from "node:util"
 import * as Http from "./Http.js"
@@ -119,7 +120,7 @@ const exposed = (args: Args, env: NodeJS.ProcessEnv): Either.Either<Args, string
     : Either.right(args)
 
 /** A client that answers every call with the configuration problem (the server still starts and lists tools). */
-const unconfigured = (error: SmsError.MissingCredentials, info: SmsClient.Info) =>
+const unconfigured = (error: SmsError.SmsError, info: SmsClient.Info) =>
   Layer.succeed(
     SmsClient.SmsClient,
     SmsClient.SmsClient.of({
@@ -139,11 +140,16 @@ const clientFromEnvironment = Effect.gen(function* () {
   const credentials = yield* Effect.either(Credentials.load)
   if (Either.isRight(region) && Either.isRight(credentials))
     return SmsClient.layer({ ...region.right, credentials: credentials.right })
-  const problems = [
-    ...(Either.isLeft(region) ? [`${region.left.message}.`] : []),
-    ...(Either.isLeft(credentials) ? [`${credentials.left.message}.`] : [])
+  // A problem as its own kind (a bad region is not missing credentials, and its hint is not to set an AK/SK);
+  // both at once, as missing credentials whose reason names both.
+  const problems: Array<SmsError.SmsError> = [
+    ...Option.toArray(Either.getLeft(region)),
+    ...Option.toArray(Either.getLeft(credentials))
   ]
-  const error = new SmsError.MissingCredentials({ reason: `Not configured: ${problems.join(" ")}` })
+  const error: SmsError.SmsError =
+    problems.length === 1 && problems[0] !== undefined
+      ? problems[0]
+      : new SmsError.MissingCredentials({ reason: `Not configured: ${problems.map((p) => `${p.message}.`).join(" ")}` })
   yield* Effect.logWarning(`${error.message} Tools are listed; calls will report this.`)
   return unconfigured(error, {
     endpoint: Either.isRight(region) ? region.right.endpoint : "(no endpoint configured)",
