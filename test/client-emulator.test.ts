@@ -322,6 +322,41 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
       })
   )
 
+  it.effect("a 401 or missing credentials stops the export: later calls fail with it, unsent; a 403 does not", () =>
+    Effect.gen(function* () {
+      const cases = [
+        [new SmsError.Unauthorized({ status: 401, errorCode: "APIGW.0301", requestId: "r-401" }), 1],
+        [new SmsError.MissingCredentials({ reason: "no AK/SK" }), 1],
+        [new SmsError.Forbidden({ status: 403, errorCode: "SMS.9004" }), 5]
+      ] as const
+      for (const [error, expectedCalls] of cases) {
+        let calls = 0
+        const warnings: Array<string> = []
+        const layer = SmsClient.layerTest({
+          exportConsistencyResults: () => {
+            calls++
+            return Effect.fail(error)
+          }
+        })
+        const logger = Logger.make(({ logLevel, message }) => {
+          if (logLevel._tag === "Warning") warnings.push(String(message))
+        })
+        const tasks = numbered(900)
+        const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(
+          Effect.provide(Layer.merge(layer, Logger.replace(Logger.defaultLogger, logger)))
+        )
+        expect(calls, error._tag).toBe(expectedCalls)
+        // Every task still accounted once, each with the error itself (its request id included).
+        expect(result.outcomes).toHaveLength(5)
+        expect(result.failed.map((f) => f.task.task_id)).toEqual(tasks.map((t) => t.task_id))
+        expect([...new Set(result.failed.map((f) => JSON.stringify(f.error)))]).toEqual([JSON.stringify(error)])
+        expect(warnings, error._tag).toEqual(
+          expectedCalls === 1 ? [expect.stringMatching(/every call would meet it too, so the export stops/)] : []
+        )
+      }
+    })
+  )
+
   it.effect("keeps splitting once a task was exported, however many are missing", () =>
     Effect.gen(function* () {
       const calls: Array<ReadonlyArray<string>> = []

@@ -89,8 +89,10 @@ describe("help, version, completions, colour", () => {
     expect(r.stdout).toContain("--concurrency N\n\n  Parallel calls")
     expect(r.stdout).not.toMatch(/A user-defined piece of text|A true or false value|An integer/)
     expect(r.stdout).toContain("One of the following: en-us, zh-cn")
-    // The program named once on top, and in the usage line as it is typed.
-    expect(r.stdout.startsWith("sms-consistency 0.1.0\n\nUSAGE\n\n$ sms-consistency export --task ")).toBe(true)
+    // The program named once on top, and in the usage line as it is typed; --task shown as optional there.
+    expect(r.stdout.startsWith("sms-consistency 0.1.0\n\nUSAGE\n\n$ sms-consistency export [--task TASK_ID,")).toBe(
+      true
+    )
   })
 
   it("--version prints 0.1.0; --completions bash prints a script", async () => {

@@ -12,6 +12,11 @@
  * made in the whole export: such a batch is likely missing throughout (another account's or region's tasks, a
  * file's columns swapped), and splitting every chunk would multiply its calls ~65 times to learn little more.
  * Other failures (auth, permission, throttling, 5xx) concern the call, not a task, and are not split.
+ *
+ * A failure that every later call would meet too stops the export: no credentials, or a 401 (a bad AK/SK or
+ * token, a skewed clock). The calls not yet made then fail with the same error, unsent, rather than each being
+ * signed, sent and refused; calls already under way finish. A 403 does not stop it: a permission may be granted
+ * on some servers (an enterprise project) and not on others.
  */
 import { Effect, Schema } from "effect"
 import { fromParseError } from "./internal/invalid.js"
@@ -158,6 +163,8 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
   let missingAlone = 0
   let gaveUp = false
   const splitsUseful = () => exportedTasks > 0 || missingAlone < missingBeforeGivingUp
+  // The failure that stopped the export (see the module's note), which the calls not yet made fail with.
+  let stopped: SmsError | undefined
   const report = (chunk: number, outcome: ChunkOutcome, chunkDone: boolean) => {
     if (chunkDone) chunksDone += 1
     tasksDone += outcome.tasks.length
@@ -191,6 +198,7 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     // A file is reported as it is placed (see `FileTarget.onWritten`): an interruption right after cannot lose it.
     let reported = false
     const call = Effect.suspend(() => {
+      if (stopped) return Effect.fail(stopped)
       if (!options.target) return client.exportConsistencyResults(request)
       const target = options.target(chunk, chunks.length, piece)
       return client.exportConsistencyResultsToFile(request, {
@@ -204,7 +212,21 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     })
     return call.pipe(
       Effect.map(exported),
-      Effect.catchAll((error) => Effect.succeed<ChunkOutcome>({ _tag: "Failed", chunk, piece, tasks, error })),
+      Effect.catchAll((error) => {
+        const failed = Effect.succeed<ChunkOutcome>({ _tag: "Failed", chunk, piece, tasks, error })
+        if (stopped || !stopsAll(error)) return failed
+        stopped = error
+        const left = chunks.length - chunksDone - 1
+        return left <= 0
+          ? failed
+          : Effect.zipRight(
+              Effect.logWarning(
+                `${error.message}: every call would meet it too, so the export stops; the calls not yet made ` +
+                  "fail with it, unsent"
+              ),
+              failed
+            )
+      }),
       Effect.flatMap((outcome) => {
         const missing = outcome._tag === "Failed" && isServiceNotFound(outcome.error)
         if (outcome._tag === "Exported") exportedTasks += tasks.length
@@ -246,6 +268,9 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
   const outcomes = perChunk.flat()
   return resultOf(outcomes, prepared.duplicates)
 })
+
+/** A failure that every later call of the export would meet too (see the module's note). */
+const stopsAll = (error: SmsError): boolean => error._tag === "MissingCredentials" || error._tag === "Unauthorized"
 
 /** The result of these outcomes (all of an export's, or those finished when it was interrupted). */
 export const resultOf = (outcomes: ReadonlyArray<ChunkOutcome>, duplicates: number): Result => ({
