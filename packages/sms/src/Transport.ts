@@ -9,8 +9,8 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { Context, Duration, Effect, Layer, Option, Stream } from "effect"
-import { Readable, Transform, type Writable } from "node:stream"
+import { Chunk, Context, Duration, Effect, Layer, Option, Stream } from "effect"
+import { finished, Readable, Transform, type Writable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import { Timeout, TransportError } from "./SmsError.js"
 
@@ -20,7 +20,10 @@ export interface Request {
   /** Lowercase names; sent as given (they were signed as given). */
   readonly headers: Readonly<Record<string, string>>
   readonly body?: Uint8Array | undefined
-  /** For the whole exchange: response and body. */
+  /**
+   * The longest wait: for the response to start, then for each more of its body. An idle timeout once the body
+   * flows, so a large body on a slow link is not cut off while it is still arriving.
+   */
   readonly timeoutMs: number
 }
 
@@ -75,7 +78,9 @@ const pipeBody = <E>(
   Effect.async<void, TransportError | Timeout | E>((done) => {
     const stop = new AbortController()
     let destinationFailed: unknown
-    let sourceFailed = false
+    // A source already cut short (destroyed before its end, its error emitted to no one) is the cause, not the
+    // destination that the pipeline then destroys with it.
+    let sourceFailed = source.errored !== null || (source.destroyed && !source.readableEnded)
     source.once("error", () => {
       sourceFailed ||= destinationFailed === undefined
     })
@@ -115,8 +120,8 @@ const pipeBody = <E>(
   })
 
 /**
- * One abort signal for an exchange: fired by the fiber's interruption or by the per-attempt timeout, whichever
- * comes first. Cheaper than `AbortSignal.any([interrupted, AbortSignal.timeout(ms)])` on every request.
+ * One abort signal for an exchange: fired by the fiber's interruption or by the per-attempt timeout (restarted by
+ * `touch` as the body arrives), whichever comes first. Cheaper than `AbortSignal.any([interrupted, AbortSignal.timeout(ms)])` on every request.
  * `done` clears the timer once the body has been read (or the exchange failed).
  */
 const deadline = (interrupted: AbortSignal, timeoutMs: number) => {
@@ -136,10 +141,17 @@ const deadline = (interrupted: AbortSignal, timeoutMs: number) => {
   return {
     signal: controller.signal,
     done,
+    /** Restarts the timer: more of the body arrived (see `Request.timeoutMs`). */
+    touch: () => {
+      timer.refresh()
+    },
     /** Ends the exchange with the error its cause amounts to: `Timeout` if the timer fired, else a transport error. */
-    failure: (cause: unknown, status?: number): TransportError | Timeout => {
+    failure: (
+      cause: unknown,
+      meta: { readonly status?: number | undefined; readonly requestId?: string | undefined } = {}
+    ): TransportError | Timeout => {
       done()
-      return timedOut ? new Timeout({ status, timeoutMs }) : new TransportError({ status, reason: reasonOf(cause) })
+      return timedOut ? new Timeout({ ...meta, timeoutMs }) : new TransportError({ ...meta, reason: reasonOf(cause) })
     }
   }
 }
@@ -187,7 +199,7 @@ const settled = () => {}
  * One exchange over undici's dispatch API: no `Readable` per response, no `AbortSignal` per request (each
  * costs more than the rest of undici's work on a small exchange). Fed by undici's handler callbacks, read by
  * `Response.bytes` (whole) or `Response.stream` (chunks, with back-pressure through pause/resume). One timer
- * bounds the whole exchange; interruption or the timer aborts it.
+ * bounds the exchange (until the response starts, then between body chunks); interruption or the timer aborts it.
  *
  * Once the body has ended, the exchange lets go of undici's controller and of the fiber's callback: an
  * exchange that V8 has placed in the old generation (it pretenures allocation sites whose objects it sees
@@ -204,6 +216,7 @@ class Exchange {
   private ended = false
   private failed: TransportError | Timeout | undefined
   private status: number | undefined
+  private requestId: string | undefined
   private claim: "none" | "bytes" | "stream" | "pipe" = "none"
   /** The Node.js stream `pipeTo` reads, once claimed. */
   private sink: Readable | undefined
@@ -236,10 +249,10 @@ class Exchange {
   }
 
   private failure(cause: unknown): TransportError | Timeout {
-    const status = this.status
+    const meta = { status: this.status, requestId: this.requestId }
     return this.timedOut
-      ? new Timeout({ status, timeoutMs: this.timeoutMs })
-      : new TransportError({ status, reason: reasonOf(cause) })
+      ? new Timeout({ ...meta, timeoutMs: this.timeoutMs })
+      : new TransportError({ ...meta, reason: reasonOf(cause) })
   }
 
   private notify() {
@@ -264,10 +277,14 @@ class Exchange {
   onResponseStart(_controller: DispatchController, status: number, headers: Record<string, string | Array<string>>) {
     if (status < 200) return
     this.status = status
+    const requestId = headers["x-request-id"]
+    this.requestId = typeof requestId === "string" ? requestId : requestId?.[0]
     this.settleWith(Effect.succeed(new UndiciResponse(status, headers, this)))
   }
 
   onResponseData(controller: DispatchController, chunk: Uint8Array) {
+    // The timeout is an idle one once the body flows (see `Request.timeoutMs`).
+    this.timer.refresh()
     if (this.sink) {
       if (!this.sink.push(chunk)) controller.pause()
       return
@@ -449,8 +466,6 @@ export const makeNodeHttp = (options: NodeHttpOptions = {}) =>
   Effect.gen(function* () {
     const [http, https] = yield* Effect.promise(() => Promise.all([import("node:http"), import("node:https")]))
     const onBodyChunk = options.onBodyChunk
-    const observed = <A extends { readonly byteLength: number }>(stream: Stream.Stream<A, TransportError | Timeout>) =>
-      onBodyChunk ? Stream.tap(stream, (chunk) => Effect.sync(() => onBodyChunk(chunk.byteLength))) : stream
     const agentOptions = { keepAlive: true, maxSockets: options.connections ?? 64, scheduling: "lifo" as const }
     const agents = yield* Effect.acquireRelease(
       Effect.sync(() => ({ http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) })),
@@ -465,16 +480,30 @@ export const makeNodeHttp = (options: NodeHttpOptions = {}) =>
         const exchange = deadline(interrupted, request.timeoutMs)
         const signal = exchange.signal
         const secure = request.url.protocol === "https:"
-        const req = (secure ? https : http).request(request.url, {
-          method: request.method,
-          headers: { ...request.headers, "content-length": String(request.body?.byteLength ?? 0) },
-          agent: secure ? agents.https : agents.http,
-          signal
-        })
+        let req: ReturnType<typeof http.request>
+        try {
+          req = (secure ? https : http).request(request.url, {
+            method: request.method,
+            headers: { ...request.headers, "content-length": String(request.body?.byteLength ?? 0) },
+            agent: secure ? agents.https : agents.http,
+            signal
+          })
+        } catch (cause) {
+          // Node checks headers as it builds the request (a control character in a value throws): a failure
+          // of this request, not a defect, as undici reports it.
+          return resume(Effect.fail(exchange.failure(cause)))
+        }
         req.once("error", (cause) => resume(Effect.fail(exchange.failure(cause))))
         req.once("response", (res) => {
           const status = res.statusCode ?? 0
-          const failure = (cause: unknown) => exchange.failure(cause, status)
+          const requestId = res.headers["x-request-id"]
+          const failure = (cause: unknown) =>
+            exchange.failure(cause, { status, requestId: Array.isArray(requestId) ? requestId[0] : requestId })
+          // Each chunk restarts the timeout (an idle one once the body flows), and is reported to `onBodyChunk`.
+          const chunkSeen = (byteLength: number) => {
+            exchange.touch()
+            onBodyChunk?.(byteLength)
+          }
           resume(
             Effect.succeed({
               status,
@@ -482,24 +511,30 @@ export const makeNodeHttp = (options: NodeHttpOptions = {}) =>
                 const value = res.headers[name]
                 return Array.isArray(value) ? value[0] : value
               },
+              // `finished`, not 'end'/'error' listeners: a body cut short before anyone reads it (while the file
+              // it goes to is being opened, say) has already been destroyed, and Node emitted its error to nobody.
               bytes: Effect.async<Uint8Array, TransportError | Timeout>((done, stop) => {
                 const chunks: Array<Buffer> = []
                 stop.addEventListener("abort", () => res.destroy(), { once: true })
-                res.on("data", (chunk: Buffer) => chunks.push(chunk))
-                res.once("end", () => {
+                res.on("data", (chunk: Buffer) => {
+                  exchange.touch()
+                  chunks.push(chunk)
+                })
+                finished(res, (error) => {
+                  if (error) return done(Effect.fail(failure(error)))
                   exchange.done()
                   done(Effect.succeed(Buffer.concat(chunks)))
                 })
-                res.once("error", (cause) => done(Effect.fail(failure(cause))))
               }),
-              stream: observed(Stream.fromAsyncIterable<Uint8Array, TransportError | Timeout>(res, failure)).pipe(
+              stream: Stream.fromAsyncIterable<Uint8Array, TransportError | Timeout>(res, failure).pipe(
+                Stream.tap((chunk) => Effect.sync(() => chunkSeen(chunk.byteLength))),
                 Stream.ensuring(Effect.sync(exchange.done))
               ),
               pipeTo: <E>(destination: Writable, onDestinationError: (cause: unknown) => E) =>
                 pipeBody(res, destination, {
                   onDestinationError,
                   sourceFailure: failure,
-                  onBodyChunk,
+                  onBodyChunk: chunkSeen,
                   finished: exchange.done
                 })
             })
@@ -519,43 +554,45 @@ export const layerNodeHttp = (options: NodeHttpOptions): Layer.Layer<Transport> 
 
 // --- @effect/platform HttpClient ------------------------------------------------------------------
 
-/** Any `@effect/platform` `HttpClient` as the transport (the timeout is Effect's here). */
+/**
+ * Any `@effect/platform` `HttpClient` as the transport. The timeout is Effect's here: on the response, then on
+ * each chunk of the body, as the other transports.
+ */
 export const fromHttpClient: Layer.Layer<Transport, never, HttpClient.HttpClient> = Layer.effect(
   Transport,
   Effect.gen(function* () {
     const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
     const send = (request: Request) => {
-      const timeout = <A, E, R>(effect: Effect.Effect<A, E, R>, meta: { readonly status?: number }) =>
-        Effect.timeoutFail(effect, {
-          duration: Duration.millis(request.timeoutMs),
-          onTimeout: () => new Timeout({ ...meta, timeoutMs: request.timeoutMs })
-        })
       let req = HttpClientRequest.make(request.method)(request.url).pipe(HttpClientRequest.setHeaders(request.headers))
       if (request.body) req = HttpClientRequest.bodyUint8Array(req, request.body, request.headers["content-type"])
       return http.execute(req).pipe(
         Effect.mapError((e) => new TransportError({ reason: reasonOf(e.cause ?? e) })),
-        (effect) => timeout(effect, {}),
-        Effect.map(
-          (res): Response => ({
+        Effect.timeoutFail({
+          duration: Duration.millis(request.timeoutMs),
+          onTimeout: () => new Timeout({ timeoutMs: request.timeoutMs })
+        }),
+        Effect.map((res): Response => {
+          const header = (name: string) => {
+            const value = res.headers[name]
+            return typeof value === "string" ? value : undefined
+          }
+          const meta = { status: res.status, requestId: header("x-request-id") }
+          const stream = res.stream.pipe(
+            Stream.mapError((e) => new TransportError({ ...meta, reason: reasonOf(e.cause ?? e) })),
+            Stream.timeoutFail(() => new Timeout({ ...meta, timeoutMs: request.timeoutMs }), request.timeoutMs)
+          )
+          return {
             status: res.status,
-            header: (name) => {
-              const value = res.headers[name]
-              return typeof value === "string" ? value : undefined
-            },
-            bytes: res.arrayBuffer.pipe(
-              Effect.map((buffer) => new Uint8Array(buffer)),
-              Effect.mapError((e) => new TransportError({ status: res.status, reason: reasonOf(e.cause ?? e) })),
-              (effect) => timeout(effect, { status: res.status })
+            header,
+            bytes: Stream.runCollect(stream).pipe(
+              Effect.map((chunks) => {
+                const all = Chunk.toReadonlyArray(chunks)
+                return all.length === 1 && all[0] ? all[0] : Buffer.concat(all)
+              })
             ),
-            stream: res.stream.pipe(
-              Stream.mapError((e) => new TransportError({ status: res.status, reason: reasonOf(e.cause ?? e) })),
-              Stream.timeoutFail(
-                () => new Timeout({ status: res.status, timeoutMs: request.timeoutMs }),
-                request.timeoutMs
-              )
-            )
-          })
-        )
+            stream
+          }
+        })
       )
     }
     return Transport.of({ send })
