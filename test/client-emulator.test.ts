@@ -12,7 +12,13 @@ import * as Model from "@sms-consistency/sms/Model"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as SmsError from "@sms-consistency/sms/SmsError"
 import { Cause, Duration, Effect, Exit, Layer, Logger, Redacted } from "effect"
+import { createHash } from "node:crypto"
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import * as Zlib from "node:zlib"
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
 
 /** Entry names and CRC-checked contents from a zip's central directory. */
 const unzip = (zip: Uint8Array) => {
@@ -158,6 +164,32 @@ describe("the core client against the emulator", () => {
       expect(result.exported).toBe(400)
       expect(result.outcomes).toHaveLength(10)
       expect(handle.stats().faults).toBeGreaterThan(0)
+    })
+  )
+})
+
+describe("BatchExport to files", () => {
+  it.scopedLive("overwrite replaces a file from before the export, never one the export itself wrote", () =>
+    Effect.gen(function* () {
+      const handle = yield* Emulator.start({ sources: 300, seed: 11 })
+      const tasks = seeded(handle).slice(0, 120)
+      const directory = mkdtempSync(join(tmpdir(), "sms-overwrite-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(directory, { recursive: true, force: true })))
+      writeFileSync(join(directory, "results.zip"), "from an earlier run")
+      // Every call's file gets the same name, as chunks finished within the same second do from the service.
+      const result = yield* BatchExport.exportAll(tasks, {
+        chunkSize: 40,
+        target: () => ({ directory, overwrite: true, name: () => "results.zip" })
+      }).pipe(Effect.provide(clientOf(handle)))
+      expect(result.exported).toBe(120)
+      const written = result.outcomes.map((o) =>
+        o._tag === "Exported" && o.result._tag === "File" ? o.result : undefined
+      )
+      expect(written.map((f) => f?.fileName).sort()).toEqual(["results-1.zip", "results-2.zip", "results.zip"])
+      expect(readdirSync(directory).sort()).toEqual(["results-1.zip", "results-2.zip", "results.zip"])
+      // Each file on disk is its call's, the earlier run's file replaced.
+      for (const file of written) expect(sha256(readFileSync(file?.path ?? ""))).toBe(file?.sha256)
+      expect(readFileSync(join(directory, "results.zip"), "utf8")).not.toBe("from an earlier run")
     })
   )
 })
@@ -320,6 +352,18 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
         expect(warnings).toHaveLength(1)
         expect(warnings[0]).toMatch(/^16 tasks were not found one by one and none was exported: not splitting/)
       })
+  )
+
+  it.effect("a chunk size or concurrency that is not a finite number is the default: no task is lost", () =>
+    Effect.gen(function* () {
+      const calls: Array<ReadonlyArray<string>> = []
+      const tasks = numbered(230)
+      const result = yield* BatchExport.exportAll(tasks, { chunkSize: Number.NaN, concurrency: Number.NaN }).pipe(
+        Effect.provide(exportStub(() => false, calls))
+      )
+      expect(calls.map((ids) => ids.length)).toEqual([200, 30])
+      expect(result.exported).toBe(230)
+    })
   )
 
   it.effect("a 401 or missing credentials stops the export: later calls fail with it, unsent; a 403 does not", () =>

@@ -19,6 +19,8 @@
  * on some servers (an enterprise project) and not on others.
  */
 import { Effect, Schema } from "effect"
+import { join } from "node:path"
+import * as files from "./internal/files.js"
 import { fromParseError } from "./internal/invalid.js"
 import * as Model from "./Model.js"
 import { type ExportResult, type FileTarget, SmsClient } from "./SmsClient.js"
@@ -152,10 +154,27 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     )
   const size = Math.min(
     Model.Limits.tasksPerCall,
-    Math.max(1, Math.floor(options.chunkSize ?? Model.Limits.tasksPerCall))
+    Math.max(1, Math.floor(finiteOr(options.chunkSize, Model.Limits.tasksPerCall)))
   )
   const chunks = chunksOf(prepared.tasks, size)
   const isolate = options.isolateMissing ?? true
+  // With `overwrite`, a file this export wrote is never replaced by a later call's file of the same name (chunks
+  // finished within a second get the same name from the service): that one gets `-N`, as without `overwrite`.
+  // Only files from before the export are replaced. The name is taken when the file is placed (synchronously).
+  const placed = new Set<string>()
+  const ownNames = (target: FileTarget): FileTarget =>
+    target.overwrite
+      ? {
+          ...target,
+          name: (suggested) => {
+            const wanted = target.name ? target.name(suggested) : suggested
+            let name = wanted
+            for (let k = 1; placed.has(join(target.directory, name)); k++) name = files.withSuffix(wanted, k)
+            placed.add(join(target.directory, name))
+            return name
+          }
+        }
+      : target
   let chunksDone = 0
   let tasksDone = 0
   // For giving up on splits (see the module's note).
@@ -200,7 +219,7 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     const call = Effect.suspend(() => {
       if (stopped) return Effect.fail(stopped)
       if (!options.target) return client.exportConsistencyResults(request)
-      const target = options.target(chunk, chunks.length, piece)
+      const target = ownNames(options.target(chunk, chunks.length, piece))
       return client.exportConsistencyResultsToFile(request, {
         ...target,
         onWritten: (file) =>
@@ -259,7 +278,7 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
       })
     )
   }
-  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4))
+  const concurrency = Math.max(1, Math.floor(finiteOr(options.concurrency, 4)))
   const perChunk = yield* Effect.forEach(
     chunks,
     (chunk, index) => exportPart(index, chunk, undefined, true, { splitCalls: maxSplitCalls }),
@@ -268,6 +287,10 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
   const outcomes = perChunk.flat()
   return resultOf(outcomes, prepared.duplicates)
 })
+
+/** `n`, unless it is missing or not a finite number (`NaN` would make no chunk at all, and lose every task). */
+const finiteOr = (n: number | undefined, otherwise: number): number =>
+  n !== undefined && Number.isFinite(n) ? n : otherwise
 
 /** A failure that every later call of the export would meet too (see the module's note). */
 const stopsAll = (error: SmsError): boolean => error._tag === "MissingCredentials" || error._tag === "Unauthorized"

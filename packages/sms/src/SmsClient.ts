@@ -60,7 +60,7 @@ export interface Options {
   /** IAM endpoint for the domain-id look-up (default `https://iam.myhuaweicloud.com`). */
   readonly iamEndpoint?: string | undefined
   readonly credentials: Credentials.Credentials
-  /** Per-attempt timeout, response and body (default 30 s). */
+  /** Per-attempt timeout: the longest wait for the response, then for each more of its body (default 30 s). */
   readonly timeout?: Duration.DurationInput | undefined
   /** Retries of transient failures after the first attempt (default 3). */
   readonly retries?: number | undefined
@@ -311,7 +311,8 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   const endpoint = options.endpoint.replace(/\/+$/, "")
   const iamEndpoint = (options.iamEndpoint ?? Region.defaultIamEndpoint).replace(/\/+$/, "")
   const timeoutMs = Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(30)))
-  const retries = Math.max(0, Math.floor(options.retries ?? 3))
+  // Not a finite number (`NaN`, `Infinity`: retrying forever): the default.
+  const retries = Math.max(0, Math.floor(Number.isFinite(options.retries) ? (options.retries as number) : 3))
   const baseDelayMs = Duration.toMillis(Duration.decode(options.retryBaseDelay ?? Duration.millis(250)))
   const maxDelayMs = Duration.toMillis(Duration.decode(options.retryMaxDelay ?? Duration.seconds(10)))
   const userAgent = `sms-consistency/${version}`

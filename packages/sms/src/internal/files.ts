@@ -104,6 +104,12 @@ const errnoCode = (cause: unknown): unknown =>
  */
 const nextSuffix = new Map<string, number>()
 
+/** `name` with `-k` before its extension: `results.zip` → `results-2.zip`. */
+export const withSuffix = (name: string, k: number): string => {
+  const ext = extname(name)
+  return `${name.slice(0, name.length - ext.length)}-${k}${ext}`
+}
+
 /**
  * Moves a complete temporary file to `name` in `directory`. Without `overwrite`, an existing file is
  * never replaced: `name-1.ext`, `name-2.ext`, … are tried (hard links make the check and the placement
@@ -116,12 +122,10 @@ export const place = (temporary: string, directory: string, name: string, overwr
       yield* Effect.tryPromise({ try: () => rename(temporary, target), catch: fileError(target) })
       return target
     }
-    const ext = extname(name)
-    const stem = name.slice(0, name.length - ext.length)
     const key = join(directory, name)
     const first = nextSuffix.get(key) ?? 0
     for (let k = first; k < first + 10_000; k++) {
-      const target = join(directory, k === 0 ? name : `${stem}-${k}${ext}`)
+      const target = join(directory, k === 0 ? name : withSuffix(name, k))
       const placed = yield* Effect.tryPromise({ try: () => link(temporary, target), catch: (cause) => cause }).pipe(
         Effect.as(true),
         Effect.catchAll((cause) =>
