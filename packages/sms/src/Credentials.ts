@@ -41,14 +41,20 @@ export const describe = (credentials: Credentials): string => {
 const optionalString = (name: string) => Config.option(Config.nonEmptyString(name))
 const optionalSecret = (name: string) => Config.option(Config.redacted(Config.nonEmptyString(name)))
 
+/** The first of `names` that is set, with its name (for messages). */
+const firstOf = <A>(names: ReadonlyArray<string>, read: (name: string) => Config.Config<Option.Option<A>>) =>
+  Config.map(Config.all(names.map(read)), (values) => {
+    const i = values.findIndex(Option.isSome)
+    const value = values[i]
+    return value !== undefined && Option.isSome(value)
+      ? Option.some({ name: names[i] as string, value: value.value })
+      : Option.none()
+  })
+
 const envConfig = Config.all({
   token: optionalSecret("SMS_AUTH_TOKEN"),
-  ak: Config.zipWith(optionalString("HUAWEICLOUD_SDK_AK"), optionalString("CLOUD_SDK_AK"), (a, b) =>
-    Option.orElse(a, () => b)
-  ),
-  sk: Config.zipWith(optionalSecret("HUAWEICLOUD_SDK_SK"), optionalSecret("CLOUD_SDK_SK"), (a, b) =>
-    Option.orElse(a, () => b)
-  ),
+  ak: firstOf(["HUAWEICLOUD_SDK_AK", "CLOUD_SDK_AK"], optionalString),
+  sk: firstOf(["HUAWEICLOUD_SDK_SK", "CLOUD_SDK_SK"], optionalSecret),
   securityToken: optionalSecret("HUAWEICLOUD_SDK_SECURITY_TOKEN"),
   domainId: optionalString("HUAWEICLOUD_SDK_DOMAIN_ID"),
   projectId: optionalString("HUAWEICLOUD_SDK_PROJECT_ID"),
@@ -139,35 +145,86 @@ const readIniFile = (path: string): Effect.Effect<Either.Either<AkSk, string>> =
 export const missingMessage = (fileGap: string) =>
   `No credentials found: none in SMS_AUTH_TOKEN, HUAWEICLOUD_SDK_AK/SK or CLOUD_SDK_AK/SK, and ${fileGap}`
 
+/** What cannot go in an HTTP header value as it is: control characters, and anything past ASCII. */
+const unsendable = /[^\x20-\x7e]/
+
+/**
+ * The credential whose value could not be sent as a header (Node refuses it, so every call would fail), as
+ * `MissingCredentials` naming where it came from and why, never the value. A trailing `\r` is the usual cause:
+ * a value copied from a file with Windows line endings.
+ */
+const checkSendable = (
+  values: ReadonlyArray<readonly [source: string, value: string | Redacted.Redacted<string> | undefined]>
+): Effect.Effect<void, MissingCredentials> => {
+  for (const [source, raw] of values) {
+    const value = raw === undefined || typeof raw === "string" ? raw : Redacted.value(raw)
+    const bad = value === undefined ? null : unsendable.exec(value)
+    if (bad) {
+      const code = bad[0].charCodeAt(0)
+      const what =
+        code === 13 || code === 10
+          ? "a line break (from a file with Windows line endings?)"
+          : code < 0x20 || code === 0x7f
+            ? "a control character"
+            : "a character past ASCII, which an HTTP header cannot carry"
+      return Effect.fail(new MissingCredentials({ reason: `${source} contains ${what}; set it again without it` }))
+    }
+  }
+  return Effect.void
+}
+
 /**
  * Loads credentials from the environment (via `ConfigProvider`) and, failing that, the credentials file.
- * Fails with `MissingCredentials` (nothing is sent) when none is found or only half a pair is.
+ * Fails with `MissingCredentials` (nothing is sent) when none is found, only half a pair is, or a value could
+ * not be sent in a header.
  */
 export const load: Effect.Effect<Credentials, MissingCredentials> = Effect.gen(function* () {
   const env = yield* envConfig.pipe(
     Effect.mapError(() => new MissingCredentials({ reason: "Unreadable credential configuration" }))
   )
-  if (Option.isSome(env.token)) return new Token({ token: env.token.value })
+  if (Option.isSome(env.token)) {
+    yield* checkSendable([["SMS_AUTH_TOKEN", env.token.value]])
+    return new Token({ token: env.token.value })
+  }
   const scope = { domainId: Option.getOrUndefined(env.domainId), projectId: Option.getOrUndefined(env.projectId) }
+  const scopeValues = [
+    ["HUAWEICLOUD_SDK_SECURITY_TOKEN", Option.getOrUndefined(env.securityToken)],
+    ["HUAWEICLOUD_SDK_DOMAIN_ID", scope.domainId],
+    ["HUAWEICLOUD_SDK_PROJECT_ID", scope.projectId]
+  ] as const
   if (Option.isSome(env.ak) && Option.isSome(env.sk)) {
+    yield* checkSendable([
+      [env.ak.value.name, env.ak.value.value],
+      [env.sk.value.name, env.sk.value.value],
+      ...scopeValues
+    ])
     return new AkSk({
-      ak: env.ak.value,
-      sk: env.sk.value,
+      ak: env.ak.value.value,
+      sk: env.sk.value.value,
       securityToken: Option.getOrUndefined(env.securityToken),
       ...scope
     })
   }
-  if (Option.isSome(env.ak) !== Option.isSome(env.sk)) {
-    return yield* new MissingCredentials({
-      reason: Option.isSome(env.ak)
-        ? "HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK is not"
-        : "HUAWEICLOUD_SDK_SK is set but HUAWEICLOUD_SDK_AK is not"
-    })
+  if (Option.isSome(env.ak)) {
+    const other = env.ak.value.name.replace(/AK$/, "SK")
+    return yield* new MissingCredentials({ reason: `${env.ak.value.name} is set but ${other} is not` })
+  }
+  if (Option.isSome(env.sk)) {
+    const other = env.sk.value.name.replace(/SK$/, "AK")
+    return yield* new MissingCredentials({ reason: `${env.sk.value.name} is set but ${other} is not` })
   }
   const file = Option.getOrElse(env.file, defaultFile)
   const fromFile = yield* readIniFile(file)
   if (Either.isRight(fromFile)) {
     const c = fromFile.right
+    yield* checkSendable([
+      [`ak in ${file}`, c.ak],
+      [`sk in ${file}`, c.sk],
+      [`security_token in ${file}`, c.securityToken],
+      [`domain_id in ${file}`, c.domainId],
+      [`project_id in ${file}`, c.projectId],
+      ...scopeValues
+    ])
     // Env ids override the file's, as in the SDKs.
     return new AkSk({
       ak: c.ak,

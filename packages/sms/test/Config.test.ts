@@ -54,6 +54,28 @@ describe("Credentials.load", () => {
       expect(none.message).toContain("HUAWEICLOUD_SDK_AK")
       const half = yield* Effect.flip(Credentials.load.pipe(withEnv({ ...noFile, HUAWEICLOUD_SDK_AK: "ak" })))
       expect(half.message).toBe("HUAWEICLOUD_SDK_AK is set but HUAWEICLOUD_SDK_SK is not")
+      // The variable that is set is named, whichever of the two families it is from.
+      const other = yield* Effect.flip(Credentials.load.pipe(withEnv({ ...noFile, CLOUD_SDK_SK: "sk" })))
+      expect(other.message).toBe("CLOUD_SDK_SK is set but CLOUD_SDK_AK is not")
+    })
+  )
+
+  it.effect("a value a header cannot carry (a trailing \\r, a control character, past ASCII) is named, not shown", () =>
+    Effect.gen(function* () {
+      const pair = { HUAWEICLOUD_SDK_AK: "AKIAFULLACCESSKEY123", HUAWEICLOUD_SDK_SK: "secret-sk" }
+      const cases = [
+        [{ SMS_AUTH_TOKEN: "secret-token\r" }, "SMS_AUTH_TOKEN contains a line break"],
+        [{ ...pair, HUAWEICLOUD_SDK_SK: "secret-sk\r" }, "HUAWEICLOUD_SDK_SK contains a line break"],
+        [{ CLOUD_SDK_AK: "AK\u0007", CLOUD_SDK_SK: "secret-sk" }, "CLOUD_SDK_AK contains a control character"],
+        [{ ...pair, HUAWEICLOUD_SDK_DOMAIN_ID: "dömain" }, "HUAWEICLOUD_SDK_DOMAIN_ID contains a character past ASCII"],
+        [{ ...pair, HUAWEICLOUD_SDK_SECURITY_TOKEN: "secret-sts\n" }, "HUAWEICLOUD_SDK_SECURITY_TOKEN contains a line"]
+      ] as const
+      for (const [env, message] of cases) {
+        const error = yield* Effect.flip(Credentials.load.pipe(withEnv({ ...noFile, ...env })))
+        expect(error._tag).toBe("MissingCredentials")
+        expect(error.message).toContain(message)
+        expect(error.message).not.toMatch(/secret/)
+      }
     })
   )
 
