@@ -40,6 +40,7 @@ import {
   Forbidden,
   InvalidRequest,
   isTransient,
+  MissingCredentials,
   NotFound,
   ServerError,
   type SmsError,
@@ -371,13 +372,24 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
         scopedHeaders = withScope("x-domain-id", id)
         return Effect.succeed(scopedHeaders)
       }),
-      // The error that follows is IAM's, not the service's: say so (once), and how to do without the look-up.
-      Effect.tapError(() => {
-        if (warnedLookUp) return Effect.void
+      // The error is IAM's, not the service's. A 401 is the credentials' own, as the service's would be (said once,
+      // with how to do without the look-up). Anything else (IAM down, unreachable, an odd answer, after the look-up's
+      // own retries) becomes missing credentials that say so: not a transient failure that each caller's retries
+      // would look up again (4 × 4 calls to IAM), nor one whose hint blames the SMS endpoint.
+      Effect.catchAll((error): Effect.Effect<never, SmsError> => {
+        const skip =
+          "set HUAWEICLOUD_SDK_DOMAIN_ID (or HUAWEICLOUD_SDK_PROJECT_ID) to skip it, or HUAWEICLOUD_SDK_IAM_ENDPOINT"
+        if (error._tag !== "Unauthorized")
+          return Effect.fail(
+            new MissingCredentials({
+              reason: `the account's domain id could not be looked up at ${iamEndpoint}/v3/auth/domains (${error.message}); ${skip}`
+            })
+          )
+        if (warnedLookUp) return Effect.fail(error)
         warnedLookUp = true
-        return Effect.logWarning(
-          `looking up the account's domain id at ${iamEndpoint}/v3/auth/domains failed; set ` +
-            "HUAWEICLOUD_SDK_DOMAIN_ID (or HUAWEICLOUD_SDK_PROJECT_ID) to skip it, or HUAWEICLOUD_SDK_IAM_ENDPOINT"
+        return Effect.zipRight(
+          Effect.logWarning(`looking up the account's domain id at ${iamEndpoint}/v3/auth/domains failed; ${skip}`),
+          Effect.fail(error)
         )
       })
     )

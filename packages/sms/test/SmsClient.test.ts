@@ -163,6 +163,25 @@ for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
         }).pipe(Effect.scoped)
       )
 
+      it.live(
+        "IAM failing the look-up: retried as one call (4 tries, not 4 × 4), then missing credentials that say so",
+        () =>
+          Effect.gen(function* () {
+            const server = yield* Server.start
+            server.respond(Server.json(503, { error_code: "IAM.0100", error_msg: "busy" }))
+            const error = yield* withClient(server.url, Effect.flip(exportOne), {
+              credentials: new Credentials.AkSk({ ak: "AKLOOKUP", sk: Redacted.make(SK) }),
+              iamEndpoint: server.url,
+              retries: 3
+            })
+            expect(server.received.map((r) => r.url)).toEqual(Array(4).fill("/v3/auth/domains"))
+            expect(error._tag).toBe("MissingCredentials")
+            expect(error.message).toContain(`could not be looked up at ${server.url}/v3/auth/domains`)
+            expect(error.message).toContain("HTTP 503")
+            expect(error.message).toContain("HUAWEICLOUD_SDK_DOMAIN_ID")
+          }).pipe(Effect.scoped)
+      )
+
       it.live("a call waiting on another's domain id look-up is not interrupted with it: it looks up again", () =>
         Effect.gen(function* () {
           const server = yield* Server.start
