@@ -552,6 +552,13 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
       : meta
   }
 
+/** A success without a body (a 204, an empty 200) has no file in it: not an export to report as written. */
+  const noFile = (response: Response) =>
+    new DecodeError({
+      ...metaOf(response),
+      reason: `the service answered ${response.status} with an empty body: no file was exported`
+    })
+
   /** A 2xx body read whole: JSON as JSON, anything else as a file in memory. */
   const inMemory = (response: Response): Effect.Effect<ExportResult, SmsError> =>
     Effect.flatMap(response.bytes, (bytes): Effect.Effect<ExportResult, SmsError> => {
@@ -559,6 +566,7 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
       if (cut) return Effect.fail(cut)
       const contentType = header(response, "content-type") ?? "application/octet-stream"
       if (isJsonType(contentType)) return jsonResult(response, bytes, contentType)
+      if (bytes.byteLength === 0) return Effect.fail(noFile(response))
       return fileMeta(
         response,
         bytes.subarray(0, 8),
@@ -658,6 +666,10 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
                 return yield* Effect.uninterruptibleMask((restore) =>
                   Effect.gen(function* () {
                     const written = yield* restore(streamToTemporary(response, temporary))
+                    if (written.byteLength === 0) {
+                      yield* files.removeQuietly(temporary)
+                      return yield* noFile(response)
+                    }
                     const meta = yield* fileMeta(response, written.head, (m) => m)
                     const fileName = target.name
                       ? files.sanitizeFileName(target.name(meta.fileName), meta.fileName)

@@ -338,6 +338,34 @@ for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
         }).pipe(Effect.scoped)
       )
 
+      it.live("a 204 or an empty 200 is a DecodeError, in memory and to a file, and leaves no file", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          const noContent: Server.Handler = (_req, res) => {
+            res.writeHead(204, { "x-request-id": "r-204" })
+            res.end()
+          }
+          const empty = Server.bytes(new Uint8Array(0), { "x-request-id": "r-200" })
+          server.respond(noContent, empty, noContent, empty)
+          const dir = yield* Effect.promise(() => mkdtemp(join(tmpdir(), "sms-client-")))
+          const toFile = Effect.flatMap(SmsClient.SmsClient, (c) =>
+            c.exportConsistencyResultsToFile({ task_info: [task(1)] }, { directory: dir })
+          )
+          const errors = yield* withClient(
+            server.url,
+            Effect.all([Effect.flip(exportOne), Effect.flip(exportOne), Effect.flip(toFile), Effect.flip(toFile)])
+          )
+          expect(errors.map((e) => [e._tag, "status" in e && e.status, "requestId" in e && e.requestId])).toEqual([
+            ["DecodeError", 204, "r-204"],
+            ["DecodeError", 200, "r-200"],
+            ["DecodeError", 204, "r-204"],
+            ["DecodeError", 200, "r-200"]
+          ])
+          expect(errors[0]?.message).toContain("empty body: no file was exported")
+          expect(yield* Effect.promise(() => readdir(dir))).toEqual([])
+        }).pipe(Effect.scoped)
+      )
+
       it.live("streams to a file: no partial file under the final name, never overwrites, sanitises names", () =>
         Effect.gen(function* () {
           const server = yield* Server.start
