@@ -552,7 +552,7 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
       : meta
   }
 
-/** A success without a body (a 204, an empty 200) has no file in it: not an export to report as written. */
+  /** A success without a body (a 204, an empty 200) has no file in it: not an export to report as written. */
   const noFile = (response: Response) =>
     new DecodeError({
       ...metaOf(response),
