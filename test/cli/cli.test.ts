@@ -10,7 +10,7 @@ import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { createHash, createHmac } from "node:crypto"
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises"
+import { lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { bin, binBuilt, captureServer, cleanEnv, run, stackFrame, tempDir } from "./support.js"
@@ -424,6 +424,86 @@ describe("export against the emulator", () => {
     expect(sent.map((q) => q.path)).toEqual(["/v3/tasks/consistency-results/export"])
   })
 
+  it("SIGHUP (the terminal closed) mid-export: as Ctrl+C, the unfinished file removed and the summary printed", async () => {
+    const slow = await Effect.runPromise(Scope.extend(Emulator.start({ sources: 300, latencyMs: 1200 }), scope))
+    const cwd = await tempDir()
+    const tasks = slow.seeded.sources.flatMap((s) =>
+      s.current_task?.id === undefined ? [] : [`${s.current_task.id},${s.id},${s.name}`]
+    )
+    await writeFile(join(cwd, "tasks.csv"), ["task_id,source_id,source_name", ...tasks.slice(0, 250)].join("\n"))
+    const out = join(cwd, "out")
+    await mkdir(out)
+    // Signalled once the first call's file is in place (the second call is then in flight, 1.2 s long).
+    const hangUpWhenWritten = (child: ChildProcess) => {
+      const poll = setInterval(async () => {
+        const names = await readdir(out)
+        if (!names.some((n) => n.endsWith(".zip"))) return
+        clearInterval(poll)
+        child.kill("SIGHUP")
+      }, 25)
+      child.on("close", () => clearInterval(poll))
+    }
+    const r = await cli(["export", "--tasks-file", "tasks.csv", "--output", "out", "--concurrency", "1", "--json"], {
+      cwd,
+      env: envFor({ SMS_ENDPOINT: slow.url }),
+      onSpawn: hangUpWhenWritten
+    })
+    expect(r.signal).toBeNull()
+    expect(r.code).toBe(130)
+    const doc = JSON.parse(r.stdout)
+    expect(doc).toMatchObject({ interrupted: true, exported: 200, files: [{ tasks: 200 }] })
+    expect(doc.failed).toHaveLength(50)
+    // No hidden `.….partial` file left behind: only the finished file.
+    expect(await readdir(out)).toEqual([doc.files[0].path.split("/").at(-1)])
+    expect(r.stderr).toContain("interrupted: 200 tasks exported, 50 tasks not")
+  })
+
+  it("Ctrl+C before any export call (discovery, a listing): exit 130, a line on stderr, one JSON document", async () => {
+    const slow = await Effect.runPromise(Scope.extend(Emulator.start({ sources: 30, latencyMs: 5000 }), scope))
+    // Signalled once the CLI's first call has reached the emulator, which answers it 5 s later.
+    const interruptOnCall = (child: ChildProcess) => {
+      const seen = slow.requests().length
+      const poll = setInterval(() => {
+        if (slow.requests().length === seen) return
+        clearInterval(poll)
+        child.kill("SIGINT")
+      }, 25)
+      child.on("close", () => clearInterval(poll))
+    }
+    const nothingWritten = "interrupted before any export call; nothing was written"
+    const nothingListed = "interrupted before the listing was complete; nothing was listed"
+    const cases: ReadonlyArray<[args: ReadonlyArray<string>, message: string, asJson: boolean]> = [
+      [["export", "--all", "--output", "out", "--json"], nothingWritten, true],
+      [["export", "--all", "--output", "out"], nothingWritten, false],
+      [["sources", "--json"], nothingListed, true],
+      [["tasks"], nothingListed, false]
+    ]
+    for (const [args, message, asJson] of cases) {
+      const cwd = await tempDir()
+      const r = await cli(args, { cwd, env: envFor({ SMS_ENDPOINT: slow.url }), onSpawn: interruptOnCall })
+      expect(r.code, args.join(" ")).toBe(130)
+      expect(r.stderr).toBe(`${message}\n`)
+      if (asJson) expect(JSON.parse(r.stdout)).toEqual({ error: { tag: "Interrupted", message } })
+      else expect(r.stdout).toBe("")
+      expect(await readdir(cwd)).toEqual([])
+    }
+  })
+
+  it("--task=VALUE and -o=PATH work as --task VALUE and -o PATH", async () => {
+    const cwd = await tempDir()
+    const spec = (t: ReturnType<typeof taskOf>) => `${t.task_id},${t.source_id},${t.source_name}`
+    const r = await cli(["export", `--task=${spec(taskOf(3))}`, "--task", spec(taskOf(4)), "-o=r.zip", "--json"], {
+      cwd,
+      env: envFor()
+    })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      exported: 2,
+      failed: [],
+      files: [{ path: join(cwd, "r.zip"), tasks: 2 }]
+    })
+  })
+
   it("exit 3: the identity is denied (403); the error names the permission and the request id", async () => {
     const cwd = await tempDir()
     const c = emu.credentials
@@ -656,6 +736,52 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       name: "emulator --port out of range",
       args: ["emulator", "--port", "70000"],
       expected: /^error: --port: must be 0\.\.65535 \(got 70000\)$/
+    },
+    {
+      name: "emulator --sources beyond what fits in memory",
+      args: ["emulator", "--sources", "99999999999"],
+      expected: /^error: --sources: must be 0\.\.100000 \(got 99999999999\)$/
+    },
+    {
+      name: "demo --sources beyond the limit: refused before the emulator starts",
+      args: ["demo", "--sources", "100001"],
+      expected: /^error: --sources: must be 0\.\.100000 \(got 100001\)$/
+    },
+    {
+      name: "--timeout beyond 24 h (Node would fire its timer at once)",
+      args: ["export", "--task", "t1,s1,web", "--timeout", "2147484"],
+      expected: /^error: --timeout: must be at most 24h \(got "2147484"\)$/
+    },
+    {
+      name: "--timeout below 100 ms",
+      args: ["export", "--task", "t1,s1,web", "--timeout", "50ms"],
+      expected: /^error: --timeout: must be at least 100ms \(got "50ms"\)$/
+    },
+    {
+      name: "a flag given twice",
+      args: ["export", "--task", "t1,s1,web", "--force", "--force"],
+      expected: /^error: --force: given more than once$/
+    },
+    {
+      name: "a flag given twice under its two names",
+      args: ["export", "--task", "t1,s1,web", "-o", "a.zip", "--output=b.zip"],
+      expected: /^error: --output: given more than once \(as -o and --output\)$/
+    },
+    {
+      name: "an option the program does not take",
+      args: ["-v"],
+      expected: /^error: -v: unknown option; see sms-consistency --help$/
+    },
+    {
+      name: "an option the program does not take, before the command",
+      args: ["--foo", "export", "--all"],
+      expected: /^error: --foo: unknown option; see sms-consistency --help$/
+    },
+    {
+      // demo has no --json: the mistake is said on stderr only, with no JSON document.
+      name: "demo --json",
+      args: ["demo", "--json"],
+      expected: /^error: --json: unknown option; see sms-consistency demo --help$/
     }
   ]
 
@@ -672,6 +798,33 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       expect(requestCount()).toBe(before)
     })
   }
+
+  it("--output that is not a regular file (a FIFO, a device, a dangling link): refused even with --force", async () => {
+    const cwd = await tempDir()
+    await symlink("nowhere.zip", join(cwd, "dangling.zip"))
+    const fifo = spawnSync("mkfifo", [join(cwd, "fifo.zip")]).status === 0
+    const outputs: ReadonlyArray<[string, string]> = [
+      ["dangling.zip", `${join(cwd, "dangling.zip")} is not a regular file (a dangling symbolic link)`],
+      ["/dev/null", "/dev/null is not a regular file (a character device)"],
+      ...(fifo ? [["fifo.zip", `${join(cwd, "fifo.zip")} is not a regular file (a FIFO)`] as [string, string]] : [])
+    ]
+    const before = requestCount()
+    for (const [output, reason] of outputs) {
+      const r = await cli(["export", "--task", Object.values(taskOf(0)).join(","), "-o", output, "--force"], {
+        cwd,
+        env: envFor()
+      })
+      expect(r.code).toBe(2)
+      expect(r.stderr).toBe(`error: --output: ${reason}\n`)
+    }
+    // With --all, before the discovery.
+    const all = await cli(["export", "--all", "-o", "dangling.zip", "--force", "--json"], { cwd, env: envFor() })
+    expect(all.code).toBe(2)
+    expect(JSON.parse(all.stdout).error.message).toMatch(/dangling\.zip is not a regular file/)
+    expect(requestCount()).toBe(before)
+    if (fifo) expect((await lstat(join(cwd, "fifo.zip"))).isFIFO()).toBe(true)
+    expect((await lstat(join(cwd, "dangling.zip"))).isSymbolicLink()).toBe(true)
+  })
 
   it("no credentials: exit 3, nothing sent", async () => {
     const before = requestCount()
@@ -734,6 +887,37 @@ describe("discovery commands", () => {
     const t = await cli(["tasks", "--json"], { env: envFor() })
     expect(t.code).toBe(0)
     expect(JSON.parse(t.stdout).count).toBe(450)
+  })
+
+  it("sources --json | head: a reader that leaves early ends the CLI quietly, exit 0", async () => {
+    const child = spawn(process.execPath, [bin, "sources", "--json"], {
+      env: envFor(),
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let err = ""
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      err += d
+    })
+    // As `head` does: read the first bytes, and close the pipe while the CLI still writes (the document is ~200 KB).
+    child.stdout.once("data", () => child.stdout.destroy())
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)))
+    expect(err).toBe("")
+    expect(code).toBe(0)
+  })
+
+  it("a closed stderr (2>&-, a log reader gone) loses the messages, not the result or the exit code", async () => {
+    const child = spawn(process.execPath, [bin, "export", "--task", "t1", "--json"], {
+      env: envFor(),
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    child.stderr.destroy()
+    let out = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d
+    })
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)))
+    expect(code).toBe(2)
+    expect(JSON.parse(out).error.tag).toBe("InvalidRequest")
   })
 
   it("tasks --state and result as tables; the domain id is looked up when not given", async () => {

@@ -20,8 +20,9 @@ import * as Tasks from "./commands/tasks.js"
 import { credentialsHelp, Exit } from "./internal/common.js"
 import { ExitCode, exitCodeHelp } from "./internal/exitCodes.js"
 import { Handlers } from "./internal/handlers.js"
+import { interruption } from "./internal/interruption.js"
 import { stripAnsi, withPlainConsole, withStderrLogger, writeErr, writeError, writeOut } from "./internal/terminal.js"
-import { builtIns, flagTable, usageMessage, usageProblem } from "./internal/usage.js"
+import { builtIns, flagTable, splitValues, usageMessage, usageProblem } from "./internal/usage.js"
 
 export const name = "sms-consistency"
 
@@ -99,9 +100,17 @@ export const hoistBuiltIns = (args: ReadonlyArray<string>): ReadonlyArray<string
   return [command, ...builtIns, ...others]
 }
 
-/** Whether the command line asks for JSON on stdout. */
-const wantsJson = (args: ReadonlyArray<string>) =>
-  args.some((a) => a === "--json" || (a.startsWith("--json=") && a !== "--json=false"))
+/** `args` with the command's flags given as `--flag=VALUE` split in two (see `splitValues`). */
+export const splitFlagValues = (args: ReadonlyArray<string>): ReadonlyArray<string> => splitValues(flags, args)
+
+/** Whether the command line asks for JSON on stdout, of a command that has `--json` (`demo --json` is a mistake). */
+const wantsJson = (args: ReadonlyArray<string>) => {
+  const command = args.find((arg) => commandNames.has(arg))
+  return (
+    (command === undefined || flags.commands.get(command)?.has("--json") === true) &&
+    args.some((a) => a === "--json" || (a.startsWith("--json=") && a !== "--json=false"))
+  )
+}
 
 /** What @effect/cli reported for `args`, in one line (see `usageMessage`). */
 export const reworded = (text: string, args: ReadonlyArray<string>): string => usageMessage(text, name, args, flags)
@@ -118,6 +127,36 @@ const usageError = (message: string, args: ReadonlyArray<string>): Effect.Effect
       : Effect.succeed(ExitCode.usage)
   )
 
+/** What a command interrupted before it could report anything itself says (see `interruption`). */
+const interruptedMessage = (command: string | undefined): string => {
+  switch (command) {
+    case "export":
+      return "interrupted before any export call; nothing was written"
+    case "sources":
+    case "tasks":
+      return "interrupted before the listing was complete; nothing was listed"
+    case "result":
+      return "interrupted before the result arrived"
+    default:
+      return "interrupted"
+  }
+}
+
+/**
+ * Interrupted (SIGINT, SIGTERM, SIGHUP) before the command said anything of it (an export's summary does): one
+ * `interrupted …` line on stderr and, with `--json`, the one document promised on stdout. Nothing for a serving
+ * emulator, whose normal stop that is.
+ */
+const reportInterruption = (args: ReadonlyArray<string>): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    if (interruption.reported || Emulator.stopping.graceful) return Effect.void
+    const message = interruptedMessage(args.find((arg) => commandNames.has(arg)))
+    return Effect.zipRight(
+      writeErr(message),
+      wantsJson(args) ? writeOut(JSON.stringify({ error: { tag: "Interrupted", message } }, null, 2)) : Effect.void
+    )
+  })
+
 /** Runs the CLI on `argv` (node, script, ...args) with the commands' `handlers`, and succeeds with the exit code. */
 export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): Effect.Effect<number> => {
   const args = argv.slice(2)
@@ -131,7 +170,7 @@ export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): E
         : flagProblem(args)
   const run =
     problem === undefined
-      ? cli([...argv.slice(0, 2), ...hoistBuiltIns(args)]).pipe(
+      ? cli([...argv.slice(0, 2), ...splitFlagValues(hoistBuiltIns(args))]).pipe(
           Effect.as<number>(ExitCode.ok),
           Effect.catchAll((error) => {
             if (!ValidationError.isValidationError(error)) return Effect.succeed(error.code)
@@ -142,6 +181,7 @@ export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): E
         )
       : usageError(problem, args)
   return run.pipe(
+    Effect.onInterrupt(() => reportInterruption(args)),
     Effect.provideService(Handlers, handlers),
     Effect.provide(platform),
     withStderrLogger,
@@ -154,5 +194,5 @@ export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): E
   )
 }
 
-/** Interrupted by SIGINT/SIGTERM: 0 for a serving emulator (its normal stop), else 130. */
+/** Interrupted by SIGINT, SIGTERM or SIGHUP: 0 for a serving emulator (its normal stop), else 130. */
 export const interruptedCode = (): number => (Emulator.stopping.graceful ? ExitCode.ok : ExitCode.interrupted)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Model from "@sms-consistency/sms/Model"
-import { flagProblem, reworded } from "../src/Cli.js"
+import { flagProblem, reworded, splitFlagValues } from "../src/Cli.js"
 import { tasksPerCall } from "../src/commands/export.js"
 import { informational } from "../src/internal/route.js"
 
@@ -49,6 +49,24 @@ describe("usage errors", () => {
     )
   })
 
+  it("finds a flag given twice (under either of its names), but for a repeatable one", () => {
+    expect(flagProblem(["export", "--all", "--force", "--force"])).toBe("--force: given more than once")
+    expect(flagProblem(["export", "--all", "-o", "a", "-o", "b"])).toBe("-o: given more than once")
+    expect(flagProblem(["export", "--all", "-o=a", "--output", "b"])).toBe(
+      "--output: given more than once (as -o and --output)"
+    )
+    expect(flagProblem(["sources", "--json", "--json"])).toBe("--json: given more than once")
+    expect(flagProblem(["export", "--all", "--concurrency", "2", "--concurrency=3"])).toBe(
+      "--concurrency: given more than once"
+    )
+    expect(flagProblem(["export", "--all", "--log-level", "debug", "--log-level", "info"])).toBe(
+      "--log-level: given more than once"
+    )
+    expect(flagProblem(["export", "--task", "t1,s1,a", "--task=t2,s2,b", "--task", "t3,s3,c"])).toBeUndefined()
+    // After `--`, nothing is a flag.
+    expect(flagProblem(["result", "--", "--json", "--json"])).toBeUndefined()
+  })
+
   it("accepts every well-formed line, values that look like flags but are not among them included", () => {
     for (const args of [
       ["export", "--all", "--output", "results/", "--language", "zh-cn", "--concurrency", "8", "--json"],
@@ -65,6 +83,37 @@ describe("usage errors", () => {
       []
     ])
       expect(flagProblem(args), args.join(" ")).toBeUndefined()
+  })
+
+  it("splits --flag=VALUE and -o=VALUE of the command's flags, which @effect/cli takes for unknown options", () => {
+    expect(
+      splitFlagValues([
+        "export",
+        "--task=t1,s1,a=b",
+        "-o=x.zip",
+        "--output=y",
+        "--json=false",
+        "--log-level=debug",
+        "--bogus=1",
+        "--",
+        "--task=z"
+      ])
+    ).toEqual([
+      "export",
+      "--task",
+      "t1,s1,a=b",
+      "-o",
+      "x.zip",
+      "--output",
+      "y",
+      "--json=false",
+      "--log-level=debug",
+      "--bogus=1",
+      "--",
+      "--task=z"
+    ])
+    // Only after a command: before it there is nothing to split.
+    expect(splitFlagValues(["--log-level=debug", "export"])).toEqual(["--log-level=debug", "export"])
   })
 
   it("rewords what @effect/cli reports, in one line naming what is wrong, with a suggestion for a typo", () => {
@@ -97,6 +146,12 @@ describe("usage errors", () => {
     )
     expect(reworded(invalid, ["frobnicate"])).toBe(
       '"frobnicate": unknown command; use one of export, sources, tasks, result, emulator, demo'
+    )
+    // An option the program does not take, before the command or instead of one.
+    expect(reworded(invalid, ["-v"])).toBe("-v: unknown option; see sms-consistency --help")
+    expect(reworded(invalid, ["--foo", "export", "--all"])).toBe("--foo: unknown option; see sms-consistency --help")
+    expect(reworded(invalid, ["--log-level", "debug", "--verison"])).toBe(
+      "--verison: unknown option (did you mean --version?); see sms-consistency --help"
     )
     expect(reworded("Something\n  else\n", [])).toBe("Something else")
   })

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises"
+import { spawnSync } from "node:child_process"
+import { chmod, mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { hoistBuiltIns } from "../src/Cli.js"
-import { parseDuration } from "../src/internal/common.js"
+import { parseDuration, parseTimeout } from "../src/internal/common.js"
 import * as Output from "../src/internal/output.js"
 import { partName } from "../src/internal/output.js"
 import * as Tasks from "../src/internal/tasks.js"
@@ -192,6 +193,22 @@ describe("parseTasksInput: the --json output of tasks", () => {
   })
 })
 
+describe("parseTimeout", () => {
+  it("takes 100ms to 24h, in any unit", () => {
+    for (const ok of ["100ms", "0.1", "30", "2m", "24h", "86400", "1440m"])
+      expect(Either.isRight(parseTimeout(ok)), ok).toBe(true)
+  })
+
+  it("names the bound a value is outside of: Node's timers fire at once past 2^31-1 ms", () => {
+    const message = (e: Either.Either<unknown, string>) => (Either.isLeft(e) ? e.left : "ok")
+    expect(message(parseTimeout("2147484"))).toBe('must be at most 24h (got "2147484")')
+    expect(message(parseTimeout("86401"))).toBe('must be at most 24h (got "86401")')
+    expect(message(parseTimeout("99ms"))).toBe('must be at least 100ms (got "99ms")')
+    expect(message(parseTimeout("0"))).toBe('must be at least 100ms (got "0")')
+    expect(message(parseTimeout("soon"))).toBe('expected seconds or a duration like 500ms, 30s, 2m (got "soon")')
+  })
+})
+
 describe("helpers", () => {
   it("names parts, parses durations, hoists built-in options", () => {
     expect(partName("/x/results.zip", 2)).toBe("/x/results-part-2.zip")
@@ -199,7 +216,7 @@ describe("helpers", () => {
     expect(parseDuration("30")).toEqual(parseDuration("30s"))
     expect(parseDuration("500ms")._tag).toBe("Some")
     expect(parseDuration("soon")._tag).toBe("None")
-    expect(parseDuration("0")._tag).toBe("None")
+    expect(parseDuration("1h")).toEqual(parseDuration("60m"))
     expect(hoistBuiltIns(["export", "--all", "--log-level", "debug", "--json", "--help"])).toEqual([
       "export",
       "--log-level",
@@ -265,6 +282,46 @@ describe("--output", () => {
       )
     expect(await reasonOf(Output.check("blocker/sub/", cwd))).toMatch(/blocker is not a directory$/)
     expect(await reasonOf(Output.check(undefined, cwd))).toBe("ok")
+  })
+
+  it("refuses, even with --force, an --output that is not a regular file: a FIFO, a device, a symbolic link", async () => {
+    const cwd = await mkdtemp(join(tmpdir(), "sms-output-"))
+    await writeFile(join(cwd, "real.zip"), "x")
+    await mkdir(join(cwd, "dir"))
+    await symlink("real.zip", join(cwd, "link.zip"))
+    await symlink("nowhere.zip", join(cwd, "dangling.zip"))
+    await symlink("nowhere", join(cwd, "dangling"))
+    await symlink("dir", join(cwd, "dirlink"))
+    const fifo = spawnSync("mkfifo", [join(cwd, "fifo.zip")]).status === 0
+    for (const force of [false, true]) {
+      expect(await reasonOf(Output.plan("link.zip", 1, force, cwd))).toBe(
+        `--output: ${join(cwd, "link.zip")} is not a regular file (a symbolic link)`
+      )
+      expect(await reasonOf(Output.plan("dangling.zip", 1, force, cwd))).toBe(
+        `--output: ${join(cwd, "dangling.zip")} is not a regular file (a dangling symbolic link)`
+      )
+      // Without an extension, but not missing either: not a new folder.
+      expect(await reasonOf(Output.plan("dangling", 1, force, cwd))).toMatch(/dangling is not a regular file/)
+      expect(await reasonOf(Output.plan("/dev/null", 1, force, cwd))).toBe(
+        "--output: /dev/null is not a regular file (a character device)"
+      )
+      if (fifo)
+        expect(await reasonOf(Output.plan("fifo.zip", 1, force, cwd))).toBe(
+          `--output: ${join(cwd, "fifo.zip")} is not a regular file (a FIFO)`
+        )
+      // Checked before the discovery of --all too.
+      expect(await reasonOf(Output.check("dangling.zip", cwd))).toMatch(/is not a regular file/)
+    }
+    // A part of several chunks too, and only with --force does a regular file pass.
+    await symlink("real.zip", join(cwd, "r-part-2.zip"))
+    expect(await reasonOf(Output.plan("r.zip", 2, true, cwd))).toMatch(/r-part-2\.zip is not a regular file/)
+    expect(await reasonOf(Output.plan("real.zip", 1, true, cwd))).toBe("ok")
+    // A link to a directory is that directory.
+    expect(await Effect.runPromise(Output.plan("dirlink", 2, false, cwd))).toEqual({
+      _tag: "Directory",
+      directory: join(cwd, "dirlink"),
+      overwrite: false
+    })
   })
 
   // Root may write anywhere: this runs only as another user.

@@ -1,11 +1,11 @@
 /**
- * `sms-consistency emulator`: the local SMS + IAM endpoint, serving until SIGINT/SIGTERM.
+ * `sms-consistency emulator`: the local SMS + IAM endpoint, serving until SIGINT, SIGTERM or SIGHUP.
  * The work is in `emulator.run.ts`, reached through `Handlers`.
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { decimal, wholeNumber } from "../internal/common.js"
+import { decimal, maxSources, wholeNumber, wholeNumberIn } from "../internal/common.js"
 import { Handlers } from "../internal/handlers.js"
 
 /** Set once the emulator serves: a signal is then the normal way to stop, exit 0. */
@@ -14,7 +14,7 @@ export const stopping = { graceful: false }
 const options = {
   port: wholeNumber("port").pipe(
     Options.withPseudoName("N"),
-    Options.withDescription("Port to listen on; 0 picks a free one."),
+    Options.withDescription("Port to listen on, 0..65535 (default 0: a free one, printed on start)."),
     Options.withDefault(0)
   ),
   host: Options.text("host").pipe(
@@ -22,9 +22,9 @@ const options = {
     Options.withDescription("Address to listen on (default 127.0.0.1)."),
     Options.withDefault("127.0.0.1")
   ),
-  sources: wholeNumber("sources").pipe(
+  sources: wholeNumberIn("sources", 0, maxSources).pipe(
     Options.withPseudoName("N"),
-    Options.withDescription("Seeded source servers, one migration task each (default 25)."),
+    Options.withDescription(`Seeded source servers, one migration task each, 0 to ${maxSources} (default 25).`),
     Options.withDefault(25)
   ),
   faultRate: decimal("fault-rate").pipe(
@@ -56,6 +56,6 @@ export const command = Command.make("emulator", options, (args) =>
   Effect.flatMap(Handlers, (handlers) => handlers.emulator(args))
 ).pipe(
   Command.withDescription(
-    "Start the local SMS + IAM emulator (real HTTP, signature and token checks, seeded tasks, injectable faults) and print the environment to use it. Serves until SIGINT or SIGTERM."
+    "Start the local SMS + IAM emulator (real HTTP, signature and token checks, seeded tasks, injectable faults) and print the environment to use it. Serves until SIGINT, SIGTERM or SIGHUP."
   )
 )

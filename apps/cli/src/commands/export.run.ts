@@ -11,6 +11,7 @@ import { basename } from "node:path"
 import { clientLayer, reported } from "../internal/client.js"
 import { Exit } from "../internal/common.js"
 import { ExitCode, forError } from "../internal/exitCodes.js"
+import { interruption } from "../internal/interruption.js"
 import * as Output from "../internal/output.js"
 import * as Progress from "../internal/progress.js"
 import { json, plural } from "../internal/render.js"
@@ -106,6 +107,7 @@ const reportInterrupted = (
   progressShown: boolean
 ) =>
   Effect.suspend(() => {
+    interruption.reported = true
     const { result, summary } = interrupted(done, tasks, info)
     const left = summary.failed.length - result.failed.length
     return Effect.all([

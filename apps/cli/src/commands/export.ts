@@ -24,7 +24,7 @@ const options = {
   tasksFile: Options.text("tasks-file").pipe(
     Options.withPseudoName("FILE"),
     Options.withDescription(
-      'Tasks from a file: JSON {"task_info": [...]} or a bare array, or CSV with a header row task_id,source_id,source_name. "-" reads stdin. Given the --json output of an earlier export, its failed tasks (to retry them, or to finish an interrupted export); given that of sources or tasks, their tasks (a server without results left out).'
+      'Tasks from a file: JSON {"task_info": [...]} or a bare array, or CSV with a header row task_id,source_id,source_name. "-" reads stdin. Given the --json output of an earlier export, its failed tasks (to retry them, or to finish an interrupted export); given that of sources, each server\'s current task (servers without results or without a task left out, said on stderr); given that of tasks, every task (but one without a source server).'
     ),
     Options.optional
   ),

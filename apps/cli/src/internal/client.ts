@@ -4,11 +4,12 @@ import * as Transport from "@sms-consistency/sms/Transport"
 import { hint, InvalidRequest, type Operation, type SmsError } from "@sms-consistency/sms/SmsError"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
-import { type Connection, Exit, type Failure, parseDuration } from "./common.js"
+import { type Connection, Exit, type Failure, maxRetries, parseTimeout } from "./common.js"
 import { errorJson, json } from "./render.js"
 import { writeErr, writeError, writeOut } from "./terminal.js"
 
@@ -16,17 +17,16 @@ export const overrides = (c: Connection): Effect.Effect<SmsClient.ConfigOverride
   Effect.gen(function* () {
     let timeout: Duration.Duration | undefined
     if (Option.isSome(c.timeout)) {
-      const parsed = parseDuration(c.timeout.value)
-      if (Option.isNone(parsed))
-        return yield* new InvalidRequest({
-          field: "--timeout",
-          reason: `expected seconds or a duration like 500ms, 30s, 2m (got ${JSON.stringify(c.timeout.value)})`
-        })
-      timeout = parsed.value
+      const parsed = parseTimeout(c.timeout.value)
+      if (Either.isLeft(parsed)) return yield* new InvalidRequest({ field: "--timeout", reason: parsed.left })
+      timeout = parsed.right
     }
     const retries = Option.getOrUndefined(c.retries)
-    if (retries !== undefined && (retries < 0 || retries > 10))
-      return yield* new InvalidRequest({ field: "--retries", reason: `must be between 0 and 10 (got ${retries})` })
+    if (retries !== undefined && (retries < 0 || retries > maxRetries))
+      return yield* new InvalidRequest({
+        field: "--retries",
+        reason: `must be between 0 and ${maxRetries} (got ${retries})`
+      })
     return {
       region: Option.getOrUndefined(c.region),
       endpoint: Option.getOrUndefined(c.endpoint),

@@ -7,6 +7,7 @@ import * as Options from "@effect/cli/Options"
 import type { SmsError } from "@sms-consistency/sms/SmsError"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 
 /** The command already reported what happened; exit with `code`. */
@@ -29,6 +30,24 @@ const numberOption = (name: string, pattern: RegExp, expected: string, valid: (n
 
 /** An integer flag whose parse error names it: `--concurrency: expected a whole number (got "abc")`. */
 export const wholeNumber = (name: string) => numberOption(name, /^[+-]?\d+$/, "a whole number", Number.isSafeInteger)
+
+/** A whole-number flag within `min..max`, whose error names it and the range: `--sources: must be 0..100000 (got -1)`. */
+export const wholeNumberIn = (name: string, min: number, max: number) =>
+  wholeNumber(name).pipe(
+    Options.mapTryCatch(
+      (n) => {
+        if (n < min || n > max) throw new Error(String(n))
+        return n
+      },
+      (e) => HelpDoc.p(`--${name}: must be ${min}..${max} (got ${(e as Error).message})`)
+    )
+  )
+
+/**
+ * The most source servers the emulator (and so `demo`) may seed. The emulator takes any number and builds them
+ * all in memory: 100,000 take about a second and 330 MB; 10^11 ran out of memory after a minute.
+ */
+export const maxSources = 100_000
 
 /** A decimal flag whose parse error names it. */
 export const decimal = (name: string) =>
@@ -60,6 +79,15 @@ export const emulatorOptionMessage = (message: string): string =>
     return flag === undefined ? whole : `${flag}: must`
   })
 
+/**
+ * The range of `--timeout`. Below 100 ms hardly a call can finish; above 24 h is no timeout anyway, and past
+ * 2^31-1 ms (about 24.8 days) Node's timers fire at once, so that every call would time out.
+ */
+export const timeoutRange = { minMs: 100, min: "100ms", maxMs: 24 * 3_600_000, max: "24h" } as const
+
+/** The most `--retries` allowed: more only delays a failure that is not transient after all. */
+export const maxRetries = 10
+
 export const jsonFlag = Options.boolean("json").pipe(
   Options.withDescription("Print one JSON document on stdout instead of text.")
 )
@@ -79,12 +107,16 @@ export const connection = Options.all({
   ),
   timeout: Options.text("timeout").pipe(
     Options.withPseudoName("DURATION"),
-    Options.withDescription("Per-attempt timeout: seconds, or with a unit (500ms, 30s, 2m). Default 30s."),
+    Options.withDescription(
+      `Per-attempt timeout: seconds, or with a unit (500ms, 30s, 2m, 1h), from ${timeoutRange.min} to ${timeoutRange.max}. Default 30s.`
+    ),
     Options.optional
   ),
   retries: wholeNumber("retries").pipe(
     Options.withPseudoName("N"),
-    Options.withDescription("Retries of transient failures (429, 5xx, network, timeout) per call. Default 3."),
+    Options.withDescription(
+      `Retries of transient failures (429, 5xx, network, timeout) per call, 0 to ${maxRetries}. Default 3.`
+    ),
     Options.optional
   )
 })
@@ -104,12 +136,26 @@ export const credentialsHelp =
   "SMS_REGION, SMS_ENDPOINT, HUAWEICLOUD_SDK_REGION, HUAWEICLOUD_SDK_REGION_SMS_<REGION>, ~/.huaweicloud/regions.yaml. " +
   "Secrets are never printed."
 
-/** `30` (seconds), `500ms`, `30s`, `2m`. */
+const unitMs: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+
+/** `30` (seconds), `500ms`, `30s`, `2m`, `1h`; zero included (bounds are the caller's). */
 export const parseDuration = (raw: string): Option.Option<Duration.Duration> => {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(raw)
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(raw)
   if (!match) return Option.none()
-  const value = Number(match[1])
-  const unit = (match[2] ?? "s").toLowerCase()
-  const ms = unit === "ms" ? value : unit === "m" ? value * 60_000 : value * 1000
-  return ms > 0 && Number.isFinite(ms) ? Option.some(Duration.millis(ms)) : Option.none()
+  const ms = Number(match[1]) * (unitMs[(match[2] ?? "s").toLowerCase()] ?? 1000)
+  return Number.isFinite(ms) ? Option.some(Duration.millis(ms)) : Option.none()
 }
+
+/** `--timeout`'s value, or why it is not one: unreadable, or outside `timeoutRange`. */
+export const parseTimeout = (raw: string): Either.Either<Duration.Duration, string> =>
+  Option.match(parseDuration(raw), {
+    onNone: () => Either.left(`expected seconds or a duration like 500ms, 30s, 2m (got ${JSON.stringify(raw)})`),
+    onSome: (duration) => {
+      const ms = Duration.toMillis(duration)
+      if (ms < timeoutRange.minMs)
+        return Either.left(`must be at least ${timeoutRange.min} (got ${JSON.stringify(raw)})`)
+      if (ms > timeoutRange.maxMs)
+        return Either.left(`must be at most ${timeoutRange.max} (got ${JSON.stringify(raw)})`)
+      return Either.right(duration)
+    }
+  })

@@ -16,7 +16,10 @@ export const ExitCode = {
   network: 5,
   /** A bug: an unexpected defect. */
   internal: 70,
-  /** Interrupted (Ctrl+C, SIGINT or SIGTERM); an export lists the files it finished and the tasks it did not. */
+  /**
+   * Interrupted (Ctrl+C: SIGINT; SIGTERM; SIGHUP, the terminal closed); an export lists the files it finished and
+   * the tasks it did not. One code for all three: what the user needs to know is that the run did not finish.
+   */
   interrupted: 130
 } as const
 
@@ -24,7 +27,7 @@ export const exitCodeHelp = [
   "Exit codes: 0 all exported; 1 some tasks failed (the rest were written);",
   "2 usage or invalid input (nothing sent); 3 authentication or permission (no credentials, 401, 403);",
   "4 not found (404); 5 network, server or timeout; 70 internal error;",
-  "130 interrupted (an export still lists the files it finished and the tasks it did not).",
+  "130 interrupted by Ctrl+C, SIGTERM or SIGHUP (an export still lists the files it finished and the tasks it did not).",
   "When every task failed, the code of the failure's kind (2-5) is used instead of 1."
 ].join(" ")
 

@@ -4,7 +4,8 @@ import type { FileTarget } from "@sms-consistency/sms/SmsClient"
 import { InvalidRequest } from "@sms-consistency/sms/SmsError"
 import * as Effect from "effect/Effect"
 import { constants } from "node:fs"
-import { access, stat } from "node:fs/promises"
+import type { Stats } from "node:fs"
+import { access, lstat, stat } from "node:fs/promises"
 import { basename, dirname, extname, resolve, sep } from "node:path"
 
 export type Plan =
@@ -26,15 +27,39 @@ export const partName = (path: string, part: number): string => suffixed(path, `
 export const pieceName = (path: string, piece: Piece): string =>
   suffixed(path, `tasks-${piece.offset + 1}-${piece.offset + piece.size}`)
 
-type Kind = "directory" | "file" | "missing"
+/** What is at a path: a directory (a link to one included), a regular file, nothing, or something else, said. */
+type Kind = "directory" | "file" | "missing" | { readonly other: string }
 
+const otherKind = (s: Stats): string =>
+  s.isFIFO()
+    ? "a FIFO"
+    : s.isSocket()
+      ? "a socket"
+      : s.isCharacterDevice()
+        ? "a character device"
+        : s.isBlockDevice()
+          ? "a block device"
+          : "not a file or a directory"
+
+/**
+ * The kind of `path`, its last component not followed unless it links to a directory: the export replaces a file
+ * by renaming onto it, which would replace a link (not write through it), a FIFO or a device with a regular file.
+ * A dangling link would pass a `stat` as missing, and then every chunk fail with ENOENT.
+ */
 const kindOf = (path: string): Effect.Effect<Kind> =>
-  Effect.promise(() =>
-    stat(path).then(
-      (s): Kind => (s.isDirectory() ? "directory" : "file"),
-      (): Kind => "missing"
-    )
-  )
+  Effect.promise(async (): Promise<Kind> => {
+    const own = await lstat(path).catch(() => undefined)
+    if (own === undefined) return "missing"
+    if (own.isDirectory()) return "directory"
+    if (own.isFile()) return "file"
+    if (!own.isSymbolicLink()) return { other: otherKind(own) }
+    const target = await stat(path).catch(() => undefined)
+    if (target === undefined) return { other: "a dangling symbolic link" }
+    return target.isDirectory() ? "directory" : { other: "a symbolic link" }
+  })
+
+const notRegular = (path: string, kind: { readonly other: string }) =>
+  new InvalidRequest({ field: "--output", reason: `${path} is not a regular file (${kind.other})` })
 
 /**
  * Why files cannot be written into `directory` (made if missing, as the export does), if they cannot: its
@@ -44,7 +69,7 @@ const unwritable = (directory: string): Effect.Effect<string | undefined> =>
   Effect.gen(function* () {
     for (let path = directory; ; path = dirname(path)) {
       const kind = yield* kindOf(path)
-      if (kind === "file") return `${path} is not a directory`
+      if (kind === "file" || typeof kind === "object") return `${path} is not a directory`
       if (kind === "directory")
         return yield* Effect.promise(() =>
           access(path, constants.W_OK | constants.X_OK).then(
@@ -78,6 +103,8 @@ const resolveOutput = (output: string | undefined, cwd: string) =>
       raw.endsWith(sep) ||
       (kind === "missing" && extname(basename(path)) === "")
     const directory = isDirectory ? path : dirname(path)
+    // Not even --force replaces what is not a regular file (see `kindOf`).
+    if (!isDirectory && typeof kind === "object") return yield* notRegular(path, kind)
     const cannot = yield* unwritable(directory)
     if (cannot !== undefined)
       return yield* new InvalidRequest({ field: "--output", reason: `cannot write into ${directory}: ${cannot}` })
@@ -103,15 +130,14 @@ export const plan = (
     const { path, kind, directory } = yield* resolveOutput(output, cwd)
     if (directory === path) return { _tag: "Directory", directory: path, overwrite: force } satisfies Plan
     const paths = chunks <= 1 ? [path] : Array.from({ length: chunks }, (_, i) => partName(path, i + 1))
-    if (!force) {
-      for (const p of paths) {
-        const k = p === path ? kind : yield* kindOf(p)
-        if (k !== "missing")
-          return yield* new InvalidRequest({
-            field: "--output",
-            reason: `${p} already exists (use --force to overwrite it)`
-          })
-      }
+    for (const p of paths) {
+      const k = p === path ? kind : yield* kindOf(p)
+      if (typeof k === "object") return yield* notRegular(p, k)
+      if (k !== "missing" && !force)
+        return yield* new InvalidRequest({
+          field: "--output",
+          reason: `${p} already exists (use --force to overwrite it)`
+        })
     }
     return { _tag: "Files", paths, overwrite: force } satisfies Plan
   })

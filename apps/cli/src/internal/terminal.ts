@@ -25,15 +25,39 @@ const format = (args: ReadonlyArray<unknown>, color: boolean) => {
   return color ? text : stripAnsi(text)
 }
 
-export const writeOut = (text: string): Effect.Effect<void> =>
-  Effect.sync(() => {
-    process.stdout.write(text.endsWith("\n") ? text : `${text}\n`)
-  })
+/** Write errors that mean the reader is gone: a closed pipe (`| head`), a terminal hung up, a stream closed. */
+const readerGone = new Set(["EPIPE", "EIO", "ECONNRESET", "ERR_STREAM_DESTROYED"])
 
-export const writeErr = (text: string): Effect.Effect<void> =>
-  Effect.sync(() => {
-    process.stderr.write(text.endsWith("\n") ? text : `${text}\n`)
+/** What became of stdout: `failed` holds the one-line reason when a write failed for another reason. */
+export const stdoutState: { failed: string | undefined } = { failed: undefined }
+
+let guarded = false
+
+/**
+ * Keeps a failed write from crashing the process. A reader that stops early (`sources --json | head -n 3`) closes
+ * the pipe, and Node raises the next write's EPIPE as an unhandled 'error' event: a stack trace and exit 1. Here
+ * the rest of that stream's output is dropped and the command runs to its end, as quiet as `ls | head`: an export
+ * still finishes (or cleans up) its files, and its exit code is its own. Any other failure of stdout (a full disk
+ * under `> out.json`) is kept in `stdoutState`, for `runMain` to say and to exit 1 on. Call once, first.
+ */
+export const guardStdio = (): void => {
+  if (guarded) return
+  guarded = true
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (!readerGone.has(error.code ?? "")) stdoutState.failed ??= error.message
   })
+  process.stderr.on("error", () => {
+    // Nowhere left to say anything: stderr's output is dropped.
+  })
+}
+
+const write = (stream: NodeJS.WriteStream, text: string) => {
+  if (!stream.destroyed) stream.write(text.endsWith("\n") ? text : `${text}\n`)
+}
+
+export const writeOut = (text: string): Effect.Effect<void> => Effect.sync(() => write(process.stdout, text))
+
+export const writeErr = (text: string): Effect.Effect<void> => Effect.sync(() => write(process.stderr, text))
 
 /**
  * @effect/cli opens every option's help with its value type in words ("A user-defined piece of text.", "An

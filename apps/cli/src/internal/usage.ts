@@ -11,6 +11,8 @@ export interface Flag {
   readonly names: ReadonlyArray<string>
   /** The pseudo-name (`FILE`, `N`), or the choices joined by ` | `; undefined for a boolean flag. */
   readonly values: string | undefined
+  /** Whether it may be given more than once (`--task`). */
+  readonly repeated?: boolean
 }
 
 /** @effect/cli's built-in flags, accepted by every command. */
@@ -22,23 +24,26 @@ export const builtIns: ReadonlyArray<Flag> = [
   { names: ["--completions"], values: "sh | bash | fish | zsh" }
 ]
 
-const flagsOf = (usage: Usage.Usage, into: Array<Flag> = []): Array<Flag> => {
+const flagsOf = (usage: Usage.Usage, into: Array<Flag> = [], repeated = false): Array<Flag> => {
   switch (usage._tag) {
     case "Named":
       if (usage.names.some((name) => name.startsWith("-")))
         into.push({
           names: usage.names,
-          values: usage.acceptedValues._tag === "Some" ? usage.acceptedValues.value : undefined
+          values: usage.acceptedValues._tag === "Some" ? usage.acceptedValues.value : undefined,
+          repeated
         })
       break
     case "Optional":
+      flagsOf(usage.usage, into, repeated)
+      break
     case "Repeated":
-      flagsOf(usage.usage, into)
+      flagsOf(usage.usage, into, true)
       break
     case "Alternation":
     case "Concat":
-      flagsOf(usage.left, into)
-      flagsOf(usage.right, into)
+      flagsOf(usage.left, into, repeated)
+      flagsOf(usage.right, into, repeated)
       break
   }
   return into
@@ -60,12 +65,14 @@ const choicesOf = (values: string): ReadonlyArray<string> | undefined =>
   values.includes(" | ") ? values.split(" | ") : undefined
 
 /**
- * The first flag on `args` (the command line after the program) left without its value, or given a value that
- * is not among its choices, as a one-line message; undefined when there is none (other mistakes are left to
- * @effect/cli). A flag's value may not be another of the command's flags, nor `--`: `--task --all` lacks the task.
+ * The first flag on `args` (the command line after the program) left without its value, given a value that is
+ * not among its choices, or given twice (but for a repeatable one), as a one-line message; undefined when there is
+ * none (other mistakes are left to @effect/cli, which takes a second `--force` for an unknown option). A flag's
+ * value may not be another of the command's flags, nor `--`: `--task --all` lacks the task.
  */
 export const usageProblem = (table: FlagTable, args: ReadonlyArray<string>): string | undefined => {
   let flags = table.root
+  const seen = new Map<Flag, string>()
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? ""
     if (arg === "--") return undefined
@@ -77,6 +84,12 @@ export const usageProblem = (table: FlagTable, args: ReadonlyArray<string>): str
     const equals = arg.indexOf("=")
     const name = arg.startsWith("-") && equals > 0 ? arg.slice(0, equals) : arg
     const flag = flags.get(name)
+    if (flag !== undefined && !flag.repeated) {
+      const before = seen.get(flag)
+      if (before !== undefined)
+        return `${name}: given more than once${before === name ? "" : ` (as ${before} and ${name})`}`
+      seen.set(flag, name)
+    }
     if (flag?.values === undefined) continue
     const next = args[i + 1]
     const value =
@@ -91,6 +104,28 @@ export const usageProblem = (table: FlagTable, args: ReadonlyArray<string>): str
       return `${name}: expected one of ${choices.join(", ")} (got ${JSON.stringify(value)})`
   }
   return undefined
+}
+
+/**
+ * `args` with each of the command's flags given as `--flag=VALUE` (or `-o=VALUE`) split into `--flag VALUE`.
+ * @effect/cli splits only a single-valued long flag itself: `--task=…` (repeatable) and `-o=…` (short) would be
+ * unknown options. Built-in flags (`--log-level=debug`) are left as they are; nothing after `--` is touched.
+ */
+export const splitValues = (table: FlagTable, args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const command = table.commands.get(args[0] ?? "")
+  if (command === undefined) return args
+  const out: Array<string> = [args[0] ?? ""]
+  for (let i = 1; i < args.length; i++) {
+    const arg = args[i] ?? ""
+    if (arg === "--") return [...out, ...args.slice(i)]
+    const equals = arg.indexOf("=")
+    const name = arg.startsWith("-") && equals > 0 ? arg.slice(0, equals) : undefined
+    const flag = name === undefined ? undefined : command.get(name)
+    if (name !== undefined && flag?.values !== undefined && !builtIns.includes(flag))
+      out.push(name, arg.slice(equals + 1))
+    else out.push(arg)
+  }
+  return out
 }
 
 /** Edit distance (insertions, deletions, substitutions), for suggestions. */
@@ -148,9 +183,30 @@ export const usageMessage = (text: string, program: string, args: ReadonlyArray<
   }
   const missing = /^Missing argument <(.+)>$/.exec(line)
   if (missing) return `${missing[1]}: missing; ${help}`
-  if (line.startsWith("Invalid subcommand") && command === undefined) {
-    const given = args.find((arg) => !arg.startsWith("-")) ?? ""
-    return `${JSON.stringify(given)}: unknown command${suggestion(given, commands)}; use one of ${commands.join(", ")}`
+  if (line.startsWith("Invalid subcommand")) {
+    // Before the command: a word that is no command, or else an option the program does not take (`-v`).
+    const { word, option } = beforeCommand(table, args)
+    if (word !== undefined && !table.commands.has(word))
+      return `${JSON.stringify(word)}: unknown command${suggestion(word, commands)}; use one of ${commands.join(", ")}`
+    if (option !== undefined)
+      return `${option}: unknown option${suggestion(option.split("=", 1)[0] ?? option, table.root.keys())}; see ${program} --help`
   }
   return line
+}
+
+/** The first word of `args` that is not an option (nor a value of one), and the first option the program lacks. */
+const beforeCommand = (
+  table: FlagTable,
+  args: ReadonlyArray<string>
+): { readonly word: string | undefined; readonly option: string | undefined } => {
+  let option: string | undefined
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? ""
+    if (arg === "--") return { word: args[i + 1], option }
+    if (!arg.startsWith("-") || arg === "-") return { word: arg, option }
+    const flag = table.root.get(arg.split("=", 1)[0] ?? arg)
+    if (flag === undefined) option ??= arg
+    else if (flag.values !== undefined && !arg.includes("=")) i++
+  }
+  return { word: undefined, option }
 }
