@@ -108,7 +108,7 @@ export const connection = Options.all({
   timeout: Options.text("timeout").pipe(
     Options.withPseudoName("DURATION"),
     Options.withDescription(
-      `Per-attempt timeout: seconds, or with a unit (500ms, 30s, 2m, 1h), from ${timeoutRange.min} to ${timeoutRange.max}. Default 30s.`
+      `Per attempt, the longest wait for the response, then for more of its body (a large file may take longer in all): seconds, or with a unit (500ms, 30s, 2m, 1h), from ${timeoutRange.min} to ${timeoutRange.max}. Default 30s.`
     ),
     Options.optional
   ),
