@@ -37,7 +37,10 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
   }
 }
 
-/** No usable credentials (or region/endpoint) were configured; nothing was sent. */
+/**
+ * No usable credentials were configured (none, half a pair, a value a header cannot carry, or a domain id that
+ * could not be looked up); nothing was sent. A missing or unknown region or endpoint is `InvalidRequest` instead.
+ */
 export class MissingCredentials extends Schema.TaggedError<MissingCredentials>()("MissingCredentials", {
   reason: Schema.String
 }) {
