@@ -925,6 +925,13 @@ describe("discovery commands", () => {
     expect(t.code).toBe(0)
     expect(t.stdout.split("\n")[0]).toMatch(/^TASK ID\s+NAME\s+STATE/)
     expect(t.stdout).not.toContain("SYNC_SUCCESS")
+    // A lower-case state finds nothing: said on stderr, with the state as the service knows it.
+    const lower = await cli(["tasks", "--state", "migrate_success", "--json"], { env: envFor() })
+    expect(lower.code).toBe(0)
+    expect(JSON.parse(lower.stdout).count).toBe(0)
+    expect(lower.stderr).toContain(
+      "[info] no tasks in state migrate_success; task states are upper case, e.g. MIGRATE_SUCCESS"
+    )
     const withResult = emu.seeded.sources.find((x) => x.is_consistency_result_exist)
     const r = await cli(["result", withResult?.current_task?.id ?? ""], { env: envFor() })
     expect(r.code).toBe(0)

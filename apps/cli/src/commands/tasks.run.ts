@@ -23,6 +23,10 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
       tasks.push(...page.tasks)
       if (page.tasks.length === 0 || tasks.length >= page.count) break
     }
+    // The service matches states as given; the documented ones are upper case. A lower-case state that finds
+    // nothing is more likely a typo than an empty account: say so (on stderr, whatever the output).
+    if (tasks.length === 0 && state !== undefined && state !== state.toUpperCase())
+      yield* Effect.logInfo(`no tasks in state ${state}; task states are upper case, e.g. ${state.toUpperCase()}`)
     if (args.json) return yield* writeOut(json({ count: tasks.length, tasks }))
     if (tasks.length === 0) return yield* writeOut("no tasks")
     yield* writeOut(
