@@ -175,6 +175,12 @@ describe("Streamable HTTP, --emulator, bearer token", () => {
     expect(get.status).toBe(405)
     expect(get.headers.allow).toBe("POST")
     expect((await raw(server.port, { method: "DELETE", headers: mcpHeaders(server.port) })).status).toBe(405)
+    // A GET is the SDK client's probe for an SSE stream, on every connection, and 405 the documented answer:
+    // logged at debug, not as a warning (a DELETE, which no client sends here, still is).
+    await vi.waitFor(() => expect(server.stderr()).toMatch(/WARN {2}refused DELETE "\/mcp" .*: 405 /), {
+      timeout: 5_000
+    })
+    expect(server.stderr()).not.toMatch(/refused GET/)
     const version = await raw(server.port, {
       headers: mcpHeaders(server.port, { "MCP-Protocol-Version": "1999-01-01" }),
       body: initialize
@@ -271,5 +277,33 @@ describe("Streamable HTTP, stateless: cancellation across clients", () => {
       await first.close()
       await second.close()
     }
+  })
+
+  it("sends no response for a cancelled call (its POST's stream ends without one)", async () => {
+    const client = await connectHttp(server.url)
+    const [task] = await oneTask(client).finally(() => client.close())
+    const headers = mcpHeaders(server.port)
+    const started = () => server.stderr().match(/tools\/call export_consistency_results\n/g)?.length ?? 0
+    const before = started()
+    const answer = raw(server.port, {
+      headers,
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 10,
+        method: "tools/call",
+        params: { name: "export_consistency_results", arguments: { task_info: [task] } }
+      })
+    })
+    // Cancelled once the server has started the call (the emulator takes 1.5 s to answer it).
+    await vi.waitFor(() => expect(started()).toBeGreaterThan(before), { timeout: 5_000 })
+    const cancel = await raw(server.port, {
+      headers,
+      body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 10 } })
+    })
+    expect(cancel.status).toBe(202)
+    const { status, body } = await answer
+    expect(status).toBe(200)
+    expect(body).not.toContain('"id":10')
+    expect(body).not.toContain("was cancelled")
   })
 })

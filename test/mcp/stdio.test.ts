@@ -9,12 +9,21 @@ import { Emulator } from "@sms-consistency/emulator"
 import { Effect, Exit, Redacted, Scope } from "effect"
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync
+} from "node:fs"
 import * as Http from "node:http"
 import { tmpdir } from "node:os"
 import { basename, dirname, join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   assertBuilt,
   binPath,
@@ -25,7 +34,10 @@ import {
   jsonSchema,
   ListSourcesOut,
   type StdioServer,
-  textOf
+  TasksFileOut,
+  tempDir,
+  textOf,
+  until
 } from "./support.js"
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex")
@@ -92,7 +104,14 @@ describe("stdio, --emulator", () => {
     expect(schema).toHaveProperty("properties.task_info.items.properties.source_name.maxLength", 255)
     expect(schema).toHaveProperty("properties.task_info.minItems", 1)
     expect(schema).toHaveProperty("properties.language.enum", ["en-us", "zh-cn"])
-    expect(schema?.required).toEqual(["task_info"])
+    // Exactly one of task_info, tasks_file and all (checked by the tool: a schema-level oneOf is not portable).
+    expect(schema?.required).toEqual([])
+    expect(schema).toHaveProperty("properties.tasks_file.type", "string")
+    expect(schema).toHaveProperty("properties.all.type", "boolean")
+    expect(schema).toHaveProperty("properties.name.maxLength", 255)
+    expect(exportTool?.description).toContain("all: true")
+    expect(exportTool?.outputSchema).toHaveProperty("properties.failedTasksFile.properties.path.type", "string")
+    expect(exportTool?.outputSchema).toHaveProperty("properties.failed.items.properties.moreTaskIds.type", "integer")
     expect(exportTool?.annotations?.readOnlyHint).toBe(false)
     expect(tools.find((t) => t.name === "list_sources_with_results")?.annotations?.readOnlyHint).toBe(true)
   })
@@ -189,10 +208,85 @@ describe("stdio, --emulator", () => {
       error: "NotFound",
       status: 404,
       errorCode: "SMS.9003",
-      task_ids: [ghost.task_id]
+      calls: 1,
+      taskCount: 1,
+      task_ids: [ghost.task_id],
+      moreTaskIds: 0
     })
     expect(out.files.reduce((n, f) => n + f.taskCount, 0)).toBe(real.length)
     expect(textOf(result)).toContain("1 task failed in 1 call:")
+    expect(textOf(result)).not.toContain("export_consistency_results failed.")
+    expect(TasksFileOut(JSON.parse(readFileSync(out.failedTasksFile?.path ?? "", "utf8"))).task_info).toEqual([ghost])
+  })
+
+  it("all: true exports every source server with results, without the model copying entries (name filters)", async () => {
+    const listing = ListSourcesOut(
+      (await call(server.client, "list_sources_with_results", { limit: 1000 })).structuredContent
+    )
+    expect(listing.total).toBeLessThanOrEqual(1000)
+    const result = await call(server.client, "export_consistency_results", { all: true }, { timeout: 30_000 })
+    expect(result.isError, textOf(result)).toBeFalsy()
+    const out = ExportOut(result.structuredContent)
+    expect(out.discovered).toBe(listing.task_info.length)
+    expect(out.exported).toBe(listing.task_info.length)
+    expect(out.files).toHaveLength(Math.ceil(listing.task_info.length / 200))
+    expect(out.failedCount).toBe(0)
+
+    const web = ListSourcesOut(
+      (await call(server.client, "list_sources_with_results", { name: "web", limit: 1000 })).structuredContent
+    ).task_info
+    expect(web.length).toBeGreaterThan(0)
+    expect(web.length).toBeLessThan(listing.task_info.length)
+    const named = await call(server.client, "export_consistency_results", { all: true, name: "web" })
+    expect(named.isError, textOf(named)).toBeFalsy()
+    expect(ExportOut(named.structuredContent)).toMatchObject({ discovered: web.length, exported: web.length })
+
+    const none = await call(server.client, "export_consistency_results", { all: true, name: "no-such-server" })
+    expect(none.isError, textOf(none)).toBeFalsy()
+    expect(textOf(none)).toContain('No source server whose name matches "no-such-server" has consistency results')
+    expect(ExportOut(none.structuredContent)).toMatchObject({ discovered: 0, requested: 0, exported: 0 })
+    expect(ExportOut(none.structuredContent).exportDirectory).toBeUndefined()
+  })
+
+  it("list_migration_tasks takes a state in any case", async () => {
+    const upper = await call(server.client, "list_migration_tasks", { state: "MIGRATE_SUCCESS", limit: 1 })
+    const lower = await call(server.client, "list_migration_tasks", { state: " migrate_success", limit: 1 })
+    const total = (r: typeof upper) => (r.structuredContent as { total: number }).total
+    expect(total(upper)).toBeGreaterThan(0)
+    expect(total(lower)).toBe(total(upper))
+  })
+
+  it("sends no response for a cancelled call", async () => {
+    const taskInfo = ListSourcesOut(
+      (await call(server.client, "list_sources_with_results", { limit: 400 })).structuredContent
+    ).task_info
+    const seen = (pattern: RegExp) => server.stderr().match(pattern)?.length ?? 0
+    const startedBefore = seen(/tools\/call export_consistency_results\n/g)
+    const cancelledBefore = seen(/export_consistency_results: cancelled after/g)
+    const controller = new AbortController()
+    const pending = server.client.callTool(
+      { name: "export_consistency_results", arguments: { task_info: taskInfo } },
+      undefined,
+      { signal: controller.signal }
+    )
+    // Cancelled once the server has started it (its calls to the emulator take 150 ms each).
+    await until("the server to start the call", () => seen(/tools\/call export_consistency_results\n/g) > startedBefore)
+    controller.abort("user cancelled")
+    await expect(pending).rejects.toThrow()
+    const request = [...server.sent()]
+      .reverse()
+      .find((m) => "method" in m && m.method === "tools/call" && "id" in m && m.id !== undefined)
+    const id = request && "id" in request ? request.id : undefined
+    expect(id).toBeDefined()
+    expect(server.sent().some((m) => "method" in m && m.method === "notifications/cancelled")).toBe(true)
+    await until(
+      "the server to stop the call",
+      () => seen(/export_consistency_results: cancelled after/g) > cancelledBefore
+    )
+    // A later call's answer comes after anything the server sent for the cancelled one.
+    expect((await call(server.client, "list_migration_tasks", { limit: 1 })).isError).toBeFalsy()
+    expect(server.wire().filter((m) => "id" in m && m.id === id && ("result" in m || "error" in m))).toEqual([])
+    expect(JSON.stringify(server.wire())).not.toContain("was cancelled.")
   })
 
   it("stops an export when the call is cancelled, and keeps serving", async () => {
@@ -200,6 +294,8 @@ describe("stdio, --emulator", () => {
       (await call(server.client, "list_sources_with_results", { limit: 400 })).structuredContent
     ).task_info
     const before = new Set(readdirSync(server.env.SMS_EXPORT_DIR ?? ""))
+    const cancelled = () => server.stderr().match(/export_consistency_results: cancelled/g)?.length ?? 0
+    const cancelledBefore = cancelled()
     const controller = new AbortController()
     const started = performance.now()
     const pending = server.client.callTool(
@@ -213,9 +309,7 @@ describe("stdio, --emulator", () => {
     await expect(pending).rejects.toThrow()
     expect(performance.now() - started).toBeLessThan(1000)
     // The server logs the interruption and writes no file for the cancelled call.
-    await vi.waitFor(() => expect(server.stderr()).toMatch(/export_consistency_results: cancelled/), {
-      timeout: 5_000
-    })
+    await until("the server to stop the call", () => cancelled() > cancelledBefore)
     const after = readdirSync(server.env.SMS_EXPORT_DIR ?? "").filter((d) => !before.has(d))
     const files = after.flatMap((d) => readdirSync(join(server.env.SMS_EXPORT_DIR ?? "", d)))
     expect(files.filter((f) => !f.endsWith(".partial"))).toEqual([])
@@ -271,7 +365,7 @@ describe("stdio, emulator in the test process", () => {
     assertBuilt()
     scope = Effect.runSync(Scope.make())
     emulator = await Effect.runPromise(
-      Scope.extend(Emulator.start({ exportMode: "large", largeBodyBytes: largeBytes }), scope)
+      Scope.extend(Emulator.start({ exportMode: "large", largeBodyBytes: largeBytes, sources: 250 }), scope)
     )
   })
   afterAll(() => Effect.runPromise(Scope.close(scope, Exit.void)))
@@ -387,11 +481,32 @@ describe("stdio, emulator in the test process", () => {
       expect(text).toContain("Nothing was sent")
       const missing = await call(server.client, "export_consistency_results", {})
       expect(missing.isError).toBe(true)
-      expect(textOf(missing)).toContain("task_info: is required")
+      expect(textOf(missing)).toContain(
+        "task_info: is required: give exactly one of task_info, tasks_file and all: true\n"
+      )
       // The paging, filter and export arguments say what they must be, not their description.
       for (const [tool, args, reason] of [
         ["list_sources_with_results", { limit: -1 }, "limit: must be between 1 and 1000 (got -1)"],
         ["list_migration_tasks", { limit: 1.5 }, "limit: must be a whole number (got 1.5)"],
+        ["list_migration_tasks", { limit: "10" }, 'limit: must be a whole number (got "10")'],
+        ["list_sources_with_results", { offset: "0" }, 'offset: must be a whole number (got "0")'],
+        [
+          "export_consistency_results",
+          { task_info: entries(), all: true },
+          "all: cannot be combined with task_info: give exactly one of task_info, tasks_file and all: true"
+        ],
+        [
+          "export_consistency_results",
+          { tasks_file: "x.json", task_info: entries() },
+          "tasks_file: cannot be combined with task_info: give exactly one of task_info, tasks_file and all: true"
+        ],
+        ["export_consistency_results", { all: false }, "task_info: is required: give exactly one of"],
+        ["export_consistency_results", { all: "yes" }, 'all: must be true or false (got "yes")'],
+        [
+          "export_consistency_results",
+          { task_info: entries(), name: "web" },
+          "name: selects among the source servers of all: true; add all: true"
+        ],
         ["list_migration_tasks", { offset: -2 }, "offset: must not be negative (got -2)"],
         ["list_migration_tasks", { state: "S".repeat(65) }, "state: must be at most 64 characters (got 65)"],
         ["list_sources_with_results", { name: "n".repeat(256) }, "name: must be at most 255 characters (got 256)"],
@@ -409,7 +524,7 @@ describe("stdio, emulator in the test process", () => {
         [
           "export_consistency_results",
           { task_info: entries(), langauge: "zh-cn" },
-          'langauge: is not a known field (expected "task_info", "language")'
+          'langauge: is not a known field (expected "task_info", "tasks_file", "all", "name", "language")'
         ],
         [
           "list_migration_tasks",
@@ -419,11 +534,245 @@ describe("stdio, emulator in the test process", () => {
       ] as const) {
         const result = await call(server.client, tool, args)
         expect(result.isError).toBe(true)
-        expect(textOf(result)).toContain(`InvalidRequest — ${reason}\n`)
+        expect(textOf(result)).toContain(`InvalidRequest — ${reason}`)
+        expect(textOf(result)).toContain("Nothing was sent to the service.")
       }
       expect(emulator.stats().requests).toBe(sent)
     } finally {
       await server.close()
+    }
+  })
+
+  /** `n` task entries that the emulator does not know. */
+  const ghosts = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      task_id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+      source_id: "",
+      source_name: ""
+    }))
+
+  it("groups failures by cause, with a capped sample; every failed task is in failed-tasks.json", async () => {
+    const server = await connectStdio([], configured(emulator.credentials.ak, emulator.credentials.sk))
+    try {
+      const tasks = ghosts(1000)
+      const result = await call(server.client, "export_consistency_results", { task_info: tasks }, { timeout: 30_000 })
+      expect(result.isError).toBe(true)
+      const out = ExportOut(result.structuredContent)
+      expect(out).toMatchObject({ requested: 1000, exported: 0, failedCount: 1000, files: [] })
+      // One cause (the 404s' messages each name their task, and are not part of it), counted, sampled.
+      expect(out.failed).toHaveLength(1)
+      const [cause] = out.failed
+      expect(cause).toMatchObject({ error: "NotFound", status: 404, errorCode: "SMS.9003", taskCount: 1000 })
+      expect(cause?.task_ids).toEqual(tasks.slice(0, 20).map((t) => t.task_id))
+      expect(cause?.moreTaskIds).toBe(980)
+      expect(cause?.calls).toBeGreaterThan(5)
+      expect(cause?.calls).toBe(out.failedCalls)
+      expect(cause?.requestIds.length).toBeGreaterThan(0)
+      expect(cause?.requestIds.length).toBeLessThanOrEqual(5)
+      // Small: 1,000 task ids would be some 50 KB on their own.
+      expect(JSON.stringify(result).length).toBeLessThan(8_000)
+      const text = textOf(result)
+      expect(text.length).toBeLessThan(2_000)
+      expect(text.startsWith("export_consistency_results failed.\n")).toBe(true)
+      expect(text).toContain(`1000 tasks failed in ${out.failedCalls} calls:\nError: NotFound (HTTP 404)\n`)
+      expect(text).not.toContain("Nothing was sent")
+      // The complete list, on disk, as a link, and as a resource.
+      const file = out.failedTasksFile
+      expect(file?.taskCount).toBe(1000)
+      expect(text).toContain(`Every failed task is listed in ${file?.path}: pass it as tasks_file to retry them.`)
+      expect(dirname(file?.path ?? "")).toBe(out.exportDirectory)
+      expect(TasksFileOut(JSON.parse(readFileSync(file?.path ?? "", "utf8"))).task_info).toEqual(tasks)
+      expect(result.content).toContainEqual(
+        expect.objectContaining({ type: "resource_link", uri: file?.uri, name: "failed-tasks.json" })
+      )
+      const read = await server.client.readResource({ uri: file?.uri ?? "" })
+      const [content] = read.contents
+      expect(content && "text" in content ? TasksFileOut(JSON.parse(content.text)).task_info : []).toHaveLength(1000)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("a bad SK: one cause for every call; tasks_file then retries exactly those tasks, nothing copied", async () => {
+    const root = tempDir("retry")
+    const tasks = emulator.seeded.sources.slice(0, 250).map((s) => ({
+      task_id: s.current_task?.id ?? "",
+      source_id: s.id,
+      source_name: s.name
+    }))
+    const wrongSk = Redacted.make("WRONGSK0000000000000000000000000000000000")
+    const denied = await connectStdio([], { ...configured(emulator.credentials.ak, wrongSk), SMS_EXPORT_DIR: root })
+    let file: { readonly path: string; readonly uri: string } | undefined
+    try {
+      const result = await call(denied.client, "export_consistency_results", { task_info: tasks })
+      expect(result.isError).toBe(true)
+      const out = ExportOut(result.structuredContent)
+      expect(out.failed).toHaveLength(1)
+      expect(out.failed[0]).toMatchObject({
+        error: "Unauthorized",
+        status: 401,
+        calls: 2,
+        taskCount: 250,
+        moreTaskIds: 230
+      })
+      expect(out.failed[0]?.task_ids).toHaveLength(20)
+      expect(textOf(result)).toMatch(
+        /^export_consistency_results failed\.\n250 tasks failed in 2 calls:\nError: Unauthorized \(HTTP 401\)\n/
+      )
+      expect(JSON.stringify(result)).not.toContain(Redacted.value(wrongSk))
+      file = out.failedTasksFile
+      expect(file).toBeDefined()
+    } finally {
+      await denied.close()
+    }
+    const server = await connectStdio([], {
+      ...configured(emulator.credentials.ak, emulator.credentials.sk),
+      SMS_EXPORT_DIR: root
+    })
+    try {
+      for (const tasksFile of [file?.uri ?? "", file?.path ?? ""]) {
+        const retried = await call(server.client, "export_consistency_results", { tasks_file: tasksFile })
+        expect(retried.isError, textOf(retried)).toBeFalsy()
+        const out = ExportOut(retried.structuredContent)
+        expect(out).toMatchObject({ requested: 250, exported: 250, failedCount: 0 })
+        expect(out.failedTasksFile).toBeUndefined()
+        expect(out.files).toHaveLength(2)
+      }
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("tasks_file: only a file inside the export folder is read; every refusal names the field, nothing is sent", async () => {
+    const base = tempDir("tasks-file")
+    const root = join(base, "exports")
+    const callDir = join(root, "20260101-000000-abcdef")
+    mkdirSync(callDir, { recursive: true })
+    const body = JSON.stringify({ task_info: entries() })
+    const outside = join(base, "outside.json")
+    writeFileSync(outside, body)
+    symlinkSync(outside, join(callDir, "link.json"))
+    writeFileSync(join(callDir, "not-json.json"), "task_id,source_id,source_name\n")
+    writeFileSync(join(callDir, "shape.json"), JSON.stringify({ tasks: entries() }))
+    writeFileSync(
+      join(callDir, "bad-entry.json"),
+      JSON.stringify({ task_info: [entries()[0], { task_id: "t".repeat(40), source_id: "", source_name: "" }] })
+    )
+    const server = await connectStdio([], {
+      ...configured(emulator.credentials.ak, emulator.credentials.sk),
+      SMS_EXPORT_DIR: root
+    })
+    try {
+      const sent = emulator.stats().requests
+      const outsideRoot = `tasks_file: must name a file inside the export folder ${root}`
+      for (const [given, reason] of [
+        [outside, outsideRoot],
+        [pathToFileURL(outside).href, outsideRoot],
+        [`${callDir}/../../outside.json`, outsideRoot],
+        ["../outside.json", outsideRoot],
+        [join(callDir, "link.json"), outsideRoot],
+        ["/etc/passwd", outsideRoot],
+        [join(callDir, "missing.json"), "tasks_file: cannot read"],
+        [join(callDir, "not-json.json"), "is not JSON"],
+        [join(callDir, "shape.json"), 'must hold {"task_info": [{task_id, source_id, source_name}, ...]}'],
+        [
+          join(callDir, "bad-entry.json"),
+          "bad-entry.json: task_info[1].task_id: must be at most 36 characters (got 40)"
+        ],
+        [callDir, "is not a file"],
+        ["https://example.com/failed-tasks.json", "tasks_file: must be a path or a file:// URI"]
+      ] as const) {
+        const result = await call(server.client, "export_consistency_results", { tasks_file: given })
+        expect(result.isError, given).toBe(true)
+        const text = textOf(result)
+        expect(text, given).toContain("InvalidRequest — tasks_file: ")
+        expect(text, given).toContain(reason)
+        expect(text, given).toContain("Nothing was sent to the service.")
+      }
+      expect(emulator.stats().requests).toBe(sent)
+      // Nothing made in the root by a refusal.
+      expect(readdirSync(root)).toEqual(["20260101-000000-abcdef"])
+      // The control: the same entries, inside the folder, by a path relative to it.
+      writeFileSync(join(callDir, "failed-tasks.json"), body)
+      const ok = await call(server.client, "export_consistency_results", {
+        tasks_file: "20260101-000000-abcdef/failed-tasks.json"
+      })
+      expect(ok.isError, textOf(ok)).toBeFalsy()
+      expect(ExportOut(ok.structuredContent).exported).toBe(3)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("creates the export folder and each call's folder owner-only", async () => {
+    const root = join(tempDir("modes"), "new", "exports")
+    const server = await connectStdio([], {
+      ...configured(emulator.credentials.ak, emulator.credentials.sk),
+      SMS_EXPORT_DIR: root
+    })
+    try {
+      const result = await call(server.client, "export_consistency_results", { task_info: entries() })
+      expect(result.isError, textOf(result)).toBeFalsy()
+      const directory = ExportOut(result.structuredContent).exportDirectory ?? ""
+      expect(dirname(directory)).toBe(root)
+      expect(statSync(root).mode & 0o777).toBe(0o700)
+      expect(statSync(directory).mode & 0o777).toBe(0o700)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("an export that wrote nothing names no folder, and leaves none", async () => {
+    const server = await connectStdio([], configured(emulator.credentials.ak, emulator.credentials.sk))
+    await Effect.runPromise(emulator.setExportMode("json"))
+    try {
+      const result = await call(server.client, "export_consistency_results", { task_info: entries() })
+      expect(result.isError, textOf(result)).toBeFalsy()
+      const out = ExportOut(result.structuredContent)
+      expect(out.exportDirectory).toBeUndefined()
+      expect(out.files).toEqual([])
+      expect(textOf(result)).toMatch(/^No result file was written\.\n1 call answered with JSON instead of a file/)
+      expect(readdirSync(server.env.SMS_EXPORT_DIR ?? "")).toEqual([])
+    } finally {
+      await Effect.runPromise(emulator.setExportMode("large"))
+      await server.close()
+    }
+  })
+
+  it("SMS_TIMEOUT and SMS_RETRIES bound a call; the retries reach a client that asked for debug logs", async () => {
+    // A service that never answers.
+    let requests = 0
+    const silent = Http.createServer((req) => {
+      requests++
+      req.resume()
+    })
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r))
+    const address = silent.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    const server = await connectStdio([], {
+      ...configured(emulator.credentials.ak, emulator.credentials.sk),
+      SMS_ENDPOINT: `http://127.0.0.1:${port}`,
+      SMS_TIMEOUT: "300ms",
+      SMS_RETRIES: "1"
+    })
+    try {
+      const logs: Array<{ level: string; data: unknown }> = []
+      server.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+        logs.push({ level: n.params.level, data: n.params.data })
+      })
+      await server.client.setLoggingLevel("debug")
+      // Without the settings: 30 s × 4 attempts, past this request's own timeout.
+      const result = await call(server.client, "show_consistency_result", { task_id: "t-1" }, { timeout: 10_000 })
+      expect(result.isError).toBe(true)
+      expect(textOf(result)).toContain("Error: Timeout — Timed out after 300 ms")
+      expect(requests).toBe(2)
+      expect(logs).toContainEqual({ level: "debug", data: expect.stringMatching(/: Timeout, retry 1\/1 in \d+ ms$/) })
+      // Debug is for the client that asked: stderr keeps info and above.
+      expect(server.stderr()).not.toMatch(/retry 1\/1/)
+    } finally {
+      await server.close()
+      silent.closeAllConnections()
+      silent.close()
     }
   })
 
@@ -472,6 +821,29 @@ describe("stdio, not configured", () => {
     }
   })
 
+  it("an export without credentials: failed, and nothing was sent", async () => {
+    assertBuilt()
+    const server = await connectStdio([], cleanEnv())
+    try {
+      const result = await call(server.client, "export_consistency_results", {
+        task_info: [{ task_id: "t-1", source_id: "s-1", source_name: "web" }]
+      })
+      expect(result.isError).toBe(true)
+      const text = textOf(result)
+      expect(text).toMatch(/^export_consistency_results failed\.\n1 task failed in 1 call:\nError: MissingCredentials/)
+      expect(text).toContain("Nothing was sent to the service.")
+      // all: true fails at its listing, which the text says (with the listing's hint).
+      const all = await call(server.client, "export_consistency_results", { all: true })
+      expect(all.isError).toBe(true)
+      expect(textOf(all)).toMatch(
+        /^export_consistency_results failed\.\nListing the source servers with consistency results \(all: true\) failed; nothing was exported\.\nError: MissingCredentials/
+      )
+      expect(textOf(all)).toContain("Nothing was sent to the service.")
+    } finally {
+      await server.close()
+    }
+  })
+
   it("a bad region with credentials set is a region problem, not missing credentials", async () => {
     assertBuilt()
     const server = await connectStdio([], {
@@ -490,6 +862,71 @@ describe("stdio, not configured", () => {
       expect(text).not.toContain("SMS_AUTH_TOKEN")
     } finally {
       await server.close()
+    }
+  })
+})
+
+describe("stdio, SIGTERM or SIGINT during an export", () => {
+  it.each([
+    "SIGTERM",
+    "SIGINT"
+  ] as const)("%s: the calls in flight are stopped (no temporary file left, the files written kept and logged), then it exits", async (signal) => {
+    assertBuilt()
+    // The first export call is answered at once; the second sends part of its body, then nothing more.
+    let exports = 0
+    const fake = Http.createServer((req, res) => {
+      req.resume()
+      req.on("end", () => {
+        exports++
+        if (exports === 1) {
+          res.writeHead(200, {
+            "Content-Type": "application/zip",
+            "Content-Disposition": 'attachment; filename="a.zip"'
+          })
+          res.end(Buffer.from("PK\u0003\u0004 complete"))
+          return
+        }
+        res.writeHead(200, {
+          "Content-Type": "application/zip",
+          "Content-Disposition": 'attachment; filename="b.zip"',
+          "Content-Length": String(10 * 1024 * 1024)
+        })
+        res.write(Buffer.alloc(64 * 1024, 1))
+      })
+    })
+    await new Promise<void>((r) => fake.listen(0, "127.0.0.1", r))
+    const address = fake.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    const env = cleanEnv({
+      SMS_ENDPOINT: `http://127.0.0.1:${port}`,
+      HUAWEICLOUD_SDK_AK: "AKFAKE00000000000000",
+      HUAWEICLOUD_SDK_SK: "SKFAKE",
+      HUAWEICLOUD_SDK_DOMAIN_ID: "domain"
+    })
+    const root = env.SMS_EXPORT_DIR ?? ""
+    const server = await connectStdio([], env)
+    try {
+      const tasks = Array.from({ length: 300 }, (_, i) => ({
+        task_id: `t-${i}`,
+        source_id: `s-${i}`,
+        source_name: "web"
+      }))
+      const pending = call(server.client, "export_consistency_results", { task_info: tasks }).catch(() => undefined)
+      const inCall = () => readdirSync(root).flatMap((d) => readdirSync(join(root, d)))
+      await until("one file written and one in progress", () => {
+        const names = inCall()
+        return names.includes("a.zip") && names.some((n) => n.endsWith(".partial"))
+      })
+      process.kill(server.pid ?? 0, signal)
+      await server.closed
+      await pending
+      expect(inCall()).toEqual(["a.zip"])
+      await until("the log line", () => /cancelled; kept what was already written \(1 file\)/.test(server.stderr()))
+      expect(server.stderr()).toMatch(/shutting down: stopping 1 call in flight/)
+    } finally {
+      await server.close()
+      fake.closeAllConnections()
+      fake.close()
     }
   })
 })
@@ -538,6 +975,24 @@ describe("stdio, hostile file name", () => {
 describe("the bin's usage errors", () => {
   const run = (args: ReadonlyArray<string>) =>
     spawnSync(process.execPath, [binPath, ...args], { env: cleanEnv(), encoding: "utf8", timeout: 10_000 })
+
+  it.each([
+    [{ SMS_RETRIES: "11" }, /^sms-consistency-mcp: SMS_RETRIES must be a whole number from 0 to 10 \(got "11"\)$/],
+    [{ SMS_RETRIES: "-1" }, /^sms-consistency-mcp: SMS_RETRIES must be a whole number from 0 to 10 \(got "-1"\)$/],
+    [{ SMS_TIMEOUT: "soon" }, /^sms-consistency-mcp: SMS_TIMEOUT must be seconds or a duration like 500ms, 30s, 2m/],
+    [{ SMS_TIMEOUT: "0" }, /^sms-consistency-mcp: SMS_TIMEOUT must be .* \(got "0"\)$/],
+    [{ SMS_TIMEOUT: "2h" }, /^sms-consistency-mcp: SMS_TIMEOUT must be .* \(got "2h"\)$/]
+  ])("%j: refused at start, one line naming the variable, exit 2", (env, expected) => {
+    const result = spawnSync(process.execPath, [binPath, "--emulator"], {
+      env: cleanEnv(env),
+      encoding: "utf8",
+      timeout: 10_000
+    })
+    expect(result.status).toBe(2)
+    expect(result.stdout).toBe("")
+    expect(result.stderr.trimEnd()).toMatch(expected)
+    expect(result.stderr.trimEnd().split("\n")).toHaveLength(1)
+  })
 
   it.each([
     [["--bogus"], /^sms-consistency-mcp: unknown option --bogus \(the options are --http, --port, --host, /],

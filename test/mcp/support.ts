@@ -33,6 +33,12 @@ export const cleanEnv = (extra: Record<string, string> = {}): Record<string, str
 export interface StdioServer {
   /** Messages received so far, in wire order. */
   readonly wire: () => ReadonlyArray<JSONRPCMessage>
+  /** Messages the client sent so far, in order. */
+  readonly sent: () => ReadonlyArray<JSONRPCMessage>
+  /** The server process's id (to signal it). */
+  readonly pid: number | null
+  /** Settles when the connection closes (the process exited, or `close`). */
+  readonly closed: Promise<void>
   readonly client: Client
   readonly stderr: () => string
   readonly env: Record<string, string>
@@ -51,6 +57,9 @@ export const connectStdio = async (args: ReadonlyArray<string>, env: Record<stri
     stderr += chunk.toString("utf8")
   })
   const client = new Client({ name: "sms-consistency-e2e", version: "0.0.0" })
+  const closed = new Promise<void>((resolveClosed) => {
+    client.onclose = () => resolveClosed()
+  })
   await client.connect(transport)
   // Every message as it comes off the wire, before the SDK's dispatch (which handles notifications a
   // microtask later than responses, so a final progress read together with the result is dropped there).
@@ -60,7 +69,31 @@ export const connectStdio = async (args: ReadonlyArray<string>, env: Record<stri
     wire.push(message)
     dispatch?.(message)
   }
-  return { client, stderr: () => stderr, wire: () => wire, env, close: () => client.close() }
+  const sent: Array<JSONRPCMessage> = []
+  const send = transport.send.bind(transport)
+  transport.send = (message: JSONRPCMessage) => {
+    sent.push(message)
+    return send(message)
+  }
+  return {
+    client,
+    stderr: () => stderr,
+    wire: () => wire,
+    sent: () => sent,
+    pid: transport.pid,
+    closed,
+    env,
+    close: () => client.close()
+  }
+}
+
+/** Polls `check` until it holds (returns true), or fails after `timeoutMs`: no fixed sleeps. */
+export const until = async (what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
 }
 
 export interface HttpServer {
@@ -137,9 +170,12 @@ export const ListSourcesOut = Schema.decodeUnknownSync(
 export const ExportOut = Schema.decodeUnknownSync(
   Schema.Struct({
     identity: Schema.String,
+    exportDirectory: Schema.optional(Schema.String),
+    discovered: Schema.optional(Schema.Number),
     requested: Schema.Number,
     exported: Schema.Number,
     failedCount: Schema.Number,
+    failedCalls: Schema.Number,
     files: Schema.Array(
       Schema.Struct({
         path: Schema.String,
@@ -155,8 +191,18 @@ export const ExportOut = Schema.decodeUnknownSync(
         error: Schema.String,
         status: Schema.optional(Schema.Number),
         errorCode: Schema.optional(Schema.String),
-        task_ids: Schema.Array(Schema.String)
+        requestIds: Schema.Array(Schema.String),
+        calls: Schema.Number,
+        taskCount: Schema.Number,
+        task_ids: Schema.Array(Schema.String),
+        moreTaskIds: Schema.Number
       })
+    ),
+    failedTasksFile: Schema.optional(
+      Schema.Struct({ path: Schema.String, uri: Schema.String, taskCount: Schema.Number })
     )
   })
 )
+
+/** A `failed-tasks.json`. */
+export const TasksFileOut = Schema.decodeUnknownSync(Schema.Struct({ task_info: Schema.Array(TaskRef) }))

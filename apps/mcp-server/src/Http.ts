@@ -9,6 +9,7 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as Runtime from "effect/Runtime"
 import { createHash, timingSafeEqual } from "node:crypto"
 import * as Http from "node:http"
 import type { App } from "./internal/app.js"
@@ -60,19 +61,23 @@ const printable = (value: string | undefined) =>
       )
 
 /**
- * Logs a refused request on stderr, in the same format as the server's other log lines: what was refused and
- * why, with the Host and Origin it came with. Never the Authorization header or any part of a token.
+ * Logs a refused request through the server's logger (stderr): what was refused and why, with the Host and Origin
+ * it came with. Never the Authorization header or any part of a token. A GET answered 405 is at debug, as it is
+ * no attack and no mistake: the SDK's client asks for an SSE stream on every connection, and 405 is the answer
+ * the transport specification gives a server without one.
  */
-const logRefusal = (req: Http.IncomingMessage, status: number, message: string) => {
+const logRefusal = (app: App, req: Http.IncomingMessage, status: number, message: string) => {
   if (status < 400 || status === 500) return
   const from = req.socket.remoteAddress ?? "?"
-  process.stderr.write(
-    `${new Date().toISOString()} WARN  refused ${req.method ?? "?"} ${printable(req.url)} from ${from}` +
-      ` (Host ${printable(req.headers.host)}, Origin ${printable(req.headers.origin)}): ${status} ${message}\n`
-  )
+  const line =
+    `refused ${req.method ?? "?"} ${printable(req.url)} from ${from}` +
+    ` (Host ${printable(req.headers.host)}, Origin ${printable(req.headers.origin)}): ${status} ${message}`
+  const probe = status === 405 && req.method === "GET"
+  Runtime.runSync(app.runtime)(probe ? Effect.logDebug(line) : Effect.logWarning(line))
 }
 
 const reject = (
+  app: App,
   res: Http.ServerResponse,
   status: number,
   message: string,
@@ -80,7 +85,7 @@ const reject = (
   code = -32000
 ) => {
   if (res.headersSent) return
-  logRefusal(res.req, status, message)
+  logRefusal(app, res.req, status, message)
   res.writeHead(status, { "Content-Type": "application/json", ...headers })
   res.end(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }))
 }
@@ -131,37 +136,39 @@ export const handler = (
   return async (req: Http.IncomingMessage, res: Http.ServerResponse): Promise<void> => {
     const hosts = allowedHosts(options.host, options.port(), options.allowedHosts)
     const host = (req.headers.host ?? "").toLowerCase()
-    if (!hosts.has(host)) return reject(res, 403, "Forbidden: Host header not allowed")
+    if (!hosts.has(host)) return reject(app, res, 403, "Forbidden: Host header not allowed")
     const origin = req.headers.origin
     if (origin !== undefined && !allowedOrigins(hosts).has(origin.toLowerCase()))
-      return reject(res, 403, "Forbidden: Origin not allowed")
+      return reject(app, res, 403, "Forbidden: Origin not allowed")
     const url = new URL(req.url ?? "/", "http://localhost")
-    if (url.pathname !== path) return reject(res, 404, `Not found: the MCP endpoint is ${path}`)
+    if (url.pathname !== path) return reject(app, res, 404, `Not found: the MCP endpoint is ${path}`)
     if (options.token !== undefined && !bearerMatches(req.headers.authorization, options.token))
-      return reject(res, 401, "Unauthorized: a valid bearer token is required", {
+      return reject(app, res, 401, "Unauthorized: a valid bearer token is required", {
         "WWW-Authenticate": 'Bearer realm="sms-consistency-mcp"'
       })
     if (req.method !== "POST")
-      return reject(res, 405, "Method not allowed: stateless server, POST only (no SSE stream, no sessions)", {
+      return reject(app, res, 405, "Method not allowed: stateless server, POST only (no SSE stream, no sessions)", {
         Allow: "POST"
       })
     const version = req.headers["mcp-protocol-version"]
     if (typeof version === "string" && !SUPPORTED_PROTOCOL_VERSIONS.includes(version))
       return reject(
+        app,
         res,
         400,
         `Bad Request: unsupported MCP-Protocol-Version ${version} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`
       )
     const declared = Number(req.headers["content-length"])
     if (Number.isFinite(declared) && declared > maxBodyBytes)
-      return reject(res, 413, `Payload too large: at most ${maxBodyBytes} bytes`, { Connection: "close" })
+      return reject(app, res, 413, `Payload too large: at most ${maxBodyBytes} bytes`, { Connection: "close" })
     const body = await readBody(req, maxBodyBytes)
     if (body._tag === "TooLarge")
-      return reject(res, 413, `Payload too large: at most ${maxBodyBytes} bytes`, { Connection: "close" })
+      return reject(app, res, 413, `Payload too large: at most ${maxBodyBytes} bytes`, { Connection: "close" })
     if (body._tag === "Aborted") return
     const parsed = parseJson(body.text)
-    if (!parsed.ok) return reject(res, 400, "Parse error: the body is not JSON", {}, -32700)
-    const server = Server.make(app)
+    if (!parsed.ok) return reject(app, res, 400, "Parse error: the body is not JSON", {}, -32700)
+    // One connection per POST: a cancelled call's (which gets no response) is closed, ending the POST's stream.
+    const server = Server.make(app, { closeWhenCancelled: true })
     const transport = new StreamableHTTPServerTransport({})
     res.on("close", () => {
       void transport.close().catch(() => undefined)
@@ -181,7 +188,7 @@ export const serve = (app: App, options: Options) =>
     const server = Http.createServer((req, res) => {
       handle(req, res).catch((error: unknown) => {
         process.stderr.write(`HTTP handler error: ${error instanceof Error ? error.message : String(error)}\n`)
-        reject(res, 500, "Internal error")
+        reject(app, res, 500, "Internal error")
       })
     })
     yield* Effect.acquireRelease(

@@ -2,12 +2,17 @@
  * The MCP server on the SDK's low-level `Server`: `tools/list` publishes the JSON Schemas derived from the
  * Effect Schemas, `tools/call` runs the tool's Effect on the shared runtime (an aborted request interrupts the
  * fiber, and with it the in-flight HTTP calls), `resources/list` and `resources/read` serve the exported files,
- * `logging/setLevel` filters what reaches the client.
+ * `logging/setLevel` filters what reaches the client (and lowers Effect's minimum log level for debug).
+ *
+ * A cancelled call gets no response (the specification: the receiver SHOULD NOT answer a cancelled request). The
+ * SDK sends none for a request whose `extra.signal` it aborted, so a cancellation goes through the SDK's own
+ * handling as well as stopping the fiber.
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js"
 import {
   CallToolRequestSchema,
   type CallToolResult,
+  type CancelledNotification,
   CancelledNotificationSchema,
   ErrorCode,
   ListResourcesRequestSchema,
@@ -18,18 +23,21 @@ import {
   SetLevelRequestSchema
 } from "@modelcontextprotocol/sdk/types.js"
 import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
 import * as Runtime from "effect/Runtime"
-import { type App, callDirectory, name, version } from "./internal/app.js"
+import { type App, type Call, callDirectory, name, version } from "./internal/app.js"
 import * as Logging from "./internal/logging.js"
 import * as Resources from "./Resources.js"
 import * as Tools from "./Tools.js"
 
 const instructions =
   "Exports the consistency-verification results of Huawei Cloud SMS server-migration tasks. To export the " +
-  "results of all migrated servers: call list_sources_with_results, then pass its task_info to " +
-  "export_consistency_results. Files are written on the server's machine; results carry their paths and links, " +
-  "and resources/read of a link returns the file."
+  "results of all migrated servers: call export_consistency_results with all: true. To export some: " +
+  "list_sources_with_results, then pass the task_info entries wanted. Files are written on the server's machine; " +
+  "results carry their paths and links, and resources/read of a link returns the file. A failed export lists its " +
+  "failed tasks in a file (failedTasksFile): pass it as tasks_file to retry them."
 
 const internalError = (tool: string): CallToolResult => ({
   content: [{ type: "text", text: `${tool} failed: internal error in the MCP server (details on its stderr).` }],
@@ -41,7 +49,58 @@ const cancelled = (tool: string): CallToolResult => ({
   isError: true
 })
 
-export const make = (app: App): Server => {
+export interface Options {
+  /**
+   * Close the connection once a cancelled call has stopped. Stateless HTTP has one connection per POST, whose
+   * response stream would otherwise stay open: no response is sent for a cancelled request.
+   */
+  readonly closeWhenCancelled?: boolean | undefined
+}
+
+/**
+ * The SDK's own `notifications/cancelled` handling (`Protocol._oncancel`, whose registration `make` replaces): it
+ * aborts the request's `extra.signal`, and the SDK sends no response for a request whose signal is aborted. Not
+ * public API, so looked up rather than typed: without it a call is still stopped, and then answered "cancelled".
+ */
+const sdkCancel = (server: Server): ((notification: CancelledNotification) => void) => {
+  const method: unknown = Reflect.get(server, "_oncancel")
+  return (notification) => {
+    if (typeof method !== "function") return
+    // Called now, not later: the signal must be aborted before the handler's promise settles, or it is answered.
+    try {
+      void Promise.resolve(method.call(server, notification)).catch(() => undefined)
+    } catch {
+      // The SDK changed: the fiber is still stopped (see `Call.cancel`).
+    }
+  }
+}
+
+/**
+ * Stops every tool call in flight as cancelled (each removes its temporary files and logs what it kept) and waits
+ * for them, at most `within`: on SIGTERM or SIGINT, before the process exits.
+ */
+export const stopAll = (app: App, within: Duration.DurationInput = Duration.seconds(10)): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const calls = [...app.inFlight.values()].flatMap((set) => [...set])
+    if (calls.length === 0) return Effect.void
+    return Effect.logWarning(
+      `shutting down: stopping ${calls.length === 1 ? "1 call" : `${calls.length} calls`} in flight`
+    ).pipe(
+      Effect.zipRight(
+        Effect.promise(() => {
+          for (const call of calls) call.cancel("the server is shutting down")
+          return Promise.allSettled(calls.map((call) => call.done))
+        })
+      ),
+      Effect.timeout(within),
+      Effect.catchAll(() =>
+        Effect.logWarning(`shutting down: calls still in flight after ${Duration.format(Duration.decode(within))}`)
+      ),
+      Effect.asVoid
+    )
+  })
+
+export const make = (app: App, options: Options = {}): Server => {
   const server = new Server(
     { name, title: "SMS consistency results", version },
     { capabilities: { tools: {}, resources: {}, logging: {} }, instructions }
@@ -64,12 +123,13 @@ export const make = (app: App): Server => {
   // Also reaches calls started on another connection (stateless HTTP: one transport per POST). Stateless HTTP
   // has no session to tell clients apart, so an id that several calls in flight share is ambiguous: cancelling
   // one of them could stop another client's call, so none is.
+  // The SDK's own handling is one of the calls' `cancel` (see below): it stops the right connection's request.
   server.setNotificationHandler(CancelledNotificationSchema, (notification) => {
     const id = notification.params.requestId
     if (id === undefined) return
     const calls = app.inFlight.get(String(id))
     if (calls === undefined) return
-    if (calls.size === 1) for (const call of calls) call.abort(notification.params.reason)
+    if (calls.size === 1) for (const call of calls) call.cancel(notification.params.reason)
     else
       Runtime.runSync(app.runtime)(
         Effect.logWarning(
@@ -108,13 +168,15 @@ export const make = (app: App): Server => {
     const abort = () => controller.abort()
     extra.signal.addEventListener("abort", abort, { once: true })
     const key = String(extra.requestId)
-    const sameId = app.inFlight.get(key) ?? new Set<AbortController>()
-    sameId.add(controller)
-    app.inFlight.set(key, sameId)
+    const sameId = app.inFlight.get(key) ?? new Set<Call>()
     const started = Date.now()
     const effect = Effect.logInfo(`tools/call ${toolName}`).pipe(
       Effect.zipRight(
-        tool.call(request.params.arguments, { exportDir: callDirectory(app.exportRoot), reportProgress })
+        tool.call(request.params.arguments, {
+          exportRoot: app.exportRoot,
+          exportDir: callDirectory(app.exportRoot),
+          reportProgress
+        })
       ),
       Effect.tap((result) =>
         Effect.logInfo(`tools/call ${toolName}: ${result.isError ? "failed" : "done"} in ${Date.now() - started} ms`)
@@ -127,19 +189,34 @@ export const make = (app: App): Server => {
               Effect.as(internalError(toolName))
             )
       ),
+      Logger.withMinimumLogLevel(Logging.minimumLevel(app.logLevel)),
       Effect.provide(
         Logging.addClientLogger(app.logLevel, (level, data) => {
           void send("notifications/message", { level, logger: name, data })
         })
       )
     )
-    return Runtime.runPromise(app.runtime)(effect, { signal: controller.signal })
+    const done = Runtime.runPromise(app.runtime)(effect, { signal: controller.signal })
       .catch(() => cancelled(toolName))
       .finally(() => {
         extra.signal.removeEventListener("abort", abort)
-        sameId.delete(controller)
+        sameId.delete(call)
         if (sameId.size === 0 && app.inFlight.get(key) === sameId) app.inFlight.delete(key)
+        if (extra.signal.aborted && options.closeWhenCancelled) void server.close().catch(() => undefined)
       })
+    const cancelHere = sdkCancel(server)
+    const call: Call = {
+      cancel: (reason) => {
+        // First the SDK's (it then sends no response), which aborts `extra.signal` and so the fiber; then the
+        // fiber directly, in case the SDK's handling is not there.
+        cancelHere({ method: "notifications/cancelled", params: { requestId: extra.requestId, reason } })
+        controller.abort(reason)
+      },
+      done
+    }
+    sameId.add(call)
+    app.inFlight.set(key, sameId)
+    return done
   })
 
   return server

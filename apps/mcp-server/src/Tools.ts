@@ -8,16 +8,20 @@ import * as BatchExport from "@sms-consistency/sms/BatchExport"
 import * as Model from "@sms-consistency/sms/Model"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as SmsError from "@sms-consistency/sms/SmsError"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { rmdir } from "node:fs/promises"
-import { isAbsolute, relative } from "node:path"
+import { mkdir, rmdir } from "node:fs/promises"
+import { basename, dirname, isAbsolute, relative } from "node:path"
 import { pathToFileURL } from "node:url"
 import * as Format from "./internal/format.js"
 import { type ObjectSchema, objectSchema } from "./internal/jsonSchema.js"
+import * as TasksFile from "./internal/tasksFile.js"
 
 export interface CallContext {
-  /** A fresh folder for this call's files, inside the export folder (created on first write). */
+  /** The export folder: every call's folder is in it, and a `tasks_file` must be too (default: `exportDir`'s parent). */
+  readonly exportRoot?: string | undefined
+  /** A fresh folder for this call's files, inside the export folder (created when the export starts). */
   readonly exportDir: string
   /** Present when the caller asked for progress (`_meta.progressToken`). */
   readonly reportProgress?: ((progress: number, total: number, message: string) => Effect.Effect<void>) | undefined
@@ -49,6 +53,16 @@ export interface Tool {
   ) => Effect.Effect<CallToolTypes.CallToolResult, never, SmsClient.SmsClient>
 }
 
+/**
+ * A failure of a call made for another operation than the tool's own (an export's discovery is a listing), so
+ * that its hint fits what failed; `note` says what that was.
+ */
+export class StepFailed extends Data.TaggedError("StepFailed")<{
+  readonly error: SmsError.SmsError
+  readonly operation: SmsError.Operation
+  readonly note: string
+}> {}
+
 interface Spec<I, IE, O, OE> {
   readonly name: string
   /** What the tool's calls are for, so that its failures carry a fitting hint. */
@@ -58,23 +72,32 @@ interface Spec<I, IE, O, OE> {
   readonly annotations: Omit<CallToolTypes.ToolAnnotations, "title">
   readonly input: Schema.Schema<I, IE, never>
   readonly output: Schema.Schema<O, OE, never>
-  readonly handler: (input: I, context: CallContext) => Effect.Effect<Reply<O>, SmsError.SmsError, SmsClient.SmsClient>
+  readonly handler: (
+    input: I,
+    context: CallContext
+  ) => Effect.Effect<Reply<O>, SmsError.SmsError | StepFailed, SmsClient.SmsClient>
 }
+
+/** Failures for which the service was never called: the configuration or the arguments are wrong. */
+export const nothingSent = (error: SmsError.SmsError): boolean =>
+  error._tag === "InvalidRequest" || error._tag === "MissingCredentials"
 
 /** A failure as a tool result: what failed, what to do (for the tool's `operation`), who acted where. */
 export const errorResult = (
   tool: string,
   operation: SmsError.Operation,
   error: SmsError.SmsError,
-  info: SmsClient.Info
+  info: SmsClient.Info,
+  note?: string
 ): CallToolTypes.CallToolResult => ({
   content: [
     {
       type: "text",
       text: [
         `${tool} failed.`,
+        ...(note === undefined ? [] : [note]),
         ...Format.errorLines(error, operation),
-        ...(error._tag === "InvalidRequest" ? ["Nothing was sent to the service."] : []),
+        ...(nothingSent(error) ? ["Nothing was sent to the service."] : []),
         Format.actedAs(info)
       ].join("\n")
     }
@@ -120,7 +143,13 @@ export const make = <I, IE, O, OE>(spec: Spec<I, IE, O, OE>): Tool => {
               )
             )
           ),
-          Effect.catchAll((error) => Effect.succeed(errorResult(spec.name, spec.operation, error, client.info))),
+          Effect.catchAll((error) =>
+            Effect.succeed(
+              error._tag === "StepFailed"
+                ? errorResult(spec.name, error.operation, error.error, client.info, error.note)
+                : errorResult(spec.name, spec.operation, error, client.info)
+            )
+          ),
           Effect.withSpan(`tool.${spec.name}`)
         )
       })
@@ -147,13 +176,42 @@ const undefinedIfNull = <A>(value: A | null | undefined): A | undefined => (valu
 
 // --- export_consistency_results -------------------------------------------------------------------
 
+/** How a wrong value reads in a message: a string quoted, anything else as it prints. */
+const shown = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : String(value))
+
 const ExportInput = Schema.Struct({
-  task_info: Model.TaskRefs.pipe(Schema.minItems(1, { message: () => "must hold at least 1 task" })).annotations({
-    title: "task_info",
-    description:
-      "The tasks whose consistency results to export: any number of {task_id, source_id, source_name} entries " +
-      "(the server sends them 200 per call). list_sources_with_results returns ready-made entries."
-  }),
+  task_info: Schema.optional(
+    Model.TaskRefs.pipe(Schema.minItems(1, { message: () => "must hold at least 1 task" })).annotations({
+      title: "task_info",
+      description:
+        "The tasks whose consistency results to export: any number of {task_id, source_id, source_name} entries " +
+        "(the server sends them 200 per call). Give exactly one of task_info, tasks_file and all."
+    })
+  ),
+  tasks_file: Schema.optional(
+    Model.boundedString(
+      "tasks_file",
+      4096,
+      "The path or file:// URI of a failed-tasks.json an earlier call wrote (its failedTasksFile): exports the tasks " +
+        "listed there, to retry them without copying ids. Only a file inside the server's export folder is read."
+    )
+  ),
+  all: Schema.optional(
+    Schema.Boolean.annotations({
+      title: "all",
+      description:
+        "true: export every source server that has consistency results (the server lists them itself; with name, " +
+        "only those whose name matches). The way to 'export everything'.",
+      message: (issue) => `must be true or false (got ${shown(issue.actual)})`
+    })
+  ),
+  name: Schema.optional(
+    Model.boundedString(
+      "name",
+      255,
+      "With all: true, only the source servers whose name matches this (the service's name filter)."
+    )
+  ),
   language: Schema.optional(Model.Language)
 }).annotations({ title: "export_consistency_results input" })
 
@@ -175,32 +233,66 @@ const JsonResponseOut = Schema.Struct({
   requestId: optionalText("The service's X-Request-Id.")
 }).annotations({ description: "A call the service answered with JSON (its documented '{ }' body) instead of a file." })
 
+/** task_ids listed per failure group; the rest are counted, and every one is in failed-tasks.json. */
+const sampledTaskIds = 20
+
+/** Request ids listed per failure group. */
+const sampledRequestIds = 5
+
 const FailureOut = Schema.Struct({
   error: text("The tagged error, e.g. Forbidden, NotFound, Throttled, TransportError."),
-  message: text("One-line description of the failure."),
+  message: text("One-line description of the failure (of the group's first call)."),
   status: optionalCount("HTTP status, when the service answered."),
-  errorCode: optionalText("The service's error code, e.g. SMS.9004."),
-  errorMessage: optionalText("The service's error message."),
-  requestId: optionalText("The service's X-Request-Id: quote it to support."),
+  errorCode: optionalText("The service's error code, e.g. SMS.9003."),
+  errorMessage: optionalText(
+    "The service's error message for the group's first call (messages that name a task differ within a group)."
+  ),
+  requestId: optionalText("The service's X-Request-Id of the group's first call: quote it to support."),
+  requestIds: Schema.Array(Schema.String).annotations({
+    description: `The X-Request-Ids of the group's first calls (at most ${sampledRequestIds}).`
+  }),
   missingPermissions: Schema.optional(
     Schema.Array(Schema.String).annotations({ description: "IAM actions the identity lacks (403 only)." })
   ),
   hint: optionalText("What to do about it."),
-  task_ids: Schema.Array(Schema.String).annotations({ description: "The task_ids of the tasks this failure covers." })
-}).annotations({ description: "One failed call (up to 200 tasks) and why it failed." })
+  calls: count("Calls that failed this way (a call covers up to 200 tasks)."),
+  taskCount: count("Tasks that failed this way."),
+  task_ids: Schema.Array(Schema.String).annotations({
+    description: `The first ${sampledTaskIds} task_ids that failed this way; failedTasksFile lists every failed task.`
+  }),
+  moreTaskIds: count("How many task_ids that failed this way are not listed in task_ids.")
+}).annotations({
+  description: "The calls that failed for one cause (error, HTTP status and service error code), counted."
+})
+
+const TasksFileOut = Schema.Struct({
+  path: text("Absolute path of failed-tasks.json, in this call's folder."),
+  uri: text("The same file as a file:// URI (also sent as a resource_link)."),
+  taskCount: count("Tasks listed: every task whose export failed.")
+}).annotations({
+  description:
+    'Every failed task as {"task_info": [{task_id, source_id, source_name}, ...]}: pass path as tasks_file to retry them.'
+})
 
 const ExportOutput = Schema.Struct({
   ...ActedAs,
-  exportDirectory: text("The folder this call wrote into."),
+  exportDirectory: optionalText(
+    "The folder this call wrote into (absent when it wrote nothing: no folder is left behind)."
+  ),
+  discovered: optionalCount("With all: true, the source servers with results the server found to export."),
   requested: count("Distinct tasks requested."),
   duplicates: count("Entries given more than once (exported once)."),
   exported: count("Tasks whose results were exported."),
   failedCount: count("Tasks whose export failed."),
+  failedCalls: count("Calls to the service that failed (each covers up to 200 tasks)."),
   files: Schema.Array(ExportedFileOut).annotations({ description: "The files written, one per call to the service." }),
   jsonResponses: Schema.Array(JsonResponseOut).annotations({
     description: "Calls the service answered with JSON instead of a file (usually empty)."
   }),
-  failed: Schema.Array(FailureOut).annotations({ description: "Failed calls, with the tasks they covered." })
+  failed: Schema.Array(FailureOut).annotations({
+    description: "The failures grouped by cause, most tasks first, each with a sample of its task_ids."
+  }),
+  failedTasksFile: Schema.optional(TasksFileOut)
 }).annotations({ title: "export_consistency_results output" })
 
 const isInside = (directory: string, path: string) => {
@@ -208,23 +300,152 @@ const isInside = (directory: string, path: string) => {
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel)
 }
 
-const failureOut = (error: SmsError.SmsError, tasks: ReadonlyArray<Model.TaskRef>): typeof FailureOut.Type => {
+/**
+ * What makes two failures the same cause: the error, the HTTP status and the service's error code. The service's
+ * message is not part of it when there is a code: a 404's names the task ("task … does not exist"), so 12,000
+ * unknown tasks would make as many causes as calls. Without a code, the message (or the reason) is the cause.
+ */
+const causeOf = (error: SmsError.SmsError): string => {
   const w = Format.wire(error)
-  const permissions = Format.missingPermissions(error)
+  const detail =
+    w.errorCode !== undefined
+      ? ""
+      : "reason" in error
+        ? error.reason
+        : error._tag === "Timeout"
+          ? String(error.timeoutMs)
+          : (w.errorMsg ?? "")
+  return JSON.stringify([error._tag, w.status ?? null, w.errorCode ?? null, detail])
+}
+
+interface Group {
+  readonly error: SmsError.SmsError
+  calls: number
+  readonly tasks: Array<Model.TaskRef>
+  readonly requestIds: Array<string>
+  readonly permissions: Set<string>
+}
+
+/** Failed calls grouped by cause (see `causeOf`), the group with the most tasks first. */
+const groupFailures = (
+  failures: ReadonlyArray<{ readonly error: SmsError.SmsError; readonly tasks: ReadonlyArray<Model.TaskRef> }>
+): ReadonlyArray<Group> => {
+  const groups = new Map<string, Group>()
+  for (const { error, tasks } of failures) {
+    const key = causeOf(error)
+    let group = groups.get(key)
+    if (group === undefined) {
+      group = { error, calls: 0, tasks: [], requestIds: [], permissions: new Set() }
+      groups.set(key, group)
+    }
+    group.calls += 1
+    for (const task of tasks) group.tasks.push(task)
+    const requestId = Format.wire(error).requestId
+    if (requestId && group.requestIds.length < sampledRequestIds && !group.requestIds.includes(requestId))
+      group.requestIds.push(requestId)
+    for (const permission of Format.missingPermissions(error)) group.permissions.add(permission)
+  }
+  return [...groups.values()].sort((a, b) => b.tasks.length - a.tasks.length)
+}
+
+const failureOut = (group: Group): typeof FailureOut.Type => {
+  const w = Format.wire(group.error)
   return {
-    error: error._tag,
-    message: error.message,
+    error: group.error._tag,
+    message: group.error.message,
     status: w.status,
     errorCode: w.errorCode,
     errorMessage: w.errorMsg,
-    requestId: w.requestId,
-    missingPermissions: permissions.length > 0 ? permissions : undefined,
-    hint: SmsError.hint(error),
-    task_ids: tasks.map((task) => task.task_id)
+    requestId: group.requestIds[0],
+    requestIds: group.requestIds,
+    missingPermissions: group.permissions.size > 0 ? [...group.permissions] : undefined,
+    hint: SmsError.hint(group.error),
+    calls: group.calls,
+    taskCount: group.tasks.length,
+    task_ids: group.tasks.slice(0, sampledTaskIds).map((task) => task.task_id),
+    moreTaskIds: Math.max(0, group.tasks.length - sampledTaskIds)
   }
 }
 
+/** `NotFound (HTTP 404, SMS.9003)`: a group's cause in a few words. */
+const causeLine = (group: Group): string => {
+  const w = Format.wire(group.error)
+  const detail = [w.status === undefined ? undefined : `HTTP ${w.status}`, w.errorCode].filter(Boolean).join(", ")
+  return `${group.error._tag}${detail === "" ? "" : ` (${detail})`}`
+}
+
 const maxListed = 10
+
+/** Causes listed one per line in the text (structuredContent.failed has them all). */
+const maxCausesListed = 5
+
+/** Where the tasks come from: exactly one of the three ways, or a refusal naming the field. */
+type Source =
+  | { readonly _tag: "Given"; readonly tasks: ReadonlyArray<unknown> }
+  | { readonly _tag: "File"; readonly path: string }
+  | { readonly _tag: "All"; readonly name: string | undefined }
+
+const oneOf = "give exactly one of task_info, tasks_file and all: true"
+
+const sourceOf = (input: typeof ExportInput.Type): Effect.Effect<Source, SmsError.InvalidRequest> => {
+  const given = [
+    ...(input.task_info !== undefined ? (["task_info"] as const) : []),
+    ...(input.tasks_file !== undefined ? (["tasks_file"] as const) : []),
+    ...(input.all === true ? (["all"] as const) : [])
+  ]
+  if (input.name !== undefined && input.all !== true)
+    return Effect.fail(
+      new SmsError.InvalidRequest({
+        field: "name",
+        reason: "selects among the source servers of all: true; add all: true"
+      })
+    )
+  const [first, second] = given
+  if (second !== undefined)
+    return Effect.fail(
+      new SmsError.InvalidRequest({ field: second, reason: `cannot be combined with ${first}: ${oneOf}` })
+    )
+  if (first === undefined)
+    return Effect.fail(new SmsError.InvalidRequest({ field: "task_info", reason: `is required: ${oneOf}` }))
+  if (first === "all") return Effect.succeed({ _tag: "All", name: input.name })
+  if (first === "tasks_file") return Effect.succeed({ _tag: "File", path: input.tasks_file ?? "" })
+  return Effect.succeed({ _tag: "Given", tasks: input.task_info ?? [] })
+}
+
+/** `all: true`: every source server with results (whose name matches), as tasks; as list_sources_with_results does. */
+const discover = (name: string | undefined) =>
+  Effect.gen(function* () {
+    const client = yield* SmsClient.SmsClient
+    const sources = yield* client.listAllSources({ withResults: true, name }).pipe(
+      Effect.mapError(
+        (error) =>
+          new StepFailed({
+            error,
+            operation: "list",
+            note: "Listing the source servers with consistency results (all: true) failed; nothing was exported."
+          })
+      )
+    )
+    const isTaskRef = Schema.is(Model.TaskRef)
+    const tasks = sources
+      .filter((source) => source.is_consistency_result_exist !== false)
+      .map(Model.sourceToTaskRef)
+      .filter((ref): ref is Model.TaskRef => ref !== undefined && isTaskRef(ref))
+    yield* Effect.logInfo(
+      `export_consistency_results: all: ${Format.count(tasks.length, "source server")} with consistency results` +
+        `${name === undefined ? "" : ` whose name matches ${JSON.stringify(name)}`}`
+    )
+    return tasks
+  })
+
+/** Removes the call's folder if nothing is in it (a call that wrote nothing leaves no folder). */
+const removeIfEmpty = (directory: string) =>
+  Effect.promise(() =>
+    rmdir(directory).then(
+      () => true,
+      () => false
+    )
+  )
 
 export const exportConsistencyResults = make({
   name: "export_consistency_results",
@@ -232,11 +453,14 @@ export const exportConsistencyResults = make({
   title: "Export consistency results",
   description:
     "Export the consistency-verification results (source vs. target file comparison) of SMS server-migration " +
-    "tasks to files on this machine. Give task_info entries {task_id, source_id, source_name} — any number; to " +
-    "export everything, pass the task_info returned by list_sources_with_results unchanged. Returns the files " +
-    "written (path, size, sha256, resource links), failed tasks with the service's error code and request id, " +
-    "and never the file contents. A task that does not exist fails alone (its call is split to find it); the " +
-    "others are still exported. Use show_consistency_result instead to read one task's result in the chat.",
+    "tasks to files on this machine. Give exactly one of: all: true to export every source server that has " +
+    "results (the way to 'export everything'; optionally with name to filter them); task_info entries " +
+    "{task_id, source_id, source_name}, any number; or tasks_file, the failed-tasks.json an earlier call wrote, to " +
+    "retry its failed tasks. Returns the files written (path, size, sha256, resource links) and the failures " +
+    "grouped by cause (service error code, request id, a sample of task_ids; every failed task is listed in " +
+    "failedTasksFile), never the file contents. A task that does not exist fails alone (its call is split to " +
+    "find it); the others are still exported. Use show_consistency_result instead to read one task's result in " +
+    "the chat.",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   input: ExportInput,
   output: ExportOutput,
@@ -244,9 +468,43 @@ export const exportConsistencyResults = make({
     const client = yield* SmsClient.SmsClient
     const directory = context.exportDir
     const progress = context.reportProgress
+    const source = yield* sourceOf(input)
+    const tasks =
+      source._tag === "Given"
+        ? source.tasks
+        : source._tag === "File"
+          ? yield* TasksFile.read(context.exportRoot ?? dirname(directory), source.path)
+          : yield* discover(source.name)
+    const discovered = source._tag === "All" ? tasks.length : undefined
+    if (tasks.length === 0)
+      return {
+        text:
+          `No source server${source._tag === "All" && source.name !== undefined ? ` whose name matches ${JSON.stringify(source.name)}` : ""}` +
+          " has consistency results: nothing to export, no files written.",
+        output: {
+          ...actedAs(client.info),
+          discovered,
+          requested: 0,
+          duplicates: 0,
+          exported: 0,
+          failedCount: 0,
+          failedCalls: 0,
+          files: [],
+          jsonResponses: [],
+          failed: []
+        }
+      }
+    // Validated (naming the field) before the folder is made: invalid arguments leave nothing behind.
+    yield* BatchExport.prepare(tasks)
+    // Owner-only (and so the export folder, when this makes it): the results describe the user's servers.
+    yield* Effect.tryPromise({
+      try: () => mkdir(directory, { recursive: true, mode: 0o700 }),
+      catch: (cause) =>
+        new SmsError.FileError({ path: directory, reason: cause instanceof Error ? cause.message : String(cause) })
+    })
     // Files finished so far: a cancelled call keeps them, and says so in the log (it has no result to say it in).
     let written = 0
-    const result = yield* BatchExport.exportAll(input.task_info, {
+    const result = yield* BatchExport.exportAll(tasks, {
       language: input.language,
       target: () => ({ directory }),
       onProgress: (p) => {
@@ -264,7 +522,7 @@ export const exportConsistencyResults = make({
     }).pipe(
       Effect.onInterrupt(() =>
         written === 0
-          ? Effect.promise(() => rmdir(directory).catch(() => undefined))
+          ? removeIfEmpty(directory)
           : Effect.logWarning(
               `export_consistency_results: cancelled; kept what was already written (${Format.count(written, "file")}) in ${directory}`
             )
@@ -272,12 +530,10 @@ export const exportConsistencyResults = make({
     )
     const files: Array<typeof ExportedFileOut.Type> = []
     const jsonResponses: Array<typeof JsonResponseOut.Type> = []
-    const failed: Array<typeof FailureOut.Type> = []
-    let failedCount = 0
+    const failures: Array<{ readonly error: SmsError.SmsError; readonly tasks: ReadonlyArray<Model.TaskRef> }> = []
     for (const outcome of result.outcomes) {
       if (outcome._tag === "Failed") {
-        failed.push(failureOut(outcome.error, outcome.tasks))
-        failedCount += outcome.tasks.length
+        failures.push(outcome)
         continue
       }
       const r = outcome.result
@@ -302,14 +558,33 @@ export const exportConsistencyResults = make({
       } else {
         // The core confines names to the target folder; this guard makes the promise local too.
         const error = new SmsError.FileError({ path: r.path ?? r.fileName, reason: "not inside the export folder" })
-        failed.push(failureOut(error, outcome.tasks))
-        failedCount += outcome.tasks.length
+        failures.push({ error, tasks: outcome.tasks })
       }
     }
-    if (files.length === 0) yield* Effect.promise(() => rmdir(directory).catch(() => undefined))
+    const failedTasks = failures.flatMap((f) => f.tasks)
+    const failedCount = failedTasks.length
+    const groups = groupFailures(failures)
+    // Every failed task, so that the result can carry a sample only and nothing is lost.
+    const tasksFileWritten =
+      failedCount === 0
+        ? undefined
+        : yield* TasksFile.write(directory, failedTasks).pipe(
+            Effect.catchAll((error) =>
+              Effect.as(Effect.logWarning(`export_consistency_results: ${error.message}`), undefined)
+            )
+          )
+    const failedTasksFile =
+      tasksFileWritten === undefined
+        ? undefined
+        : { path: tasksFileWritten.path, uri: pathToFileURL(tasksFileWritten.path).href, taskCount: failedCount }
+    const wroteSomething = files.length > 0 || failedTasksFile !== undefined
+    if (!wroteSomething) yield* removeIfEmpty(directory)
     const exported = result.exported - (failedCount - result.failed.length)
     const totalBytes = files.reduce((sum, f) => sum + f.byteLength, 0)
     const lines: Array<string> = []
+    const failedAll = exported === 0 && failedCount > 0
+    // As the other tools' failures start: a model reading the first line knows the call did not do its job.
+    if (failedAll) lines.push("export_consistency_results failed.")
     if (files.length > 0)
       lines.push(
         `Exported the consistency results of ${Format.count(exported, "task")} into ${Format.count(files.length, "file")} ` +
@@ -322,15 +597,34 @@ export const exportConsistencyResults = make({
           ),
         ...(files.length > maxListed ? [`- … and ${files.length - maxListed} more (see structuredContent.files)`] : [])
       )
+    else if (!failedAll) lines.push("No result file was written.")
     if (jsonResponses.length > 0)
       lines.push(
         `${Format.count(jsonResponses.length, "call")} answered with JSON instead of a file (body ${jsonResponses[0]?.body}).`
       )
-    if (failed.length > 0) {
-      lines.push(`${Format.count(failedCount, "task")} failed in ${Format.count(failed.length, "call")}:`)
-      const first = result.outcomes.find((o) => o._tag === "Failed")
-      if (first?._tag === "Failed") lines.push(...Format.errorLines(first.error))
-      if (failed.length > 1) lines.push("(Every failed call is listed in structuredContent.failed.)")
+    const [first] = groups
+    if (first !== undefined) {
+      const calls = groups.reduce((n, g) => n + g.calls, 0)
+      if (groups.length === 1)
+        lines.push(`${Format.count(failedCount, "task")} failed in ${Format.count(calls, "call")}:`)
+      else {
+        lines.push(
+          `${Format.count(failedCount, "task")} failed in ${Format.count(calls, "call")}, for ${groups.length} causes:`,
+          ...groups
+            .slice(0, maxCausesListed)
+            .map(
+              (g) => `- ${causeLine(g)}: ${Format.count(g.tasks.length, "task")} in ${Format.count(g.calls, "call")}`
+            ),
+          ...(groups.length > maxCausesListed
+            ? [`- … and ${groups.length - maxCausesListed} more causes (see structuredContent.failed)`]
+            : []),
+          "The first cause:"
+        )
+      }
+      lines.push(...Format.errorLines(first.error))
+      if (groups.every((g) => nothingSent(g.error))) lines.push("Nothing was sent to the service.")
+      if (failedTasksFile !== undefined)
+        lines.push(`Every failed task is listed in ${failedTasksFile.path}: pass it as tasks_file to retry them.`)
     }
     if (result.duplicates > 0)
       lines.push(`${Format.count(result.duplicates, "duplicate entry", "duplicate entries")} left out (exported once).`)
@@ -338,36 +632,56 @@ export const exportConsistencyResults = make({
       text: lines.join("\n"),
       output: {
         ...actedAs(client.info),
-        exportDirectory: directory,
+        exportDirectory: wroteSomething ? directory : undefined,
+        discovered,
         requested: exported + failedCount,
         duplicates: result.duplicates,
         exported,
         failedCount,
+        failedCalls: failures.length,
         files,
         jsonResponses,
-        failed
+        failed: groups.map(failureOut),
+        failedTasksFile
       },
-      links: files.map(
-        (f): CallToolTypes.ResourceLink => ({
-          type: "resource_link",
-          uri: f.uri,
-          name: f.fileName,
-          mimeType: Format.mimeTypeOf(f.fileName, f.contentType),
-          size: f.byteLength,
-          description: `Consistency results of ${Format.count(f.taskCount, "task")}, sha256 ${f.sha256}`
-        })
-      ),
-      isError: exported === 0 && failedCount > 0
+      links: [
+        ...files.map(
+          (f): CallToolTypes.ResourceLink => ({
+            type: "resource_link",
+            uri: f.uri,
+            name: f.fileName,
+            mimeType: Format.mimeTypeOf(f.fileName, f.contentType),
+            size: f.byteLength,
+            description: `Consistency results of ${Format.count(f.taskCount, "task")}, sha256 ${f.sha256}`
+          })
+        ),
+        ...(failedTasksFile === undefined || tasksFileWritten === undefined
+          ? []
+          : [
+              {
+                type: "resource_link" as const,
+                uri: failedTasksFile.uri,
+                name: basename(failedTasksFile.path),
+                mimeType: "application/json",
+                size: tasksFileWritten.byteLength,
+                description: `The ${Format.count(failedCount, "task")} whose export failed: pass its path as tasks_file to retry them`
+              }
+            ])
+      ],
+      isError: failedAll
     }
   })
 })
 
 // --- list_sources_with_results --------------------------------------------------------------------
 
-/** An integer whose errors say what it must be (a description would otherwise stand in for the expected type). */
-const wholeNumber = Schema.Number.pipe(
-  Schema.int({ message: (issue) => `must be a whole number (got ${issue.actual})` })
-)
+/**
+ * An integer whose errors say what it must be (a description would otherwise stand in for the expected type), a
+ * string included: `limit: must be a whole number (got "10")`, not `Expected number, actual "10"`.
+ */
+const wholeNumber = Schema.Number.annotations({
+  message: (issue) => `must be a whole number (got ${shown(issue.actual)})`
+}).pipe(Schema.int({ message: (issue) => `must be a whole number (got ${issue.actual})` }))
 
 const Limit = (max: number, fallback: number, description: string) =>
   Schema.optional(
@@ -416,8 +730,9 @@ export const listSourcesWithResults = make({
   title: "List sources with consistency results",
   description:
     "List the source servers whose migration has consistency-verification results, as ready-made task_info " +
-    "entries {task_id, source_id, source_name}. This is the first step of 'export the consistency results of all " +
-    "my migrated servers': pass the returned task_info to export_consistency_results. Paged (default 500 per call).",
+    "entries {task_id, source_id, source_name}, to see them or to export some: pass the entries wanted to " +
+    "export_consistency_results. To export all of them, call export_consistency_results with all: true instead " +
+    "(no copying). Paged (default 500 per call).",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   input: ListSourcesInput,
   output: ListSourcesOutput,
@@ -476,8 +791,8 @@ const ListTasksInput = Schema.Struct({
     Model.boundedString(
       "state",
       64,
-      "Only tasks in this state, e.g. READY, RUNNING, SYNCING, MIGRATE_SUCCESS, MIGRATE_FAIL, SYNC_SUCCESS, " +
-        "SYNC_FAIL, ABORTING, ABORT."
+      "Only tasks in this state (any case: sent upper-cased), e.g. READY, RUNNING, SYNCING, MIGRATE_SUCCESS, " +
+        "MIGRATE_FAIL, SYNC_SUCCESS, SYNC_FAIL, ABORTING, ABORT."
     )
   ),
   name: Schema.optional(
@@ -522,7 +837,10 @@ export const listMigrationTasks = make({
     const client = yield* SmsClient.SmsClient
     const limit = input.limit ?? 50
     const offset = input.offset ?? 0
-    const page = yield* client.listTasks({ state: input.state, name: input.name, limit, offset })
+    // The service's states are upper case (API.md §4) and it matches them exactly: `migrate_success` would
+    // silently match nothing. Its list of states is open ("…"), so any other value is passed on, not refused.
+    const state = input.state?.trim().toUpperCase()
+    const page = yield* client.listTasks({ state: state === "" ? undefined : state, name: input.name, limit, offset })
     const tasks = page.tasks.slice(0, limit).map((t): typeof TaskOut.Type => ({
       id: t.id,
       name: undefinedIfNull(t.name),

@@ -11,6 +11,7 @@ import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as SmsError from "@sms-consistency/sms/SmsError"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -40,6 +41,10 @@ Environment:
   SMS_AUTH_TOKEN                    or an IAM token, or ~/.huaweicloud/credentials
   HUAWEICLOUD_SDK_IAM_ENDPOINT      IAM endpoint for the domain-id look-up
   SMS_EXPORT_DIR                    export folder (default <temp>/sms-consistency-exports)
+  SMS_TIMEOUT                       per-attempt timeout of a call to the service: seconds, or with a unit
+                                    (500ms, 30s, 2m); default 30s
+  SMS_RETRIES                       retries of a transient failure (429, 5xx, network, timeout), 0 to 10;
+                                    default 3
   SMS_MCP_TOKEN                     with --http: bearer token every request must carry
   SMS_MCP_ALLOWED_HOSTS             with --http: more Host names to accept, comma-separated (the names
                                     clients reach this server by, e.g. behind --host 0.0.0.0)
@@ -119,6 +124,45 @@ const exposed = (args: Args, env: NodeJS.ProcessEnv): Either.Either<Args, string
       )
     : Either.right(args)
 
+/** How the client times and retries its calls (`SMS_TIMEOUT`, `SMS_RETRIES`); unset, the core's defaults. */
+interface ClientSettings {
+  readonly timeout?: Duration.Duration | undefined
+  readonly retries?: number | undefined
+}
+
+/** The longest `SMS_TIMEOUT`: beyond it a call is more likely stuck than slow. */
+const maxTimeout = Duration.hours(1)
+
+/** Seconds, or with a unit: `500ms`, `30s`, `2m` (as the CLI's --timeout). */
+const parseDuration = (raw: string): Duration.Duration | undefined => {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(raw)
+  if (!match) return undefined
+  const value = Number(match[1])
+  const unit = (match[2] ?? "s").toLowerCase()
+  const ms = unit === "ms" ? value : unit === "m" ? value * 60_000 : value * 1000
+  return ms >= 1 && Number.isFinite(ms) ? Duration.millis(Math.round(ms)) : undefined
+}
+
+/**
+ * `SMS_TIMEOUT` and `SMS_RETRIES`, checked before the server starts: a typo is a startup error naming the variable,
+ * not a default silently kept. MCP clients give up on a request after ~60 s by default, while the core's defaults
+ * let a slow service take 30 s × 4 attempts.
+ */
+const clientSettings = (env: NodeJS.ProcessEnv): Either.Either<ClientSettings, string> => {
+  const rawTimeout = env.SMS_TIMEOUT?.trim() ? env.SMS_TIMEOUT : undefined
+  const rawRetries = env.SMS_RETRIES?.trim() ? env.SMS_RETRIES : undefined
+  const timeout = rawTimeout === undefined ? undefined : parseDuration(rawTimeout)
+  if (rawTimeout !== undefined && (timeout === undefined || Duration.greaterThan(timeout, maxTimeout)))
+    return Either.left(
+      `SMS_TIMEOUT must be seconds or a duration like 500ms, 30s, 2m, at most 1 hour (got ${JSON.stringify(rawTimeout)})`
+    )
+  const retries =
+    rawRetries === undefined ? undefined : /^\s*\d{1,2}\s*$/.test(rawRetries) ? Number(rawRetries) : Number.NaN
+  if (retries !== undefined && !(retries >= 0 && retries <= 10))
+    return Either.left(`SMS_RETRIES must be a whole number from 0 to 10 (got ${JSON.stringify(rawRetries)})`)
+  return Either.right({ timeout, retries })
+}
+
 /** A client that answers every call with the configuration problem (the server still starts and lists tools). */
 const unconfigured = (error: SmsError.SmsError, info: SmsClient.Info) =>
   Layer.succeed(
@@ -135,30 +179,33 @@ const unconfigured = (error: SmsError.SmsError, info: SmsClient.Info) =>
   )
 
 /** Region/endpoint and credentials exactly as the core reads them; problems are kept, not fatal. */
-const clientFromEnvironment = Effect.gen(function* () {
-  const region = yield* Effect.either(Region.resolve({}))
-  const credentials = yield* Effect.either(Credentials.load)
-  if (Either.isRight(region) && Either.isRight(credentials))
-    return SmsClient.layer({ ...region.right, credentials: credentials.right })
-  // A problem as its own kind (a bad region is not missing credentials, and its hint is not to set an AK/SK);
-  // both at once, as missing credentials whose reason names both.
-  const problems: Array<SmsError.SmsError> = [
-    ...Option.toArray(Either.getLeft(region)),
-    ...Option.toArray(Either.getLeft(credentials))
-  ]
-  const error: SmsError.SmsError =
-    problems.length === 1 && problems[0] !== undefined
-      ? problems[0]
-      : new SmsError.MissingCredentials({ reason: `Not configured: ${problems.map((p) => `${p.message}.`).join(" ")}` })
-  yield* Effect.logWarning(`${error.message} Tools are listed; calls will report this.`)
-  return unconfigured(error, {
-    endpoint: Either.isRight(region) ? region.right.endpoint : "(no endpoint configured)",
-    region: Either.isRight(region) ? region.right.region : undefined,
-    identity: Either.isRight(credentials) ? Credentials.describe(credentials.right) : "(no credentials configured)"
+const clientFromEnvironment = (settings: ClientSettings) =>
+  Effect.gen(function* () {
+    const region = yield* Effect.either(Region.resolve({}))
+    const credentials = yield* Effect.either(Credentials.load)
+    if (Either.isRight(region) && Either.isRight(credentials))
+      return SmsClient.layer({ ...region.right, credentials: credentials.right, ...settings })
+    // A problem as its own kind (a bad region is not missing credentials, and its hint is not to set an AK/SK);
+    // both at once, as missing credentials whose reason names both.
+    const problems: Array<SmsError.SmsError> = [
+      ...Option.toArray(Either.getLeft(region)),
+      ...Option.toArray(Either.getLeft(credentials))
+    ]
+    const error: SmsError.SmsError =
+      problems.length === 1 && problems[0] !== undefined
+        ? problems[0]
+        : new SmsError.MissingCredentials({
+            reason: `Not configured: ${problems.map((p) => `${p.message}.`).join(" ")}`
+          })
+    yield* Effect.logWarning(`${error.message} Tools are listed; calls will report this.`)
+    return unconfigured(error, {
+      endpoint: Either.isRight(region) ? region.right.endpoint : "(no endpoint configured)",
+      region: Either.isRight(region) ? region.right.region : undefined,
+      identity: Either.isRight(credentials) ? Credentials.describe(credentials.right) : "(no credentials configured)"
+    })
   })
-})
 
-const clientFromEmulator = (handle: Emulator.EmulatorHandle) =>
+const clientFromEmulator = (handle: Emulator.EmulatorHandle, settings: ClientSettings) =>
   SmsClient.layer({
     endpoint: handle.url,
     iamEndpoint: handle.url,
@@ -166,7 +213,8 @@ const clientFromEmulator = (handle: Emulator.EmulatorHandle) =>
       ak: handle.credentials.ak,
       sk: handle.credentials.sk,
       domainId: handle.credentials.domainId
-    })
+    }),
+    ...settings
   })
 
 const serveStdio = (app: App) =>
@@ -195,12 +243,12 @@ const waitForSignal = Effect.async<void>((resume) => {
   return Effect.sync(() => process.off("SIGTERM", stop))
 })
 
-const main = (args: Args) =>
+const main = (args: Args, settings: ClientSettings) =>
   Effect.gen(function* () {
     const emulator = args.emulator
       ? yield* Effect.flatMap(Emulator.optionsFromEnv, (options) => Emulator.start(options))
       : undefined
-    const clientLayer = emulator ? clientFromEmulator(emulator) : yield* clientFromEnvironment
+    const clientLayer = emulator ? clientFromEmulator(emulator, settings) : yield* clientFromEnvironment(settings)
     const runtime = yield* Layer.toRuntime(Layer.merge(clientLayer, Logging.layer))
     const info = Context.get(runtime.context, SmsClient.SmsClient).info
     const app: App = {
@@ -210,6 +258,9 @@ const main = (args: Args) =>
       logLevel: { current: "info" },
       inFlight: new Map()
     }
+    // On SIGTERM or SIGINT (which interrupt this fiber), before the client and the process go: the calls in
+    // flight run outside this fiber, and would otherwise be cut off mid-write, leaving their temporary files.
+    yield* Effect.addFinalizer(() => Server.stopAll(app))
     if (emulator) yield* Effect.logInfo(`emulator listening at ${emulator.url}`)
     yield* Effect.logInfo(`${name} ${version}: ${Format.actedAs(info)} Exports go to ${app.exportRoot}.`)
     if (!args.http) return yield* serveStdio(app)
@@ -223,31 +274,37 @@ const main = (args: Args) =>
     yield* waitForSignal
   })
 
+/** One line, as the CLI's usage errors are; the usage is a --help away. */
+const usageError = (message: string) =>
+  Effect.sync(() => {
+    process.stderr.write(`${name}: ${message}\n`)
+    process.exitCode = 2
+  })
+
 const program = Either.match(
   Either.flatMap(parse(process.argv.slice(2)), (args) => exposed(args, process.env)),
   {
-    onLeft: (message) =>
-      Effect.sync(() => {
-        // One line, as the CLI's usage errors are; the usage is a --help away.
-        process.stderr.write(`${name}: ${message}\n`)
-        process.exitCode = 2
-      }),
+    onLeft: usageError,
     onRight: (args) =>
       args.help
         ? Effect.sync(() => process.stdout.write(usage))
         : args.version
           ? Effect.sync(() => process.stdout.write(`${version}\n`))
-          : main(args).pipe(
-              Effect.scoped,
-              Effect.tapErrorCause((cause) =>
-                Effect.sync(() => {
-                  const failure = Cause.failureOption(cause)
-                  process.stderr.write(
-                    `${name}: ${failure._tag === "Some" && failure.value instanceof Error ? failure.value.message : Cause.pretty(cause)}\n`
+          : Either.match(clientSettings(process.env), {
+              onLeft: usageError,
+              onRight: (settings) =>
+                main(args, settings).pipe(
+                  Effect.scoped,
+                  Effect.tapErrorCause((cause) =>
+                    Effect.sync(() => {
+                      const failure = Cause.failureOption(cause)
+                      process.stderr.write(
+                        `${name}: ${failure._tag === "Some" && failure.value instanceof Error ? failure.value.message : Cause.pretty(cause)}\n`
+                      )
+                    })
                   )
-                })
-              )
-            )
+                )
+            })
   }
 )
 

@@ -17,9 +17,18 @@ export interface App {
   readonly logLevel: LevelState
   /**
    * In-flight tool calls by JSON-RPC id: in stateless HTTP a `notifications/cancelled` arrives on another POST.
-   * Several at once under one id are calls from different clients (each numbers its own requests).
+   * Several at once under one id are calls from different clients (each numbers its own requests). Also what a
+   * shutdown stops and waits for.
    */
-  readonly inFlight: Map<string, Set<AbortController>>
+  readonly inFlight: Map<string, Set<Call>>
+}
+
+/** A tool call in flight. */
+export interface Call {
+  /** Stops it as a cancelled request: its fiber is interrupted, and no response is sent for it. */
+  readonly cancel: (reason?: string) => void
+  /** Settles once its fiber has ended, its clean-up (temporary files, the log line) done. */
+  readonly done: Promise<unknown>
 }
 
 /** `SMS_EXPORT_DIR`, else `<os temp dir>/sms-consistency-exports`. */

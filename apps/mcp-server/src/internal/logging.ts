@@ -4,7 +4,7 @@
  */
 import type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js"
 import * as Logger from "effect/Logger"
-import type * as LogLevel from "effect/LogLevel"
+import * as LogLevel from "effect/LogLevel"
 
 export const severity: Readonly<Record<LoggingLevel, number>> = {
   debug: 0,
@@ -42,9 +42,19 @@ export const render = (message: unknown): string =>
     .map((part) => (typeof part === "string" ? part : JSON.stringify(part)))
     .join(" ")
 
+/** Info and above: what a client asks for (`logging/setLevel("debug")`) is for its notifications, not stderr's. */
 export const stderrLogger = Logger.make(({ date, logLevel, message }) => {
+  if (LogLevel.lessThan(logLevel, LogLevel.Info)) return
   process.stderr.write(`${date.toISOString()} ${logLevel.label.padEnd(5)} ${render(message)}\n`)
 })
+
+/**
+ * Effect's minimum log level for a call, from the level the client set: Effect drops what is below it before any
+ * logger sees it (its default is Info), so without this a client that asked for debug (e.g. the client's retries,
+ * "…retry 1/3 in 250 ms") would get nothing more. Never above Info, which stderr keeps whatever a client set.
+ */
+export const minimumLevel = (state: LevelState): LogLevel.LogLevel =>
+  state.current === "debug" ? LogLevel.Debug : LogLevel.Info
 
 /** Replaces Effect's default (stdout) logger. */
 export const layer = Logger.replace(Logger.defaultLogger, stderrLogger)
