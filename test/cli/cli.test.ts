@@ -39,6 +39,17 @@ const taskOf = (i: number) => {
   return { task_id: s.current_task.id, source_id: s.id, source_name: s.name }
 }
 
+/** Sends `signal` to the CLI once a `.zip` is in `directory` (the first call's file placed, the next in flight). */
+const signalWhenWritten = (directory: string, signal: NodeJS.Signals) => (child: ChildProcess) => {
+  const poll = setInterval(async () => {
+    const names = await readdir(directory)
+    if (!names.some((n) => n.endsWith(".zip"))) return
+    clearInterval(poll)
+    child.kill(signal)
+  }, 25)
+  child.on("close", () => clearInterval(poll))
+}
+
 const exportsSent = () => emu.requests().filter((r) => r.path === "/v3/tasks/consistency-results/export").length
 const requestCount = () => emu.stats().requests
 
@@ -368,33 +379,35 @@ describe("export against the emulator", () => {
     expect(r.stderr).toContain("error: 1 task not exported")
   })
 
-  it("Ctrl+C mid-export: exit 130; the finished file is kept and listed, every other task reported not exported", async () => {
-    const slow = await Effect.runPromise(Scope.extend(Emulator.start({ sources: 450, latencyMs: 1200 }), scope))
+  /**
+   * `export --concurrency 1 --json` of the first 250 tasks (and `extra` rows) of an emulator of `sources` answering in
+   * 1.2 s, sent `signal` once the first call's file is in place (the second call is then in flight).
+   */
+  const exportSignalled = async (
+    sources: number,
+    signal: NodeJS.Signals,
+    extra: (tasks: ReadonlyArray<string>) => ReadonlyArray<string> = () => []
+  ) => {
+    const slow = await Effect.runPromise(Scope.extend(Emulator.start({ sources, latencyMs: 1200 }), scope))
     const cwd = await tempDir()
     const tasks = slow.seeded.sources.flatMap((s) =>
       s.current_task?.id === undefined ? [] : [`${s.current_task.id},${s.id},${s.name}`]
     )
-    await writeFile(
-      join(cwd, "tasks.csv"),
-      ["task_id,source_id,source_name", ...tasks.slice(0, 250), tasks[7]].join("\n")
-    )
+    const rows = ["task_id,source_id,source_name", ...tasks.slice(0, 250), ...extra(tasks)]
+    await writeFile(join(cwd, "tasks.csv"), rows.join("\n"))
     const out = join(cwd, "out")
     await mkdir(out)
-    // Signalled once the first call's file is in place (the second call is then in flight, 1.2 s long).
-    const interruptWhenWritten = (child: ChildProcess) => {
-      const poll = setInterval(async () => {
-        const names = await readdir(out)
-        if (!names.some((n) => n.endsWith(".zip"))) return
-        clearInterval(poll)
-        child.kill("SIGINT")
-      }, 25)
-      child.on("close", () => clearInterval(poll))
-    }
     const r = await cli(["export", "--tasks-file", "tasks.csv", "--output", "out", "--concurrency", "1", "--json"], {
       cwd,
       env: envFor({ SMS_ENDPOINT: slow.url }),
-      onSpawn: interruptWhenWritten
+      onSpawn: signalWhenWritten(out, signal)
     })
+    return { slow, cwd, out, tasks, r }
+  }
+
+  it("Ctrl+C mid-export: exit 130; the finished file is kept and listed, every other task reported not exported", async () => {
+    // 250 tasks and a duplicate, signalled once the first call's file is in place.
+    const { slow, cwd, out, tasks, r } = await exportSignalled(450, "SIGINT", (t) => [t[7] ?? ""])
     expect(r.code).toBe(130)
     const doc = JSON.parse(r.stdout)
     expect(doc.interrupted).toBe(true)
@@ -425,29 +438,7 @@ describe("export against the emulator", () => {
   })
 
   it("SIGHUP (the terminal closed) mid-export: as Ctrl+C, the unfinished file removed and the summary printed", async () => {
-    const slow = await Effect.runPromise(Scope.extend(Emulator.start({ sources: 300, latencyMs: 1200 }), scope))
-    const cwd = await tempDir()
-    const tasks = slow.seeded.sources.flatMap((s) =>
-      s.current_task?.id === undefined ? [] : [`${s.current_task.id},${s.id},${s.name}`]
-    )
-    await writeFile(join(cwd, "tasks.csv"), ["task_id,source_id,source_name", ...tasks.slice(0, 250)].join("\n"))
-    const out = join(cwd, "out")
-    await mkdir(out)
-    // Signalled once the first call's file is in place (the second call is then in flight, 1.2 s long).
-    const hangUpWhenWritten = (child: ChildProcess) => {
-      const poll = setInterval(async () => {
-        const names = await readdir(out)
-        if (!names.some((n) => n.endsWith(".zip"))) return
-        clearInterval(poll)
-        child.kill("SIGHUP")
-      }, 25)
-      child.on("close", () => clearInterval(poll))
-    }
-    const r = await cli(["export", "--tasks-file", "tasks.csv", "--output", "out", "--concurrency", "1", "--json"], {
-      cwd,
-      env: envFor({ SMS_ENDPOINT: slow.url }),
-      onSpawn: hangUpWhenWritten
-    })
+    const { out, r } = await exportSignalled(300, "SIGHUP")
     expect(r.signal).toBeNull()
     expect(r.code).toBe(130)
     const doc = JSON.parse(r.stdout)

@@ -866,6 +866,19 @@ describe("stdio, not configured", () => {
   })
 })
 
+/** Starts `fake` on a free loopback port; the server's environment to call it as the SMS endpoint. */
+const configuredFor = async (fake: Http.Server) => {
+  await new Promise<void>((r) => fake.listen(0, "127.0.0.1", r))
+  const address = fake.address()
+  const port = typeof address === "object" && address !== null ? address.port : 0
+  return cleanEnv({
+    SMS_ENDPOINT: `http://127.0.0.1:${port}`,
+    HUAWEICLOUD_SDK_AK: "AKFAKE00000000000000",
+    HUAWEICLOUD_SDK_SK: "SKFAKE",
+    HUAWEICLOUD_SDK_DOMAIN_ID: "domain"
+  })
+}
+
 describe("stdio, SIGTERM or SIGINT during an export", () => {
   it.each([
     "SIGTERM",
@@ -894,15 +907,7 @@ describe("stdio, SIGTERM or SIGINT during an export", () => {
         res.write(Buffer.alloc(64 * 1024, 1))
       })
     })
-    await new Promise<void>((r) => fake.listen(0, "127.0.0.1", r))
-    const address = fake.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    const env = cleanEnv({
-      SMS_ENDPOINT: `http://127.0.0.1:${port}`,
-      HUAWEICLOUD_SDK_AK: "AKFAKE00000000000000",
-      HUAWEICLOUD_SDK_SK: "SKFAKE",
-      HUAWEICLOUD_SDK_DOMAIN_ID: "domain"
-    })
+    const env = await configuredFor(fake)
     const root = env.SMS_EXPORT_DIR ?? ""
     const server = await connectStdio([], env)
     try {
@@ -945,15 +950,7 @@ describe("stdio, hostile file name", () => {
         res.end(Buffer.from("escaped?"))
       })
     })
-    await new Promise<void>((r) => fake.listen(0, "127.0.0.1", r))
-    const address = fake.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    const env = cleanEnv({
-      SMS_ENDPOINT: `http://127.0.0.1:${port}`,
-      HUAWEICLOUD_SDK_AK: "AKFAKE00000000000000",
-      HUAWEICLOUD_SDK_SK: "SKFAKE",
-      HUAWEICLOUD_SDK_DOMAIN_ID: "domain"
-    })
+    const env = await configuredFor(fake)
     const server = await connectStdio([], env)
     try {
       const result = await call(server.client, "export_consistency_results", {
