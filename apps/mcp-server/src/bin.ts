@@ -9,6 +9,7 @@ import * as Credentials from "@sms-consistency/sms/Credentials"
 import * as Region from "@sms-consistency/sms/Region"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as SmsError from "@sms-consistency/sms/SmsError"
+import { parseDuration } from "@sms-consistency/sms/internal/duration"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -42,7 +43,7 @@ Environment:
   HUAWEICLOUD_SDK_IAM_ENDPOINT      IAM endpoint for the domain-id look-up
   SMS_EXPORT_DIR                    export folder (default <temp>/sms-consistency-exports)
   SMS_TIMEOUT                       per-attempt timeout of a call to the service: seconds, or with a unit
-                                    (500ms, 30s, 2m); default 30s
+                                    (500ms, 30s, 2m, 1h), at most 1h; default 30s
   SMS_RETRIES                       retries of a transient failure (429, 5xx, network, timeout), 0 to 10;
                                     default 3
   SMS_MCP_TOKEN                     with --http: bearer token every request must carry
@@ -133,15 +134,9 @@ interface ClientSettings {
 /** The longest `SMS_TIMEOUT`: beyond it a call is more likely stuck than slow. */
 const maxTimeout = Duration.hours(1)
 
-/** Seconds, or with a unit: `500ms`, `30s`, `2m` (as the CLI's --timeout). */
-const parseDuration = (raw: string): Duration.Duration | undefined => {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/i.exec(raw)
-  if (!match) return undefined
-  const value = Number(match[1])
-  const unit = (match[2] ?? "s").toLowerCase()
-  const ms = unit === "ms" ? value : unit === "m" ? value * 60_000 : value * 1000
-  return ms >= 1 && Number.isFinite(ms) ? Duration.millis(Math.round(ms)) : undefined
-}
+/** Seconds, or with a unit (`500ms`, `30s`, `2m`, `1h`), as the CLI's --timeout; at least 1 ms. */
+const parseTimeout = (raw: string): Duration.Duration | undefined =>
+  Option.getOrUndefined(Option.filter(parseDuration(raw), (d) => Duration.toMillis(d) >= 1))
 
 /**
  * `SMS_TIMEOUT` and `SMS_RETRIES`, checked before the server starts: a typo is a startup error naming the variable,
@@ -151,10 +146,10 @@ const parseDuration = (raw: string): Duration.Duration | undefined => {
 const clientSettings = (env: NodeJS.ProcessEnv): Either.Either<ClientSettings, string> => {
   const rawTimeout = env.SMS_TIMEOUT?.trim() ? env.SMS_TIMEOUT : undefined
   const rawRetries = env.SMS_RETRIES?.trim() ? env.SMS_RETRIES : undefined
-  const timeout = rawTimeout === undefined ? undefined : parseDuration(rawTimeout)
+  const timeout = rawTimeout === undefined ? undefined : parseTimeout(rawTimeout)
   if (rawTimeout !== undefined && (timeout === undefined || Duration.greaterThan(timeout, maxTimeout)))
     return Either.left(
-      `SMS_TIMEOUT must be seconds or a duration like 500ms, 30s, 2m, at most 1 hour (got ${JSON.stringify(rawTimeout)})`
+      `SMS_TIMEOUT must be seconds or a duration like 500ms, 30s, 2m, 1h, at most 1 hour (got ${JSON.stringify(rawTimeout)})`
     )
   const retries =
     rawRetries === undefined ? undefined : /^\s*\d{1,2}\s*$/.test(rawRetries) ? Number(rawRetries) : Number.NaN

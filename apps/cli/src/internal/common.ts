@@ -9,6 +9,7 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import { parseDuration } from "@sms-consistency/sms/internal/duration"
 
 /** The command already reported what happened; exit with `code`. */
 export class Exit extends Data.TaggedError("Exit")<{ readonly code: number }> {}
@@ -136,15 +137,7 @@ export const credentialsHelp =
   "SMS_REGION, SMS_ENDPOINT, HUAWEICLOUD_SDK_REGION, HUAWEICLOUD_SDK_REGION_SMS_<REGION>, ~/.huaweicloud/regions.yaml. " +
   "Secrets are never printed."
 
-const unitMs: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
-
-/** `30` (seconds), `500ms`, `30s`, `2m`, `1h`; zero included (bounds are the caller's). */
-export const parseDuration = (raw: string): Option.Option<Duration.Duration> => {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(raw)
-  if (!match) return Option.none()
-  const ms = Number(match[1]) * (unitMs[(match[2] ?? "s").toLowerCase()] ?? 1000)
-  return Number.isFinite(ms) ? Option.some(Duration.millis(ms)) : Option.none()
-}
+export { parseDuration }
 
 /** `--timeout`'s value, or why it is not one: unreadable, or outside `timeoutRange`. */
 export const parseTimeout = (raw: string): Either.Either<Duration.Duration, string> =>
