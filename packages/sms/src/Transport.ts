@@ -216,7 +216,8 @@ class Exchange {
   private ended = false
   private failed: TransportError | Timeout | undefined
   private status: number | undefined
-  private requestId: string | undefined
+  /** The response's headers, for the request id of a failure mid-body (looked up only then). */
+  private headers: Record<string, string | Array<string>> | undefined
   private claim: "none" | "bytes" | "stream" | "pipe" = "none"
   /** The Node.js stream `pipeTo` reads, once claimed. */
   private sink: Readable | undefined
@@ -249,7 +250,8 @@ class Exchange {
   }
 
   private failure(cause: unknown): TransportError | Timeout {
-    const meta = { status: this.status, requestId: this.requestId }
+    const requestId = this.headers?.["x-request-id"]
+    const meta = { status: this.status, requestId: typeof requestId === "string" ? requestId : requestId?.[0] }
     return this.timedOut
       ? new Timeout({ ...meta, timeoutMs: this.timeoutMs })
       : new TransportError({ ...meta, reason: reasonOf(cause) })
@@ -277,8 +279,7 @@ class Exchange {
   onResponseStart(_controller: DispatchController, status: number, headers: Record<string, string | Array<string>>) {
     if (status < 200) return
     this.status = status
-    const requestId = headers["x-request-id"]
-    this.requestId = typeof requestId === "string" ? requestId : requestId?.[0]
+    this.headers = headers
     this.settleWith(Effect.succeed(new UndiciResponse(status, headers, this)))
   }
 
