@@ -306,4 +306,23 @@ describe("Streamable HTTP, stateless: cancellation across clients", () => {
     expect(body).not.toContain('"id":10')
     expect(body).not.toContain("was cancelled")
   })
+
+  it("SIGTERM answers the calls in flight (the server is shutting down), then exits", async () => {
+    const own = await startHttp(["--emulator"], cleanEnv({ SMS_EMULATOR_LATENCY_MS: "1500" }))
+    const client = await connectHttp(own.url)
+    try {
+      const [task] = await oneTask(client)
+      const started = () => own.stderr().match(/tools\/call export_consistency_results\n/g)?.length ?? 0
+      const pending = call(client, "export_consistency_results", { task_info: [task] })
+      await vi.waitFor(() => expect(started()).toBe(1), { timeout: 5_000 })
+      const closed = own.close()
+      const answer = await pending
+      expect(answer.isError).toBe(true)
+      expect(textOf(answer)).toContain("export_consistency_results was stopped: the server is shutting down.")
+      await closed
+    } finally {
+      await client.close()
+      await own.close()
+    }
+  })
 })

@@ -916,7 +916,9 @@ describe("stdio, SIGTERM or SIGINT during an export", () => {
         source_id: `s-${i}`,
         source_name: "web"
       }))
-      const pending = call(server.client, "export_consistency_results", { task_info: tasks }).catch(() => undefined)
+      const pending = call(server.client, "export_consistency_results", { task_info: tasks }).catch(
+        (error: unknown) => error
+      )
       const inCall = () => readdirSync(root).flatMap((d) => readdirSync(join(root, d)))
       await until("one file written and one in progress", () => {
         const names = inCall()
@@ -924,7 +926,11 @@ describe("stdio, SIGTERM or SIGINT during an export", () => {
       })
       process.kill(server.pid ?? 0, signal)
       await server.closed
-      await pending
+      // The call is answered (the client asked for nothing): it was stopped, and why.
+      const answer = await pending
+      expect(answer instanceof Error ? answer.message : textOf(answer as Parameters<typeof textOf>[0])).toContain(
+        "export_consistency_results was stopped: the server is shutting down."
+      )
       expect(inCall()).toEqual(["a.zip"])
       await until("the log line", () => /cancelled; kept what was already written \(1 file\)/.test(server.stderr()))
       expect(server.stderr()).toMatch(/shutting down: stopping 1 call in flight/)

@@ -44,8 +44,8 @@ const internalError = (tool: string): CallToolResult => ({
   isError: true
 })
 
-const cancelled = (tool: string): CallToolResult => ({
-  content: [{ type: "text", text: `${tool} was cancelled.` }],
+const cancelled = (tool: string, why?: string): CallToolResult => ({
+  content: [{ type: "text", text: why === undefined ? `${tool} was cancelled.` : `${tool} was stopped: ${why}.` }],
   isError: true
 })
 
@@ -76,8 +76,9 @@ const sdkCancel = (server: Server): ((notification: CancelledNotification) => vo
 }
 
 /**
- * Stops every tool call in flight as cancelled (each removes its temporary files and logs what it kept) and waits
- * for them, at most `within`: on SIGTERM or SIGINT, before the process exits.
+ * Stops every tool call in flight (each removes its temporary files and logs what it kept; each is answered that
+ * the server is shutting down) and waits for them, at most `within`, then a moment for the answers to go out: on
+ * SIGTERM or SIGINT, before the connections close and the process exits.
  */
 export const stopAll = (app: App, within: Duration.DurationInput = Duration.seconds(10)): Effect.Effect<void> =>
   Effect.suspend(() => {
@@ -88,10 +89,12 @@ export const stopAll = (app: App, within: Duration.DurationInput = Duration.seco
     ).pipe(
       Effect.zipRight(
         Effect.promise(() => {
-          for (const call of calls) call.cancel("the server is shutting down")
+          for (const call of calls) call.stop("the server is shutting down")
           return Promise.allSettled(calls.map((call) => call.done))
         })
       ),
+      // The SDK sends each answer once the call's promise has settled, a few ticks later.
+      Effect.zipRight(Effect.sleep(Duration.millis(100))),
       Effect.timeout(within),
       Effect.catchAll(() =>
         Effect.logWarning(`shutting down: calls still in flight after ${Duration.format(Duration.decode(within))}`)
@@ -165,6 +168,8 @@ export const make = (app: App, options: Options = {}): Server => {
                 .catch(() => undefined)
             )
     const controller = new AbortController()
+    // Why the server itself stopped the call (it is then answered, saying so), if it did.
+    let stoppedBecause: string | undefined
     const abort = () => controller.abort()
     extra.signal.addEventListener("abort", abort, { once: true })
     const key = String(extra.requestId)
@@ -184,7 +189,7 @@ export const make = (app: App, options: Options = {}): Server => {
       Effect.onInterrupt(() => Effect.logWarning(`tools/call ${toolName}: cancelled after ${Date.now() - started} ms`)),
       Effect.catchAllCause((cause) =>
         Cause.isInterruptedOnly(cause)
-          ? Effect.succeed(cancelled(toolName))
+          ? Effect.sync(() => cancelled(toolName, stoppedBecause))
           : Effect.logError(`tools/call ${toolName}: defect`, Cause.pretty(cause)).pipe(
               Effect.as(internalError(toolName))
             )
@@ -197,7 +202,7 @@ export const make = (app: App, options: Options = {}): Server => {
       )
     )
     const done = Runtime.runPromise(app.runtime)(effect, { signal: controller.signal })
-      .catch(() => cancelled(toolName))
+      .catch(() => cancelled(toolName, stoppedBecause))
       .finally(() => {
         extra.signal.removeEventListener("abort", abort)
         sameId.delete(call)
@@ -210,6 +215,11 @@ export const make = (app: App, options: Options = {}): Server => {
         // First the SDK's (it then sends no response), which aborts `extra.signal` and so the fiber; then the
         // fiber directly, in case the SDK's handling is not there.
         cancelHere({ method: "notifications/cancelled", params: { requestId: extra.requestId, reason } })
+        controller.abort(reason)
+      },
+      stop: (reason) => {
+        // Not the SDK's cancellation: the client asked for nothing, and is answered that the call was stopped.
+        stoppedBecause = reason
         controller.abort(reason)
       },
       done

@@ -227,9 +227,11 @@ const serveStdio = (app: App) =>
       void server.close().finally(finish)
     })
     server.connect(transport).catch(finish)
-    return Effect.sync(() => {
-      void server.close()
-    })
+    // Interrupted (SIGTERM, SIGINT): the calls in flight are stopped and answered first, then the connection goes.
+    return Effect.zipRight(
+      Server.stopAll(app),
+      Effect.promise(() => server.close().catch(() => undefined))
+    )
   })
 
 const waitForSignal = Effect.async<void>((resume) => {
@@ -265,6 +267,8 @@ const main = (args: Args, settings: ClientSettings) =>
       .map((h) => h.trim())
       .filter((h) => h !== "")
     const bound = yield* Http.serve(app, { host: args.host, port: args.port, token, allowedHosts })
+    // Before the HTTP server closes its connections (finalizers run last first): the calls in flight are answered.
+    yield* Effect.addFinalizer(() => Server.stopAll(app))
     yield* Effect.logInfo(`listening at ${bound.url}${token ? " (bearer token required)" : ""}`)
     yield* waitForSignal
   })

@@ -27,6 +27,8 @@ export interface App {
 export interface Call {
   /** Stops it as a cancelled request: its fiber is interrupted, and no response is sent for it. */
   readonly cancel: (reason?: string) => void
+  /** Stops it on the server's own account (shutting down): its fiber is interrupted, and it is answered so. */
+  readonly stop: (reason: string) => void
   /** Settles once its fiber has ended, its clean-up (temporary files, the log line) done. */
   readonly done: Promise<unknown>
 }
