@@ -502,6 +502,9 @@ describe("stdio, emulator in the test process", () => {
         ],
         ["export_consistency_results", { all: false }, "task_info: is required: give exactly one of"],
         ["export_consistency_results", { all: "yes" }, 'all: must be true or false (got "yes")'],
+        // Empty is not "no filter", nor "the export folder".
+        ["export_consistency_results", { all: true, name: "" }, "name: must not be empty"],
+        ["export_consistency_results", { tasks_file: "" }, "tasks_file: must not be empty"],
         [
           "export_consistency_results",
           { task_info: entries(), name: "web" },

@@ -179,6 +179,12 @@ const undefinedIfNull = <A>(value: A | null | undefined): A | undefined => (valu
 /** How a wrong value reads in a message: a string quoted, anything else as it prints. */
 const shown = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : String(value))
 
+/** A text argument that must say something: an empty one is refused, not read as "no filter" or "the folder". */
+const nonEmptyText = (title: string, max: number, description: string) =>
+  Model.boundedString(title, max, description)
+    .pipe(Schema.minLength(1, { message: () => "must not be empty" }))
+    .annotations({ title, description })
+
 const ExportInput = Schema.Struct({
   task_info: Schema.optional(
     Model.TaskRefs.pipe(Schema.minItems(1, { message: () => "must hold at least 1 task" })).annotations({
@@ -189,11 +195,11 @@ const ExportInput = Schema.Struct({
     })
   ),
   tasks_file: Schema.optional(
-    Model.boundedString(
+    nonEmptyText(
       "tasks_file",
       4096,
-      "The path or file:// URI of a failed-tasks.json an earlier call wrote (its failedTasksFile): exports the tasks " +
-        "listed there, to retry them without copying ids. Only a file inside the server's export folder is read."
+      "The path or file:// URI of a failed-tasks.json an earlier call wrote (its failedTasksFile): exports the " +
+        "tasks listed there, to retry them without copying ids. Only a file inside the server's export folder is read."
     )
   ),
   all: Schema.optional(
@@ -206,7 +212,7 @@ const ExportInput = Schema.Struct({
     })
   ),
   name: Schema.optional(
-    Model.boundedString(
+    nonEmptyText(
       "name",
       255,
       "With all: true, only the source servers whose name matches this (the service's name filter)."
