@@ -390,6 +390,10 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
           Effect.provide(Layer.merge(layer, Logger.replace(Logger.defaultLogger, logger)))
         )
         expect(calls, error._tag).toBe(expectedCalls)
+        // The calls not made say so.
+        expect(result.outcomes.filter((o) => o._tag === "Failed" && o.unsent).length, error._tag).toBe(
+          5 - expectedCalls
+        )
         // Every task still accounted once, each with the error itself (its request id included).
         expect(result.outcomes).toHaveLength(5)
         expect(result.failed.map((f) => f.task.task_id)).toEqual(tasks.map((t) => t.task_id))

@@ -615,6 +615,7 @@ describe("stdio, emulator in the test process", () => {
         error: "Unauthorized",
         status: 401,
         calls: 2,
+        callsNotSent: 0,
         taskCount: 250,
         moreTaskIds: 230
       })
@@ -623,6 +624,18 @@ describe("stdio, emulator in the test process", () => {
         /^export_consistency_results failed\.\n250 tasks failed in 2 calls:\nError: Unauthorized \(HTTP 401\)\n/
       )
       expect(JSON.stringify(result)).not.toContain(Redacted.value(wrongSk))
+      // Six calls' worth at concurrency 4: the four under way are refused, and the export stops, the rest unsent.
+      const many = [
+        ...tasks,
+        ...Array.from({ length: 800 }, (_, i) => ({ task_id: `x-${i}`, source_id: "s", source_name: "n" }))
+      ]
+      const stopped = await call(denied.client, "export_consistency_results", { task_info: many })
+      expect(ExportOut(stopped.structuredContent).failed).toMatchObject([
+        { calls: 4, callsNotSent: 2, taskCount: 1050 }
+      ])
+      expect(textOf(stopped)).toContain(
+        "1050 tasks failed in 4 calls (the export stopped there: 2 more calls not sent):"
+      )
       file = out.failedTasksFile
       expect(file).toBeDefined()
     } finally {
@@ -828,12 +841,17 @@ describe("stdio, not configured", () => {
     assertBuilt()
     const server = await connectStdio([], cleanEnv())
     try {
-      const result = await call(server.client, "export_consistency_results", {
-        task_info: [{ task_id: "t-1", source_id: "s-1", source_name: "web" }]
-      })
+      // Three calls' worth: the first fails before it is sent, and the export stops there.
+      const tasks = Array.from({ length: 450 }, (_, i) => ({ task_id: `t-${i}`, source_id: "s", source_name: "web" }))
+      const result = await call(server.client, "export_consistency_results", { task_info: tasks })
       expect(result.isError).toBe(true)
       const text = textOf(result)
-      expect(text).toMatch(/^export_consistency_results failed\.\n1 task failed in 1 call:\nError: MissingCredentials/)
+      expect(text).toMatch(
+        /^export_consistency_results failed\.\n450 tasks failed; nothing was sent:\nError: MissingCredentials/
+      )
+      const out = ExportOut(result.structuredContent)
+      expect(out.failedCalls).toBe(0)
+      expect(out.failed).toMatchObject([{ error: "MissingCredentials", calls: 0, callsNotSent: 3, taskCount: 450 }])
       expect(text).toContain("Nothing was sent to the service.")
       // all: true fails at its listing, which the text says (with the listing's hint).
       const all = await call(server.client, "export_consistency_results", { all: true })

@@ -193,6 +193,7 @@ export const ExportOut = Schema.decodeUnknownSync(
         errorCode: Schema.optional(Schema.String),
         requestIds: Schema.Array(Schema.String),
         calls: Schema.Number,
+        callsNotSent: Schema.Number,
         taskCount: Schema.Number,
         task_ids: Schema.Array(Schema.String),
         moreTaskIds: Schema.Number

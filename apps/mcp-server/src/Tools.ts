@@ -262,6 +262,9 @@ const FailureOut = Schema.Struct({
   ),
   hint: optionalText("What to do about it."),
   calls: count("Calls that failed this way (a call covers up to 200 tasks)."),
+  callsNotSent: count(
+    "Calls not made because the export stopped at this failure, which every call would meet (a 401, missing credentials)."
+  ),
   taskCount: count("Tasks that failed this way."),
   task_ids: Schema.Array(Schema.String).annotations({
     description: `The first ${sampledTaskIds} task_ids that failed this way; failedTasksFile lists every failed task.`
@@ -324,27 +327,36 @@ const causeOf = (error: SmsError.SmsError): string => {
   return JSON.stringify([error._tag, w.status ?? null, w.errorCode ?? null, detail])
 }
 
+/** A failed call's tasks and error; `unsent` when the call was not made (see `Group.notSent`). */
+interface Failure {
+  readonly error: SmsError.SmsError
+  readonly tasks: ReadonlyArray<Model.TaskRef>
+  readonly unsent?: true | undefined
+}
+
 interface Group {
   readonly error: SmsError.SmsError
   calls: number
+  /** Calls not made: the export had stopped at this failure (`BatchExport`: a 401, missing credentials). */
+  notSent: number
   readonly tasks: Array<Model.TaskRef>
   readonly requestIds: Array<string>
   readonly permissions: Set<string>
 }
 
 /** Failed calls grouped by cause (see `causeOf`), the group with the most tasks first. */
-const groupFailures = (
-  failures: ReadonlyArray<{ readonly error: SmsError.SmsError; readonly tasks: ReadonlyArray<Model.TaskRef> }>
-): ReadonlyArray<Group> => {
+const groupFailures = (failures: ReadonlyArray<Failure>): ReadonlyArray<Group> => {
   const groups = new Map<string, Group>()
-  for (const { error, tasks } of failures) {
+  for (const { error, tasks, unsent } of failures) {
     const key = causeOf(error)
     let group = groups.get(key)
     if (group === undefined) {
-      group = { error, calls: 0, tasks: [], requestIds: [], permissions: new Set() }
+      group = { error, calls: 0, notSent: 0, tasks: [], requestIds: [], permissions: new Set() }
       groups.set(key, group)
     }
-    group.calls += 1
+    // Missing credentials fail a call before it is sent, as a stopped export fails the calls it does not make.
+    if (unsent || nothingSent(error)) group.notSent += 1
+    else group.calls += 1
     for (const task of tasks) group.tasks.push(task)
     const requestId = Format.wire(error).requestId
     if (requestId && group.requestIds.length < sampledRequestIds && !group.requestIds.includes(requestId))
@@ -367,6 +379,7 @@ const failureOut = (group: Group): typeof FailureOut.Type => {
     missingPermissions: group.permissions.size > 0 ? [...group.permissions] : undefined,
     hint: SmsError.hint(group.error),
     calls: group.calls,
+    callsNotSent: group.notSent,
     taskCount: group.tasks.length,
     task_ids: group.tasks.slice(0, sampledTaskIds).map((task) => task.task_id),
     moreTaskIds: Math.max(0, group.tasks.length - sampledTaskIds)
@@ -536,7 +549,7 @@ export const exportConsistencyResults = make({
     )
     const files: Array<typeof ExportedFileOut.Type> = []
     const jsonResponses: Array<typeof JsonResponseOut.Type> = []
-    const failures: Array<{ readonly error: SmsError.SmsError; readonly tasks: ReadonlyArray<Model.TaskRef> }> = []
+    const failures: Array<Failure> = []
     for (const outcome of result.outcomes) {
       if (outcome._tag === "Failed") {
         failures.push(outcome)
@@ -611,11 +624,17 @@ export const exportConsistencyResults = make({
     const [first] = groups
     if (first !== undefined) {
       const calls = groups.reduce((n, g) => n + g.calls, 0)
+      const notSent = groups.reduce((n, g) => n + g.notSent, 0)
+      const stopped = notSent === 0 ? "" : ` (the export stopped there: ${Format.count(notSent, "more call")} not sent)`
       if (groups.length === 1)
-        lines.push(`${Format.count(failedCount, "task")} failed in ${Format.count(calls, "call")}:`)
+        lines.push(
+          nothingSent(first.error)
+            ? `${Format.count(failedCount, "task")} failed; nothing was sent:`
+            : `${Format.count(failedCount, "task")} failed in ${Format.count(calls, "call")}${stopped}:`
+        )
       else {
         lines.push(
-          `${Format.count(failedCount, "task")} failed in ${Format.count(calls, "call")}, for ${groups.length} causes:`,
+          `${Format.count(failedCount, "task")} failed in ${Format.count(calls, "call")}${stopped}, for ${groups.length} causes:`,
           ...groups
             .slice(0, maxCausesListed)
             .map(
@@ -644,7 +663,7 @@ export const exportConsistencyResults = make({
         duplicates: result.duplicates,
         exported,
         failedCount,
-        failedCalls: failures.length,
+        failedCalls: failures.filter((f) => !f.unsent && !nothingSent(f.error)).length,
         files,
         jsonResponses,
         failed: groups.map(failureOut),

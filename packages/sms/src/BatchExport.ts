@@ -84,6 +84,8 @@ export type ChunkOutcome =
       readonly piece?: Piece | undefined
       readonly tasks: ReadonlyArray<Model.TaskRef>
       readonly error: SmsError
+      /** The call was not made: the export had stopped at a failure every call would meet (see the module's note). */
+      readonly unsent?: true | undefined
     }
 
 export interface Result {
@@ -216,8 +218,12 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     })
     // A file is reported as it is placed (see `FileTarget.onWritten`): an interruption right after cannot lose it.
     let reported = false
+    let unsent: true | undefined
     const call = Effect.suspend(() => {
-      if (stopped) return Effect.fail(stopped)
+      if (stopped) {
+        unsent = true
+        return Effect.fail(stopped)
+      }
       if (!options.target) return client.exportConsistencyResults(request)
       const target = ownNames(options.target(chunk, chunks.length, piece))
       return client.exportConsistencyResultsToFile(request, {
@@ -232,7 +238,7 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     return call.pipe(
       Effect.map(exported),
       Effect.catchAll((error) => {
-        const failed = Effect.succeed<ChunkOutcome>({ _tag: "Failed", chunk, piece, tasks, error })
+        const failed = Effect.succeed<ChunkOutcome>({ _tag: "Failed", chunk, piece, tasks, error, unsent })
         if (stopped || !stopsAll(error)) return failed
         stopped = error
         const left = chunks.length - chunksDone - 1
