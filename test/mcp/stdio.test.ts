@@ -952,8 +952,16 @@ describe("stdio, SIGTERM or SIGINT during an export", () => {
       expect(answer instanceof Error ? answer.message : textOf(answer as Parameters<typeof textOf>[0])).toContain(
         "export_consistency_results was stopped: the server is shutting down."
       )
-      expect(inCall()).toEqual(["a.zip"])
-      await until("the log line", () => /cancelled; kept what was already written \(1 file\)/.test(server.stderr()))
+      // The finished file kept; the tasks not exported listed for tasks_file; no temporary file left.
+      expect(inCall().sort()).toEqual(["a.zip", "failed-tasks.json"])
+      const [callDir] = readdirSync(root)
+      const left = TasksFileOut(JSON.parse(readFileSync(join(root, callDir ?? "", "failed-tasks.json"), "utf8")))
+      expect(left.task_info.map((t) => t.task_id)).toEqual(tasks.slice(200).map((t) => t.task_id))
+      await until("the log line", () =>
+        /cancelled; kept what was already written \(1 file\) in .*; the 100 tasks not exported are listed in .*failed-tasks\.json \(pass it as tasks_file\)/.test(
+          server.stderr()
+        )
+      )
       expect(server.stderr()).toMatch(/shutting down: stopping 1 call in flight/)
     } finally {
       await server.close()

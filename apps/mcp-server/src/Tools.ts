@@ -514,7 +514,7 @@ export const exportConsistencyResults = make({
         }
       }
     // Validated (naming the field) before the folder is made: invalid arguments leave nothing behind.
-    yield* BatchExport.prepare(tasks)
+    const prepared = yield* BatchExport.prepare(tasks)
     // Owner-only (and so the export folder, when this makes it): the results describe the user's servers.
     yield* Effect.tryPromise({
       try: () => mkdir(directory, { recursive: true, mode: 0o700 }),
@@ -523,11 +523,15 @@ export const exportConsistencyResults = make({
     })
     // Files finished so far: a cancelled call keeps them, and says so in the log (it has no result to say it in).
     let written = 0
+    // The tasks accounted for so far: a cancelled call lists the others in failed-tasks.json, for tasks_file.
+    const done = new Set<string>()
+    const keyOf = (task: Model.TaskRef) => `${task.task_id}\u0000${task.source_id}\u0000${task.source_name}`
     const result = yield* BatchExport.exportAll(tasks, {
       language: input.language,
       target: () => ({ directory }),
       onProgress: (p) => {
         if (p.outcome._tag === "Exported" && p.outcome.result._tag === "File") written += 1
+        if (p.outcome._tag === "Exported") for (const task of p.outcome.tasks) done.add(keyOf(task))
         return progress
           ? progress(
               p.tasksDone,
@@ -539,13 +543,20 @@ export const exportConsistencyResults = make({
           : Effect.void
       }
     }).pipe(
-      Effect.onInterrupt(() =>
-        written === 0
-          ? removeIfEmpty(directory)
-          : Effect.logWarning(
-              `export_consistency_results: cancelled; kept what was already written (${Format.count(written, "file")}) in ${directory}`
+      Effect.onInterrupt(() => {
+        if (written === 0) return removeIfEmpty(directory)
+        const left = prepared.tasks.filter((task) => !done.has(keyOf(task)))
+        const kept = `export_consistency_results: cancelled; kept what was already written (${Format.count(written, "file")}) in ${directory}`
+        if (left.length === 0) return Effect.logWarning(kept)
+        return TasksFile.write(directory, left).pipe(
+          Effect.flatMap(({ path }) =>
+            Effect.logWarning(
+              `${kept}; the ${Format.count(left.length, "task")} not exported are listed in ${path} (pass it as tasks_file)`
             )
-      )
+          ),
+          Effect.catchAll((error) => Effect.logWarning(`${kept}; ${error.message}`))
+        )
+      })
     )
     const files: Array<typeof ExportedFileOut.Type> = []
     const jsonResponses: Array<typeof JsonResponseOut.Type> = []
