@@ -190,6 +190,18 @@ describe("BatchExport to files", () => {
       // Each file on disk is its call's, the earlier run's file replaced.
       for (const file of written) expect(sha256(readFileSync(file?.path ?? ""))).toBe(file?.sha256)
       expect(readFileSync(join(directory, "results.zip"), "utf8")).not.toBe("from an earlier run")
+
+      // A name at the length limit: the suffix still tells the files apart (a cut name would not).
+      const long = `${"r".repeat(220)}.zip`
+      const again = yield* BatchExport.exportAll(tasks, {
+        chunkSize: 40,
+        target: () => ({ directory, overwrite: true, name: () => long })
+      }).pipe(Effect.provide(clientOf(handle)))
+      const paths = again.outcomes.map((o) =>
+        o._tag === "Exported" && o.result._tag === "File" ? (o.result.path ?? "") : ""
+      )
+      expect(new Set(paths).size).toBe(3)
+      for (const path of paths) expect(readdirSync(directory)).toContain(path.split("/").at(-1))
     })
   )
 })

@@ -169,7 +169,8 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
       ? {
           ...target,
           name: (suggested) => {
-            const wanted = target.name ? target.name(suggested) : suggested
+            // Sanitised here, as the client will (it cuts a long name, and with it a suffix added to it).
+            const wanted = files.sanitizeFileName(target.name ? target.name(suggested) : suggested, suggested)
             let name = wanted
             for (let k = 1; placed.has(join(target.directory, name)); k++) name = files.withSuffix(wanted, k)
             placed.add(join(target.directory, name))

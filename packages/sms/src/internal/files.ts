@@ -104,10 +104,16 @@ const errnoCode = (cause: unknown): unknown =>
  */
 const nextSuffix = new Map<string, number>()
 
-/** `name` with `-k` before its extension: `results.zip` → `results-2.zip`. */
+/**
+ * `name` with `-k` before its extension: `results.zip` → `results-2.zip`; a name at the length limit loses the end
+ * of its stem instead, so that the suffix survives `sanitizeFileName` (which would cut it, and so make every
+ * suffixed name the same).
+ */
 export const withSuffix = (name: string, k: number): string => {
   const ext = extname(name)
-  return `${name.slice(0, name.length - ext.length)}-${k}${ext}`
+  const tag = `-${k}`
+  const stem = name.slice(0, name.length - ext.length)
+  return `${stem.slice(0, Math.max(1, maxNameLength - ext.length - tag.length))}${tag}${ext}`
 }
 
 /**
