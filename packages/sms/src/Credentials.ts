@@ -167,7 +167,12 @@ const checkSendable = (
           : code < 0x20 || code === 0x7f
             ? "a control character"
             : "a character past ASCII, which an HTTP header cannot carry"
-      return Effect.fail(new MissingCredentials({ reason: `${source} contains ${what}; set it again without it` }))
+      return Effect.fail(
+        new MissingCredentials({
+          reason: `${source} contains ${what}`,
+          remedy: `Set ${source} again without it (e.g. strip the \\r a file with Windows line endings leaves).`
+        })
+      )
     }
   }
   return Effect.void

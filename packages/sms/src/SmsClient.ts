@@ -382,7 +382,10 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
         if (error._tag !== "Unauthorized")
           return Effect.fail(
             new MissingCredentials({
-              reason: `the account's domain id could not be looked up at ${iamEndpoint}/v3/auth/domains (${error.message}); ${skip}`
+              reason: `the account's domain id could not be looked up at ${iamEndpoint}/v3/auth/domains (${error.message})`,
+              remedy:
+                "Set HUAWEICLOUD_SDK_DOMAIN_ID (or HUAWEICLOUD_SDK_PROJECT_ID) to skip the look-up, or point " +
+                "HUAWEICLOUD_SDK_IAM_ENDPOINT at an IAM endpoint this machine reaches."
             })
           )
         if (warnedLookUp) return Effect.fail(error)

@@ -42,7 +42,9 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
  * could not be looked up); nothing was sent. A missing or unknown region or endpoint is `InvalidRequest` instead.
  */
 export class MissingCredentials extends Schema.TaggedError<MissingCredentials>()("MissingCredentials", {
-  reason: Schema.String
+  reason: Schema.String,
+  /** What to do, when it is not to set credentials (they are set, but one is unusable, or a look-up failed). */
+  remedy: Schema.optional(Schema.String)
 }) {
   override get message() {
     return this.reason
@@ -217,6 +219,7 @@ const transportHint = (reason: string): string => {
 export const hint = (e: SmsError, operation: Operation = "export"): string | undefined => {
   switch (e._tag) {
     case "MissingCredentials":
+      if (e.remedy !== undefined) return e.remedy
       return "Set SMS_AUTH_TOKEN, or both HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (optionally HUAWEICLOUD_SDK_DOMAIN_ID), or put ak and sk under [basic] in ~/.huaweicloud/credentials (another file: HUAWEICLOUD_SDK_CREDENTIALS_FILE)."
     case "Unauthorized":
       return "Check the AK/SK or token, and that the machine clock is within 15 minutes of UTC."

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Credentials from "../src/Credentials.js"
 import * as Region from "../src/Region.js"
+import * as SmsError from "../src/SmsError.js"
 
 const withEnv = (env: Record<string, string>) =>
   Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
@@ -75,6 +76,8 @@ describe("Credentials.load", () => {
         expect(error._tag).toBe("MissingCredentials")
         expect(error.message).toContain(message)
         expect(error.message).not.toMatch(/secret/)
+        // What to do is to fix that value, not to set credentials (they are set).
+        expect(SmsError.hint(error)).toMatch(/^Set [A-Z_]+ again without it/)
       }
     })
   )

@@ -24,6 +24,7 @@ import * as BatchExport from "../src/BatchExport.js"
 import * as Credentials from "../src/Credentials.js"
 import * as Signer from "../src/Signer.js"
 import * as SmsClient from "../src/SmsClient.js"
+import * as SmsError from "../src/SmsError.js"
 import * as Transport from "../src/Transport.js"
 import * as Server from "./support/server.js"
 
@@ -178,7 +179,8 @@ for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
             expect(error._tag).toBe("MissingCredentials")
             expect(error.message).toContain(`could not be looked up at ${server.url}/v3/auth/domains`)
             expect(error.message).toContain("HTTP 503")
-            expect(error.message).toContain("HUAWEICLOUD_SDK_DOMAIN_ID")
+            // The remedy is the look-up's, not "set credentials" (they are set).
+            expect(SmsError.hint(error)).toMatch(/^Set HUAWEICLOUD_SDK_DOMAIN_ID .* to skip the look-up/)
           }).pipe(Effect.scoped)
       )
 
