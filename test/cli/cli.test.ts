@@ -10,6 +10,7 @@ import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { createHash, createHmac } from "node:crypto"
+import { closeSync, existsSync, openSync } from "node:fs"
 import { lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
@@ -895,6 +896,29 @@ describe("discovery commands", () => {
     expect(err).toBe("")
     expect(code).toBe(0)
   })
+
+  it.skipIf(!existsSync("/dev/full"))(
+    "stdout on a full disk (> /dev/full): the error said, exit 1, not a silent 0",
+    async () => {
+      const full = openSync("/dev/full", "w")
+      try {
+        // Not spawnSync: the emulator answers from this process.
+        const child = spawn(process.execPath, [bin, "sources", "--json"], {
+          env: envFor(),
+          stdio: ["ignore", full, "pipe"]
+        })
+        let err = ""
+        child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+          err += d
+        })
+        const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)))
+        expect(err).toContain("error: cannot write to stdout: ENOSPC")
+        expect(code).toBe(1)
+      } finally {
+        closeSync(full)
+      }
+    }
+  )
 
   it("a closed stderr (2>&-, a log reader gone) loses the messages, not the result or the exit code", async () => {
     const child = spawn(process.execPath, [bin, "export", "--task", "t1", "--json"], {

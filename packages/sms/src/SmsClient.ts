@@ -293,10 +293,19 @@ const checkLength = (response: Response, received: number) => {
 const readBytes = (response: Response) =>
   response.bytes.pipe(Effect.tap((bytes) => checkLength(response, bytes.byteLength)))
 
+/**
+ * A success without a body (a 204, an empty 200, blank JSON) has no file in it: not an export to report as
+ * written, nor the documented JSON body.
+ */
+const noFile = (response: Response) =>
+  new DecodeError({
+    ...metaOf(response),
+    reason: `the service answered ${response.status} with an empty body: no file was exported`
+  })
+
 const jsonResult = (response: Response, bytes: Uint8Array, contentType: string) => {
   const text = new TextDecoder().decode(bytes)
-  if (text.trim() === "")
-    return Effect.succeed<ExportResult>({ _tag: "Json", body: null, contentType, ...metaOf(response) })
+  if (text.trim() === "") return Effect.fail(noFile(response))
   return Option.match(decodeJson(text), {
     onNone: () => Effect.fail(new DecodeError({ ...metaOf(response), reason: "the JSON success body does not parse" })),
     onSome: (body) =>
@@ -554,13 +563,6 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
         )
       : meta
   }
-
-  /** A success without a body (a 204, an empty 200) has no file in it: not an export to report as written. */
-  const noFile = (response: Response) =>
-    new DecodeError({
-      ...metaOf(response),
-      reason: `the service answered ${response.status} with an empty body: no file was exported`
-    })
 
   /** A 2xx body read whole: JSON as JSON, anything else as a file in memory. */
   const inMemory = (response: Response): Effect.Effect<ExportResult, SmsError> =>

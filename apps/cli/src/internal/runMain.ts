@@ -13,7 +13,8 @@ import { guardStdio, stdoutState } from "./terminal.js"
  */
 const flushed = (done: () => void) =>
   process.stdout.write("", () => {
-    process.stderr.write("", done)
+    // A failed write's 'error' event comes a tick after its callback: let it land in `stdoutState` first.
+    setImmediate(() => process.stderr.write("", done))
   })
 
 /** Set once SIGHUP has interrupted the CLI (see `onHangup`). */
