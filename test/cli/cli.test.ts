@@ -511,6 +511,22 @@ describe("export against the emulator", () => {
     expect(await readdir(cwd)).toEqual([])
   })
 
+  it("exit 3: a wrong SK stops the export at the first 401; the calls not made are said once, not listed", async () => {
+    const cwd = await tempDir()
+    const rows = Array.from({ length: 450 }, (_, i) => `t-${i},s-${i},web`)
+    await writeFile(join(cwd, "tasks.csv"), ["task_id,source_id,source_name", ...rows].join("\n"))
+    const before = exportsSent()
+    const r = await cli(["export", "--tasks-file", "tasks.csv", "--concurrency", "1", "--retries", "0"], {
+      cwd,
+      env: envFor({ HUAWEICLOUD_SDK_SK: "WRONGSK0000000000000000000000000000000000" })
+    })
+    expect(r.code).toBe(3)
+    expect(exportsSent() - before).toBe(1)
+    expect(r.stdout + r.stderr).toContain("Failed 450 tasks (1 call; 2 more calls not sent):")
+    expect(r.stdout + r.stderr).toContain("250 tasks not sent: the export stopped at the first such failure")
+    expect((r.stdout + r.stderr).match(/\(call \d+\)/g)).toEqual(["(call 1)"])
+  })
+
   it("exit 4: result of an unknown task", async () => {
     const r = await cli(["result", "00000000-0000-0000-0000-000000000000"], { env: envFor() })
     expect(r.code).toBe(4)

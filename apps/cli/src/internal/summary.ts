@@ -128,10 +128,14 @@ export const renderSummary = (result: BatchExport.Result, summary: Summary, colo
     lines.push(
       `  the service answered ${plural(r.tasks, "task")} with JSON instead of a file: ${JSON.stringify(r.body)}`
     )
-  const failedChunks = result.outcomes.filter((o) => o._tag === "Failed")
+  // Calls a stopped export did not make (a 401, missing credentials: every call would meet it) are said once, not
+  // listed as if each had been sent and refused.
+  const failedChunks = result.outcomes.filter((o) => o._tag === "Failed" && !o.unsent)
+  const unsent = result.outcomes.filter((o) => o._tag === "Failed" && o.unsent)
   if (failedChunks.length > 0) {
     lines.push(
-      `${bold(`Failed ${plural(result.failed.length, "task")}`, color)} (${plural(failedChunks.length, "call")}):`
+      `${bold(`Failed ${plural(result.failed.length, "task")}`, color)} (${plural(failedChunks.length, "call")}` +
+        `${unsent.length > 0 ? `; ${plural(unsent.length, "more call")} not sent` : ""}):`
     )
     for (const o of failedChunks.slice(0, maxFailedLines))
       if (o._tag === "Failed") {
@@ -144,6 +148,12 @@ export const renderSummary = (result: BatchExport.Result, summary: Summary, colo
       lines.push(
         `  … and ${plural(failedChunks.length - maxFailedLines, "more call")} (--json lists every failed task)`
       )
+    if (unsent.length > 0) {
+      const tasks = unsent.reduce((n, o) => n + o.tasks.length, 0)
+      lines.push(
+        `  ${plural(tasks, "task")} not sent: the export stopped at the first such failure, which every call would meet`
+      )
+    }
   }
   if (summary.interrupted) {
     const left = summary.failed.length - result.failed.length
