@@ -8,10 +8,11 @@ import * as BatchExport from "@sms-consistency/sms/BatchExport"
 import * as Model from "@sms-consistency/sms/Model"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as SmsError from "@sms-consistency/sms/SmsError"
+import { makeDirectories } from "@sms-consistency/sms/internal/files"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { mkdir, rmdir } from "node:fs/promises"
+import { rmdir } from "node:fs/promises"
 import { basename, dirname, isAbsolute, relative } from "node:path"
 import { pathToFileURL } from "node:url"
 import * as Format from "./internal/format.js"
@@ -517,7 +518,7 @@ export const exportConsistencyResults = make({
     const prepared = yield* BatchExport.prepare(tasks)
     // Owner-only (and so the export folder, when this makes it): the results describe the user's servers.
     yield* Effect.tryPromise({
-      try: () => mkdir(directory, { recursive: true, mode: 0o700 }),
+      try: () => makeDirectories(directory, 0o700),
       catch: (cause) =>
         new SmsError.FileError({ path: directory, reason: cause instanceof Error ? cause.message : String(cause) })
     })

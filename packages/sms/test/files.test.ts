@@ -1,4 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
+import { existsSync } from "node:fs"
+import { mkdtemp, stat, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import * as files from "../src/internal/files.js"
 
 describe("files.writeAll", () => {
@@ -21,4 +25,26 @@ describe("files.writeAll", () => {
     const handle = { write: async () => ({ bytesWritten: 0 }) }
     await expect(files.writeAll(handle, new Uint8Array(4))).rejects.toThrow(/took none/)
   })
+})
+
+describe("files.makeDirectories", () => {
+  it("makes every missing level (with the mode), accepts an existing folder, refuses a file in the way", async () => {
+    const root = await mkdtemp(join(tmpdir(), "sms-mkdir-"))
+    const deep = join(root, "a", "b", "c")
+    await files.makeDirectories(deep, 0o700)
+    expect((await stat(deep)).isDirectory()).toBe(true)
+    expect((await stat(join(root, "a"))).mode & 0o777).toBe(0o700 & ~process.umask())
+    await files.makeDirectories(deep)
+    await writeFile(join(root, "file"), "x")
+    await expect(files.makeDirectories(join(root, "file"))).rejects.toMatchObject({ code: "EEXIST" })
+    await expect(files.makeDirectories(join(root, "file", "sub"))).rejects.toMatchObject({ code: "ENOTDIR" })
+  })
+
+  // Node's `mkdir(…, { recursive: true })` never returns here when run as root: ENOENT for /proc/x, EEXIST for /proc.
+  it.runIf(existsSync("/proc/self"))(
+    "fails, rather than loop, where a folder cannot be made in an existing parent",
+    async () => {
+      await expect(files.makeDirectories("/proc/sms-no-such/x")).rejects.toHaveProperty("code")
+    }
+  )
 })

@@ -1,8 +1,8 @@
 /** File naming and atomic placement for exported bodies: no partial file ever stands under a final name. */
 import { Effect } from "effect"
 import { randomBytes } from "node:crypto"
-import { link, mkdir, rename, unlink } from "node:fs/promises"
-import { basename, extname, join } from "node:path"
+import { link, mkdir, rename, stat, unlink } from "node:fs/promises"
+import { basename, dirname, extname, join } from "node:path"
 import { FileError } from "../SmsError.js"
 
 const maxNameLength = 200
@@ -90,8 +90,31 @@ export const writeAll = async (
 const fileError = (path: string) => (cause: unknown) =>
   new FileError({ path, reason: cause instanceof Error ? cause.message : String(cause) })
 
+/**
+ * `mkdir -p`, one level at a time. Node's own `recursive` loops forever where creating a folder fails with ENOENT
+ * although its parent exists (procfs: `/proc/x` as root): here that is the error.
+ */
+export const makeDirectories = async (directory: string, mode?: number): Promise<void> => {
+  try {
+    await mkdir(directory, { mode })
+  } catch (cause) {
+    const code = errnoCode(cause)
+    if (code === "EEXIST") {
+      if ((await stat(directory)).isDirectory()) return
+      throw cause
+    }
+    const parent = dirname(directory)
+    if (code !== "ENOENT" || parent === directory) throw cause
+    await makeDirectories(parent, mode)
+    await mkdir(directory, { mode }).catch((again: unknown) => {
+      // Made meanwhile by another call: as good as made here.
+      if (errnoCode(again) !== "EEXIST") throw again
+    })
+  }
+}
+
 export const ensureDirectory = (directory: string) =>
-  Effect.tryPromise({ try: () => mkdir(directory, { recursive: true }), catch: fileError(directory) })
+  Effect.tryPromise({ try: () => makeDirectories(directory), catch: fileError(directory) })
 
 export const removeQuietly = (path: string) => Effect.promise(() => unlink(path).catch(() => undefined))
 
