@@ -670,6 +670,11 @@ describe("stdio, emulator in the test process", () => {
     symlinkSync(outside, join(callDir, "link.json"))
     writeFileSync(join(callDir, "not-json.json"), "task_id,source_id,source_name\n")
     writeFileSync(join(callDir, "shape.json"), JSON.stringify({ tasks: entries() }))
+    // Under the root, but not where an export writes: in the root itself, hidden, in a hidden folder.
+    writeFileSync(join(root, "top.json"), body)
+    writeFileSync(join(callDir, ".hidden.json"), body)
+    mkdirSync(join(root, ".ssh"))
+    writeFileSync(join(root, ".ssh", "keys.json"), body)
     writeFileSync(
       join(callDir, "bad-entry.json"),
       JSON.stringify({ task_info: [entries()[0], { task_id: "t".repeat(40), source_id: "", source_name: "" }] })
@@ -688,6 +693,9 @@ describe("stdio, emulator in the test process", () => {
         ["../outside.json", outsideRoot],
         [join(callDir, "link.json"), outsideRoot],
         ["/etc/passwd", outsideRoot],
+        [join(root, "top.json"), outsideRoot],
+        [join(callDir, ".hidden.json"), outsideRoot],
+        [join(root, ".ssh", "keys.json"), outsideRoot],
         [join(callDir, "missing.json"), "tasks_file: cannot read"],
         [join(callDir, "not-json.json"), "is not JSON"],
         [join(callDir, "shape.json"), 'must hold {"task_info": [{task_id, source_id, source_name}, ...]}'],
@@ -695,7 +703,7 @@ describe("stdio, emulator in the test process", () => {
           join(callDir, "bad-entry.json"),
           "bad-entry.json: task_info[1].task_id: must be at most 36 characters (got 40)"
         ],
-        [callDir, "is not a file"],
+        [callDir, outsideRoot],
         ["https://example.com/failed-tasks.json", "tasks_file: must be a path or a file:// URI"]
       ] as const) {
         const result = await call(server.client, "export_consistency_results", { tasks_file: given })
@@ -707,7 +715,7 @@ describe("stdio, emulator in the test process", () => {
       }
       expect(emulator.stats().requests).toBe(sent)
       // Nothing made in the root by a refusal.
-      expect(readdirSync(root)).toEqual(["20260101-000000-abcdef"])
+      expect(readdirSync(root).sort()).toEqual([".ssh", "20260101-000000-abcdef", "top.json"])
       // The control: the same entries, inside the folder, by a path relative to it.
       writeFileSync(join(callDir, "failed-tasks.json"), body)
       const ok = await call(server.client, "export_consistency_results", {

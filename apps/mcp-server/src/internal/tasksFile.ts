@@ -10,7 +10,7 @@ import { fromParseError } from "@sms-consistency/sms/internal/invalid"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { readFile, realpath, stat, writeFile } from "node:fs/promises"
-import { isAbsolute, join, relative, resolve } from "node:path"
+import { isAbsolute, join, relative, resolve, sep } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Format from "./format.js"
 
@@ -113,7 +113,11 @@ export const read = (
       const underRoot = isInside(resolve(root), named) || (realRoot !== undefined && isInside(realRoot, named))
       return yield* underRoot ? invalid(`cannot read ${given}: no such file`) : outside
     }
+    // Where an export writes it, as resources/read serves files: `<call folder>/<file>`, no hidden part (a root
+    // that holds more, such as a home folder, does not make its other files readable here).
     if (realRoot === undefined || !isInside(realRoot, real)) return yield* outside
+    const parts = relative(realRoot, real).split(sep)
+    if (parts.length !== 2 || parts.some((part) => part.startsWith("."))) return yield* outside
     const info = yield* Effect.tryPromise({
       try: () => stat(real),
       catch: (e) => invalid(`cannot read ${given}: ${readError(e)}`)
