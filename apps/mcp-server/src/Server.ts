@@ -123,6 +123,8 @@ export const make = (app: App, options: Options = {}): Server => {
     return {}
   })
 
+  const cancelHere = sdkCancel(server)
+
   // Also reaches calls started on another connection (stateless HTTP: one transport per POST). Stateless HTTP
   // has no session to tell clients apart, so an id that several calls in flight share is ambiguous: cancelling
   // one of them could stop another client's call, so none is.
@@ -209,7 +211,6 @@ export const make = (app: App, options: Options = {}): Server => {
         if (sameId.size === 0 && app.inFlight.get(key) === sameId) app.inFlight.delete(key)
         if (extra.signal.aborted && options.closeWhenCancelled) void server.close().catch(() => undefined)
       })
-    const cancelHere = sdkCancel(server)
     const call: Call = {
       cancel: (reason) => {
         // First the SDK's (it then sends no response), which aborts `extra.signal` and so the fiber; then the

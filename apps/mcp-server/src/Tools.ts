@@ -432,6 +432,15 @@ const sourceOf = (input: typeof ExportInput.Type): Effect.Effect<Source, SmsErro
   return Effect.succeed({ _tag: "Given", tasks: input.task_info ?? [] })
 }
 
+const isTaskRef = Schema.is(Model.TaskRef)
+
+/** The servers' ready-made task_info entries: those with results and a current task whose fields are valid. */
+const exportable = (sources: ReadonlyArray<Model.SourceServer>): ReadonlyArray<Model.TaskRef> =>
+  sources
+    .filter((source) => source.is_consistency_result_exist !== false)
+    .map(Model.sourceToTaskRef)
+    .filter((ref): ref is Model.TaskRef => ref !== undefined && isTaskRef(ref))
+
 /** `all: true`: every source server with results (whose name matches), as tasks; as list_sources_with_results does. */
 const discover = (name: string | undefined) =>
   Effect.gen(function* () {
@@ -446,11 +455,7 @@ const discover = (name: string | undefined) =>
           })
       )
     )
-    const isTaskRef = Schema.is(Model.TaskRef)
-    const tasks = sources
-      .filter((source) => source.is_consistency_result_exist !== false)
-      .map(Model.sourceToTaskRef)
-      .filter((ref): ref is Model.TaskRef => ref !== undefined && isTaskRef(ref))
+    const tasks = exportable(sources)
     yield* Effect.logInfo(
       `export_consistency_results: all: ${Format.count(tasks.length, "source server")} with consistency results` +
         `${name === undefined ? "" : ` whose name matches ${JSON.stringify(name)}`}`
@@ -792,11 +797,7 @@ export const listSourcesWithResults = make({
       at += page.source_servers.length
       if (page.source_servers.length === 0 || at >= page.count) break
     }
-    const isTaskRef = Schema.is(Model.TaskRef)
-    const taskInfo = sources
-      .filter((source) => source.is_consistency_result_exist !== false)
-      .map(Model.sourceToTaskRef)
-      .filter((ref): ref is Model.TaskRef => ref !== undefined && isTaskRef(ref))
+    const taskInfo = exportable(sources)
     const withoutTask = sources.length - taskInfo.length
     const lines = [
       `${Format.count(total, "source server")} with consistency results; this page holds ${sources.length} from offset ${offset}` +

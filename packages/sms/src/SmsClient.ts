@@ -386,8 +386,6 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
       // own retries) becomes missing credentials that say so: not a transient failure that each caller's retries
       // would look up again (4 × 4 calls to IAM), nor one whose hint blames the SMS endpoint.
       Effect.catchAll((error): Effect.Effect<never, SmsError> => {
-        const skip =
-          "set HUAWEICLOUD_SDK_DOMAIN_ID (or HUAWEICLOUD_SDK_PROJECT_ID) to skip it, or HUAWEICLOUD_SDK_IAM_ENDPOINT"
         if (error._tag !== "Unauthorized")
           return Effect.fail(
             new MissingCredentials({
@@ -400,7 +398,10 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
         if (warnedLookUp) return Effect.fail(error)
         warnedLookUp = true
         return Effect.zipRight(
-          Effect.logWarning(`looking up the account's domain id at ${iamEndpoint}/v3/auth/domains failed; ${skip}`),
+          Effect.logWarning(
+            `looking up the account's domain id at ${iamEndpoint}/v3/auth/domains failed; set ` +
+              "HUAWEICLOUD_SDK_DOMAIN_ID (or HUAWEICLOUD_SDK_PROJECT_ID) to skip it, or HUAWEICLOUD_SDK_IAM_ENDPOINT"
+          ),
           Effect.fail(error)
         )
       })

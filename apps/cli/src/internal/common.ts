@@ -137,8 +137,6 @@ export const credentialsHelp =
   "SMS_REGION, SMS_ENDPOINT, HUAWEICLOUD_SDK_REGION, HUAWEICLOUD_SDK_REGION_SMS_<REGION>, ~/.huaweicloud/regions.yaml. " +
   "Secrets are never printed."
 
-export { parseDuration }
-
 /** `--timeout`'s value, or why it is not one: unreadable, or outside `timeoutRange`. */
 export const parseTimeout = (raw: string): Either.Either<Duration.Duration, string> =>
   Option.match(parseDuration(raw), {
