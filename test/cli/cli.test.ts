@@ -786,6 +786,26 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       expected: /^error: --foo: unknown option; see sms-consistency --help$/
     },
     {
+      // After `--`, everything is an argument: `--all` there is not an option at all, known or unknown.
+      name: "an option after --: an argument the command does not take",
+      args: ["export", "--", "--all"],
+      expected:
+        /^error: unexpected argument "--all": export takes no arguments, and after -- nothing is read as an option; see sms-consistency export --help$/
+    },
+    {
+      // Nor are the built-ins: no help is printed, and `--json` there asks for no JSON document.
+      name: "--help or --json after --: arguments, not the built-in or the command's option",
+      args: ["sources", "--", "--help"],
+      expected:
+        /^error: unexpected argument "--help": sources takes no arguments, and after -- nothing is read as an option; see sms-consistency sources --help$/
+    },
+    {
+      name: "an option after -- and the one argument result takes",
+      args: ["result", "t1", "--", "--json"],
+      expected:
+        /^error: unexpected argument "--json": result takes one argument \(TASK_ID\), and after -- nothing is read as an option; see sms-consistency result --help$/
+    },
+    {
       // demo has no --json: the mistake is said on stderr only, with no JSON document.
       name: "demo --json",
       args: ["demo", "--json"],

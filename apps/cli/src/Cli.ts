@@ -22,7 +22,7 @@ import { ExitCode, exitCodeHelp } from "./internal/exitCodes.js"
 import { Handlers } from "./internal/handlers.js"
 import { interruption } from "./internal/interruption.js"
 import { stripAnsi, withPlainConsole, withStderrLogger, writeErr, writeError, writeOut } from "./internal/terminal.js"
-import { builtIns, flagTable, splitValues, usageMessage, usageProblem } from "./internal/usage.js"
+import { beforeDashes, builtIns, flagTable, splitValues, usageMessage, usageProblem } from "./internal/usage.js"
 
 export const name = "sms-consistency"
 
@@ -81,7 +81,8 @@ export const flagProblem = (args: ReadonlyArray<string>): string | undefined => 
 
 /**
  * @effect/cli recognises its built-in options (`--help`, `--log-level`, …) after a subcommand only when they
- * come first; move them there so `export --all --log-level debug` works as users expect.
+ * come first; move them there so `export --all --log-level debug` works as users expect. Nothing after `--` is
+ * moved: it is no option.
  */
 export const hoistBuiltIns = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   const [command, ...rest] = args
@@ -90,6 +91,10 @@ export const hoistBuiltIns = (args: ReadonlyArray<string>): ReadonlyArray<string
   const others: Array<string> = []
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] ?? ""
+    if (arg === "--") {
+      others.push(...rest.slice(i))
+      break
+    }
     const name = arg.split("=", 1)[0] ?? ""
     if (builtInFlags.has(arg)) builtIns.push(arg)
     else if (builtInWithValue.has(name)) {
@@ -103,12 +108,16 @@ export const hoistBuiltIns = (args: ReadonlyArray<string>): ReadonlyArray<string
 /** `args` with the command's flags given as `--flag=VALUE` split in two (see `splitValues`). */
 export const splitFlagValues = (args: ReadonlyArray<string>): ReadonlyArray<string> => splitValues(flags, args)
 
-/** Whether the command line asks for JSON on stdout, of a command that has `--json` (`demo --json` is a mistake). */
+/**
+ * Whether the command line asks for JSON on stdout, of a command that has `--json` (`demo --json` is a mistake;
+ * so is a `--json` after `--`, which is no option).
+ */
 const wantsJson = (args: ReadonlyArray<string>) => {
-  const command = args.find((arg) => commandNames.has(arg))
+  const options = beforeDashes(args)
+  const command = options.find((arg) => commandNames.has(arg))
   return (
     (command === undefined || flags.commands.get(command)?.has("--json") === true) &&
-    args.some((a) => a === "--json" || (a.startsWith("--json=") && a !== "--json=false"))
+    options.some((a) => a === "--json" || (a.startsWith("--json=") && a !== "--json=false"))
   )
 }
 
@@ -161,11 +170,12 @@ const reportInterruption = (args: ReadonlyArray<string>): Effect.Effect<void> =>
 export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): Effect.Effect<number> => {
   const args = argv.slice(2)
   // Help asked for wins over a mistake elsewhere on the line, as in @effect/cli. The wizard prompts: without a
-  // terminal to answer it, it would wait forever.
+  // terminal to answer it, it would wait forever. After `--`, `--help` and `--wizard` are no options.
+  const options = beforeDashes(args)
   const problem =
-    args.includes("--wizard") && !process.stdin.isTTY
+    options.includes("--wizard") && !process.stdin.isTTY
       ? "--wizard: asks its questions on a terminal, and stdin is not one; give the command line instead"
-      : args.some((arg) => builtInFlags.has(arg))
+      : options.some((arg) => builtInFlags.has(arg))
         ? undefined
         : flagProblem(args)
   const run =

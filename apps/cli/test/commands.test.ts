@@ -24,6 +24,9 @@ describe("informational", () => {
     expect(informational(["export", "--all"])).toBe(false)
     expect(informational(["export", "--output=--help"])).toBe(false)
     expect(informational(["--wizard", "--help"])).toBe(false)
+    // After `--`, nothing is an option.
+    expect(informational(["export", "--", "--help"])).toBe(false)
+    expect(informational(["result", "--", "--version"])).toBe(false)
   })
 })
 
@@ -136,6 +139,13 @@ describe("usage errors", () => {
       )
     expect(reworded("Received unknown argument: 'extra'", ["result", "t1", "extra"])).toBe(
       "extra: unknown argument; see sms-consistency result --help"
+    )
+    // After `--`, an argument the command does not take, whatever it looks like.
+    expect(reworded("Received unknown argument: '--all'", ["export", "--", "--all"])).toBe(
+      'unexpected argument "--all": export takes no arguments, and after -- nothing is read as an option; see sms-consistency export --help'
+    )
+    expect(reworded("Received unknown argument: 'extra'", ["result", "--", "t1", "extra"])).toBe(
+      'unexpected argument "extra": result takes one argument (TASK_ID); see sms-consistency result --help'
     )
     expect(reworded("Missing argument <TASK_ID>\n", ["result"])).toBe(
       "TASK_ID: missing; see sms-consistency result --help"

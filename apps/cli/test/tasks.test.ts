@@ -227,6 +227,15 @@ describe("helpers", () => {
       "--json"
     ])
     expect(hoistBuiltIns(["--version"])).toEqual(["--version"])
+    // After `--`, nothing is an option to move.
+    expect(hoistBuiltIns(["export", "--json", "--", "--help", "--log-level", "debug"])).toEqual([
+      "export",
+      "--json",
+      "--",
+      "--help",
+      "--log-level",
+      "debug"
+    ])
   })
 
   it("tidies the help text: one program line on top, the program in usage lines, coloured or not", () => {

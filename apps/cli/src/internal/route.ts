@@ -4,8 +4,14 @@ const informationalFlags = new Set(["--help", "-h", "--version"])
 
 /**
  * True when `args` ask for help, the version or a completion script (and not for the wizard, which prompts
- * before it runs a command): the help bundle answers those without loading any command's work.
+ * before it runs a command): the help bundle answers those without loading any command's work. After `--`,
+ * nothing is an option.
  */
-export const informational = (args: ReadonlyArray<string>): boolean =>
-  !args.includes("--wizard") &&
-  args.some((arg) => informationalFlags.has(arg) || arg === "--completions" || arg.startsWith("--completions="))
+export const informational = (args: ReadonlyArray<string>): boolean => {
+  const dashes = args.indexOf("--")
+  const options = dashes < 0 ? args : args.slice(0, dashes)
+  return (
+    !options.includes("--wizard") &&
+    options.some((arg) => informationalFlags.has(arg) || arg === "--completions" || arg.startsWith("--completions="))
+  )
+}

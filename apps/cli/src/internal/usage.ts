@@ -49,13 +49,42 @@ const flagsOf = (usage: Usage.Usage, into: Array<Flag> = [], repeated = false): 
   return into
 }
 
-/** Flags by name, for the root (the built-ins) and for each command (its own and the built-ins). */
+/** The positional arguments of a command (`TASK_ID`), as @effect/cli names them in its usage (`<TASK_ID>`). */
+const argumentsOf = (usage: Usage.Usage): Array<string> => {
+  switch (usage._tag) {
+    case "Named":
+      return usage.names.flatMap((name) => {
+        const bracketed = /^<(.+)>$/.exec(name)
+        return bracketed ? [bracketed[1] ?? name] : []
+      })
+    case "Optional":
+    case "Repeated":
+      return argumentsOf(usage.usage)
+    case "Alternation":
+    case "Concat":
+      return [...argumentsOf(usage.left), ...argumentsOf(usage.right)]
+    default:
+      return []
+  }
+}
+
+/**
+ * Flags by name, for the root (the built-ins) and for each command (its own and the built-ins); and each
+ * command's positional arguments.
+ */
 export const flagTable = (commands: ReadonlyArray<readonly [string, Usage.Usage]>) => {
   const index = (flags: ReadonlyArray<Flag>) => new Map(flags.flatMap((flag) => flag.names.map((n) => [n, flag])))
   return {
     root: index(builtIns),
-    commands: new Map(commands.map(([name, usage]) => [name, index([...builtIns, ...flagsOf(usage)])]))
+    commands: new Map(commands.map(([name, usage]) => [name, index([...builtIns, ...flagsOf(usage)])])),
+    arguments: new Map(commands.map(([name, usage]) => [name, argumentsOf(usage)]))
   }
+}
+
+/** `args` up to `--`: after it, nothing is an option (`export -- --help` asks for no help). */
+export const beforeDashes = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const dashes = args.indexOf("--")
+  return dashes < 0 ? args : args.slice(0, dashes)
 }
 
 export type FlagTable = ReturnType<typeof flagTable>
@@ -177,6 +206,17 @@ export const usageMessage = (text: string, program: string, args: ReadonlyArray<
   const unknown = /^Received unknown argument: '(.*)'$/.exec(line)
   if (unknown) {
     const arg = unknown[1] ?? ""
+    // After `--`, it is an argument the command does not take, whatever it looks like: not an unknown option.
+    const options = beforeDashes(args)
+    if (command !== undefined && options.length < args.length && !options.includes(arg)) {
+      const names = table.arguments.get(command) ?? []
+      const takes =
+        names.length === 0
+          ? "no arguments"
+          : `${names.length === 1 ? "one argument" : `${names.length} arguments`} (${names.join(" ")})`
+      const notAnOption = arg.startsWith("-") ? ", and after -- nothing is read as an option" : ""
+      return `unexpected argument ${JSON.stringify(arg)}: ${command} takes ${takes}${notAnOption}; ${help}`
+    }
     if (!arg.startsWith("-")) return `${arg}: unknown argument; ${help}`
     const flags = (command === undefined ? undefined : table.commands.get(command)) ?? table.root
     return `${arg}: unknown option${suggestion(arg.split("=", 1)[0] ?? arg, flags.keys())}; ${help}`
