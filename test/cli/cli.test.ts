@@ -12,7 +12,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { createHash, createHmac } from "node:crypto"
 import { closeSync, existsSync, openSync } from "node:fs"
 import { lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { bin, binBuilt, captureServer, cleanEnv, run, stackFrame, tempDir } from "./support.js"
 
@@ -608,6 +608,18 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       expected: /empty\.json: holds no tasks/
     },
     {
+      // Named as given: its base name alone would say `null: is empty`.
+      name: "an empty --tasks-file named by its path",
+      args: ["export", "--tasks-file", "/dev/null"],
+      expected: /^error: \/dev\/null: is empty \(expected a header row task_id,source_id,source_name\)$/
+    },
+    {
+      name: "a --tasks-file in a folder: the messages name it with its folder",
+      args: ["export", "--tasks-file", "lists/none.json"],
+      files: { "lists/none.json": "[]" },
+      expected: /^error: lists\/none\.json: holds no tasks$/
+    },
+    {
       name: "unreadable file",
       args: ["export", "--tasks-file", "missing.csv"],
       expected: /--tasks-file: cannot read missing\.csv: no such file/
@@ -816,7 +828,10 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
   for (const c of cases) {
     it(c.name, async () => {
       const cwd = await tempDir()
-      for (const [name, text] of Object.entries(c.files ?? {})) await writeFile(join(cwd, name), text)
+      for (const [name, text] of Object.entries(c.files ?? {})) {
+        await mkdir(dirname(join(cwd, name)), { recursive: true })
+        await writeFile(join(cwd, name), text)
+      }
       const before = requestCount()
       const r = await cli(c.args, { cwd, env: envFor() })
       expect(r.code).toBe(2)

@@ -7,7 +7,6 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { readFile } from "node:fs/promises"
-import { basename } from "node:path"
 import { clientLayer, reported } from "../internal/client.js"
 import { Exit } from "../internal/common.js"
 import { ExitCode, forError } from "../internal/exitCodes.js"
@@ -27,7 +26,9 @@ interface Source {
 }
 
 const readTasksFile = (path: string): Effect.Effect<ReadonlyArray<Tasks.TaskRef>, InvalidRequest> => {
-  const label = path === "-" ? "stdin" : basename(path)
+  // The file as the user named it: its base name alone can be a different file (`/dev/null` is not `null`), or
+  // the same name in several folders.
+  const label = path === "-" ? "stdin" : path
   return Effect.tryPromise({
     try: () => (path === "-" ? readStdin() : readFile(path, "utf8")),
     catch: (cause) =>
