@@ -986,7 +986,7 @@ describe("discovery commands", () => {
     expect(JSON.parse(out).error.tag).toBe("InvalidRequest")
   })
 
-  it("tasks --state and result as tables; the domain id is looked up when not given", async () => {
+  it("tasks --state and result as tables; an unknown state said so; the domain id is looked up when not given", async () => {
     const t = await cli(["tasks", "--state", "MIGRATE_SUCCESS"], { env: envFor({ HUAWEICLOUD_SDK_DOMAIN_ID: "" }) })
     expect(t.code).toBe(0)
     expect(t.stdout.split("\n")[0]).toMatch(/^TASK ID\s+NAME\s+STATE/)
@@ -998,6 +998,16 @@ describe("discovery commands", () => {
     expect(lower.stderr).toContain(
       "[info] no tasks in state migrate_success; task states are upper case, e.g. MIGRATE_SUCCESS"
     )
+    // A state that is none, in any case: said so, with the known ones, and no upper-case hint (BOGUS is none either).
+    for (const state of ["bogus", "BOGUS"]) {
+      const unknown = await cli(["tasks", "--state", state], { env: envFor() })
+      expect(unknown.code).toBe(0)
+      expect(unknown.stdout).toBe("no tasks\n")
+      expect(unknown.stderr).toBe(
+        `[info] no tasks in state ${state}; it is not a known task state: READY, RUNNING, SYNCING, MIGRATE_SUCCESS, ` +
+          "MIGRATE_FAIL, SYNC_SUCCESS, SYNC_FAIL, ABORTING, ABORT, DELETING, SYNC_F_ROLLBACKING, SYNC_F_ROLLBACK_SUCCESS\n"
+      )
+    }
     const withResult = emu.seeded.sources.find((x) => x.is_consistency_result_exist)
     const r = await cli(["result", withResult?.current_task?.id ?? ""], { env: envFor() })
     expect(r.code).toBe(0)

@@ -209,6 +209,26 @@ export const ServerRef = Schema.Struct({
   os_type: optionalNullable(Schema.String)
 })
 
+/**
+ * The states of a migration task (`GET /v3/tasks?state=`, a task's `state`), as the service documents them: upper
+ * case, and matched as given. SYNC_SUCCESS and SYNC_FAIL are the v1 API's, still seen. The service may add more,
+ * so `state` stays a string.
+ */
+export const taskStates = [
+  "READY",
+  "RUNNING",
+  "SYNCING",
+  "MIGRATE_SUCCESS",
+  "MIGRATE_FAIL",
+  "SYNC_SUCCESS",
+  "SYNC_FAIL",
+  "ABORTING",
+  "ABORT",
+  "DELETING",
+  "SYNC_F_ROLLBACKING",
+  "SYNC_F_ROLLBACK_SUCCESS"
+] as const
+
 export const MigrationTask = Schema.Struct({
   id: Schema.String,
   name: optionalNullable(Schema.String),

@@ -1,5 +1,5 @@
 /** What `sms-consistency tasks` does, loaded when it runs. */
-import type * as Model from "@sms-consistency/sms/Model"
+import * as Model from "@sms-consistency/sms/Model"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -12,6 +12,20 @@ import type { Args } from "./tasks.js"
 
 const pageSize = 200
 
+const known: ReadonlySet<string> = new Set(Model.taskStates)
+
+/**
+ * What is wrong with `state`, when it is not a known task state: in lower case (`ready`: the states are upper
+ * case), or not one at all (the known ones listed). Undefined for a known state.
+ */
+export const unknownState = (state: string): string | undefined => {
+  if (known.has(state)) return undefined
+  const upper = state.toUpperCase()
+  return known.has(upper)
+    ? `task states are upper case, e.g. ${upper}`
+    : `it is not a known task state: ${Model.taskStates.join(", ")}`
+}
+
 export const run = (args: Args): Effect.Effect<void, Exit> =>
   Effect.gen(function* () {
     const client = yield* SmsClient.SmsClient
@@ -23,10 +37,12 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
       tasks.push(...page.tasks)
       if (page.tasks.length === 0 || tasks.length >= page.count) break
     }
-    // The service matches states as given; the documented ones are upper case. A lower-case state that finds
-    // nothing is more likely a typo than an empty account: say so (on stderr, whatever the output).
-    if (tasks.length === 0 && state !== undefined && state !== state.toUpperCase())
-      yield* Effect.logInfo(`no tasks in state ${state}; task states are upper case, e.g. ${state.toUpperCase()}`)
+    // The service matches states as given; the documented ones are upper case. A state that finds nothing and is
+    // not one of them is more likely a typo than an empty account: say so (on stderr, whatever the output).
+    if (tasks.length === 0 && state !== undefined) {
+      const note = unknownState(state)
+      if (note !== undefined) yield* Effect.logInfo(`no tasks in state ${state}; ${note}`)
+    }
     if (args.json) return yield* writeOut(json({ count: tasks.length, tasks }))
     if (tasks.length === 0) return yield* writeOut("no tasks")
     yield* writeOut(
