@@ -319,6 +319,45 @@ describe("export against the emulator", () => {
     expect(await readdir(cwd)).toEqual([])
   })
 
+  it('number flags take blanks around the value, as --timeout does: --retries " 3", --concurrency "2 "', async () => {
+    const cwd = await tempDir()
+    const before = exportsSent()
+    const t = taskOf(3)
+    const r = await cli(
+      [
+        "export",
+        "--task",
+        `${t.task_id},${t.source_id},${t.source_name}`,
+        "--dry-run",
+        "--timeout",
+        " 30",
+        "--retries",
+        " 3",
+        "--concurrency",
+        "2 ",
+        "--output",
+        "r.zip"
+      ],
+      { cwd, env: envFor() }
+    )
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("Would export 1 task in 1 call from")
+    // The range is still checked on the value; blanks within it are still refused.
+    const over = await cli(["export", "--all", "--retries", " 11"], { cwd, env: envFor() })
+    expect(over.code).toBe(2)
+    expect(over.stderr).toBe("error: --retries: must be between 0 and 10 (got 11)\n")
+    const within = await cli(["export", "--all", "--retries", "1 0"], { cwd, env: envFor() })
+    expect(within.code).toBe(2)
+    expect(within.stderr).toBe('error: --retries: expected a whole number (got "1 0")\n')
+    // demo's and the emulator's number flags too (nothing seeded: nothing to export).
+    const demo = await cli(["demo", "--sources", " 0 "], { cwd, env: cleanEnv(home) })
+    expect(demo.code).toBe(0)
+    expect(demo.stdout).toContain("with 0 seeded source servers")
+    expect(exportsSent()).toBe(before)
+    expect(await readdir(cwd)).toEqual([])
+  })
+
   it("--all --name exports only the servers whose name matches; --name without --all is refused", async () => {
     const cwd = await tempDir()
     const matching = emu.seeded.sources.filter((s) => s.is_consistency_result_exist && s.name.includes("db"))

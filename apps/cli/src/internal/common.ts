@@ -16,12 +16,17 @@ export class Exit extends Data.TaggedError("Exit")<{ readonly code: number }> {}
 
 export type Failure = SmsError | Exit
 
+/**
+ * A number flag whose parse error names it. Blanks around the number are ignored, as `--timeout` ignores them
+ * (`--retries " 3"`, `--concurrency "$(wc -l < f)"`); within it, they are an error.
+ */
 const numberOption = (name: string, pattern: RegExp, expected: string, valid: (n: number) => boolean) =>
   Options.text(name).pipe(
     Options.mapTryCatch(
       (text) => {
-        const n = Number(text)
-        if (!pattern.test(text) || !valid(n)) throw new Error(text)
+        const trimmed = text.trim()
+        const n = Number(trimmed)
+        if (!pattern.test(trimmed) || !valid(n)) throw new Error(text)
         return n
       },
       // @effect/cli's own message ("'x' is not a integer") does not name the flag.
