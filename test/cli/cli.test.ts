@@ -1092,6 +1092,22 @@ describe("discovery commands", () => {
 })
 
 describe("emulator and demo", () => {
+  it("demo where every task fails: the last line says so, and the exit code and the error are export's", async () => {
+    const cwd = await tempDir()
+    // A folder name over NAME_MAX passes the check of --output (nothing there; its parent writable) and then
+    // cannot be made: every export call fails.
+    const r = await cli(["demo", "--sources", "3", "--output", `${"x".repeat(300)}/`], { cwd, env: cleanEnv(home) })
+    // A file error, when every task failed: exit 2, as export's (1 only when some tasks were exported).
+    expect(r.code).toBe(2)
+    expect(r.stdout).not.toContain("Done in")
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toMatch(/^Failed in \d+ ms: \d+ tasks? failed, none exported\.$/)
+    const [error, hint, ...more] = r.stderr.trimEnd().split("\n")
+    expect(error).toMatch(/^error: \d+ tasks? not exported: .*ENAMETOOLONG/)
+    expect(hint).toMatch(/^hint: Check that the destination folder can be created/)
+    expect(more).toEqual([])
+    expect(await readdir(cwd)).toEqual([])
+  })
+
   it("demo from an empty directory exports the seeded results into ./consistency-results/", async () => {
     const cwd = await tempDir()
     const r = await cli(["demo"], { cwd, env: cleanEnv(home) })

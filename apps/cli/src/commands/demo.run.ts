@@ -13,7 +13,7 @@ import { emulatorOptionMessage, Exit } from "../internal/common.js"
 import { ExitCode, forError } from "../internal/exitCodes.js"
 import * as Output from "../internal/output.js"
 import { plural } from "../internal/render.js"
-import { exitCodeOf, renderSummary, summarize } from "../internal/summary.js"
+import { exitCodeOf, renderSummary, reportFailed, summarize } from "../internal/summary.js"
 import { stdoutColor, writeError, writeOut } from "../internal/terminal.js"
 import type { Args } from "./demo.js"
 
@@ -50,9 +50,17 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
         }
         const result = yield* BatchExport.exportAll(tasks, { target: () => ({ directory }) })
         yield* writeOut(renderSummary(result, summarize(result, client.info), stdoutColor()))
-        const where = relative(process.cwd(), directory) || "."
-        yield* writeOut(`Done in ${Date.now() - started} ms; the files are in ${where}/`)
-        return exitCodeOf(result)
+        // As `export` does: the first error and its hint on stderr, and the exit code of the failure's kind.
+        const code = exitCodeOf(result)
+        if (code !== ExitCode.ok) yield* reportFailed(result)
+        const took = Date.now() - started
+        if (result.exported === 0 && result.failed.length > 0)
+          yield* writeOut(`Failed in ${took} ms: ${plural(result.failed.length, "task")} failed, none exported.`)
+        else {
+          const where = relative(process.cwd(), directory) || "."
+          yield* writeOut(`Done in ${took} ms; the files are in ${where}/`)
+        }
+        return code
       }).pipe(Effect.provide(layer))
       if (code !== ExitCode.ok) return yield* new Exit({ code })
     })

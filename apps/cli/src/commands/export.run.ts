@@ -2,7 +2,7 @@
 import * as BatchExport from "@sms-consistency/sms/BatchExport"
 import * as Model from "@sms-consistency/sms/Model"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
-import { hint, InvalidRequest, type SmsError } from "@sms-consistency/sms/SmsError"
+import { InvalidRequest, type SmsError } from "@sms-consistency/sms/SmsError"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -14,9 +14,17 @@ import { interruption } from "../internal/interruption.js"
 import * as Output from "../internal/output.js"
 import * as Progress from "../internal/progress.js"
 import { json, plural } from "../internal/render.js"
-import { dryRun, exitCodeOf, interrupted, renderDryRun, renderSummary, summarize } from "../internal/summary.js"
+import {
+  dryRun,
+  exitCodeOf,
+  interrupted,
+  renderDryRun,
+  renderSummary,
+  reportFailed,
+  summarize
+} from "../internal/summary.js"
 import * as Tasks from "../internal/tasks.js"
-import { stdoutColor, writeErr, writeError, writeOut } from "../internal/terminal.js"
+import { stdoutColor, writeErr, writeOut } from "../internal/terminal.js"
 import { type Args, maxConcurrency } from "./export.js"
 
 interface Source {
@@ -180,14 +188,7 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
       const summary = summarize(result, client.info)
       yield* writeOut(args.json ? json(summary) : renderSummary(result, summary, stdoutColor()))
       const code = exitCodeOf(result)
-      if (code !== ExitCode.ok) {
-        const first = result.failed[0]?.error
-        if (first !== undefined) {
-          yield* writeError(`${plural(result.failed.length, "task")} not exported: ${first.message}`)
-          const remedy = hint(first)
-          if (remedy !== undefined) yield* writeErr(`hint: ${remedy}`)
-        }
-      }
+      if (code !== ExitCode.ok) yield* reportFailed(result)
       return code
     }).pipe(Effect.provide(clientLayer(args.connection)))
   }).pipe(

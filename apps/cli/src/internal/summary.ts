@@ -2,11 +2,13 @@
 import * as BatchExport from "@sms-consistency/sms/BatchExport"
 import type * as Model from "@sms-consistency/sms/Model"
 import type * as SmsClient from "@sms-consistency/sms/SmsClient"
+import { hint } from "@sms-consistency/sms/SmsError"
+import * as Effect from "effect/Effect"
 import { isAbsolute, relative } from "node:path"
 import { ExitCode, forError } from "./exitCodes.js"
 import type { Plan } from "./output.js"
 import { bytes, type ErrorJson, errorJson, plural, table } from "./render.js"
-import { bold } from "./terminal.js"
+import { bold, writeErr, writeError } from "./terminal.js"
 
 const display = (path: string) => {
   const rel = relative(process.cwd(), path)
@@ -168,6 +170,18 @@ export const exitCodeOf = (result: BatchExport.Result): number => {
   if (first === undefined) return ExitCode.ok
   return result.exported > 0 ? ExitCode.partial : forError(first.error)
 }
+
+/** After the summary of an export with failed tasks (`export`, `demo`): how many, the first error, and its hint. */
+export const reportFailed = (result: BatchExport.Result): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const first = result.failed[0]?.error
+    if (first === undefined) return Effect.void
+    const remedy = hint(first)
+    return Effect.zipRight(
+      writeError(`${plural(result.failed.length, "task")} not exported: ${first.message}`),
+      remedy === undefined ? Effect.void : writeErr(`hint: ${remedy}`)
+    )
+  })
 
 /** What `export --dry-run` prints with `--json`: what would be exported, and where. */
 export interface DryRun {
