@@ -6,13 +6,15 @@
  */
 import * as Model from "@sms-consistency/sms/Model"
 import * as SmsError from "@sms-consistency/sms/SmsError"
+import { errnoCode } from "@sms-consistency/sms/internal/files"
 import { fromParseError } from "@sms-consistency/sms/internal/invalid"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { readFile, realpath, stat, writeFile } from "node:fs/promises"
-import { isAbsolute, join, relative, resolve, sep } from "node:path"
+import { readFile, realpath, stat } from "node:fs/promises"
+import { isAbsolute, relative, resolve, sep } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Format from "./format.js"
+import * as ListFile from "./listFile.js"
 
 export const fileName = "failed-tasks.json"
 
@@ -23,45 +25,23 @@ const field = "tasks_file"
 
 const invalid = (reason: string) => new SmsError.InvalidRequest({ field, reason })
 
-/** `{"task_info": [...]}`, one task a line: readable, and about as small as compact JSON. */
-export const render = (tasks: ReadonlyArray<Model.TaskRef>): string =>
-  `{"task_info": [\n${tasks
-    .map((t) => JSON.stringify({ task_id: t.task_id, source_id: t.source_id, source_name: t.source_name }))
-    .join(",\n")}\n]}\n`
-
-const codeOf = (cause: unknown): unknown =>
-  typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
-
 /**
- * Writes the list into `directory` (which exists), never over a file already there (the service names its own
- * files): `failed-tasks.json`, else `failed-tasks-1.json`, … Owner-only, as the exports it sits beside.
+ * Writes the list into `directory` (which exists), never over a file already there: `failed-tasks.json`, else
+ * `failed-tasks-1.json`, … (see `ListFile.write`).
  */
 export const write = (
   directory: string,
   tasks: ReadonlyArray<Model.TaskRef>
 ): Effect.Effect<{ readonly path: string; readonly byteLength: number }, SmsError.FileError> =>
-  Effect.tryPromise({
-    try: async () => {
-      const body = Buffer.from(render(tasks), "utf8")
-      for (let n = 0; ; n++) {
-        const path = join(directory, n === 0 ? fileName : `failed-tasks-${n}.json`)
-        try {
-          await writeFile(path, body, { flag: "wx", mode: 0o600 })
-          return { path, byteLength: body.byteLength }
-        } catch (cause) {
-          if (codeOf(cause) !== "EEXIST" || n >= 99) throw cause
-        }
-      }
-    },
-    catch: (cause) =>
-      new SmsError.FileError({
-        path: join(directory, fileName),
-        reason: cause instanceof Error ? cause.message : String(cause)
-      })
-  })
+  ListFile.write(
+    directory,
+    fileName,
+    "task_info",
+    tasks.map((t) => ({ task_id: t.task_id, source_id: t.source_id, source_name: t.source_name }))
+  )
 
 const readError = (cause: unknown): string => {
-  const code = codeOf(cause)
+  const code = errnoCode(cause)
   if (code === "ENOENT") return "no such file"
   if (code === "EACCES" || code === "EPERM") return "permission denied"
   if (code === "EISDIR") return "it is a directory"

@@ -118,7 +118,8 @@ export const ensureDirectory = (directory: string) =>
 
 export const removeQuietly = (path: string) => Effect.promise(() => unlink(path).catch(() => undefined))
 
-const errnoCode = (cause: unknown): unknown =>
+/** A Node error's `code` (`"EEXIST"`, `"ENOENT"`, …), if it has one. */
+export const errnoCode = (cause: unknown): unknown =>
   typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
 
 /**
