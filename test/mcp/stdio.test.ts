@@ -3,7 +3,7 @@
  * the emulator (in the server's process with --emulator, or in this process for request-level assertions),
  * progress, cancellation, invalid arguments, 403 mapping, missing configuration, logging levels.
  */
-import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
+import { type CallToolResult, LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv"
 import { Emulator } from "@sms-consistency/emulator"
 import { Effect, Exit, Redacted, Scope } from "effect"
@@ -31,6 +31,7 @@ import {
   cleanEnv,
   connectStdio,
   ExportOut,
+  FilesManifestOut,
   jsonSchema,
   ListSourcesOut,
   type StdioServer,
@@ -112,6 +113,8 @@ describe("stdio, --emulator", () => {
     expect(exportTool?.description).toContain("all: true")
     expect(exportTool?.outputSchema).toHaveProperty("properties.failedTasksFile.properties.path.type", "string")
     expect(exportTool?.outputSchema).toHaveProperty("properties.failed.items.properties.moreTaskIds.type", "integer")
+    expect(exportTool?.outputSchema).toHaveProperty("properties.moreFiles.type", "integer")
+    expect(exportTool?.outputSchema).toHaveProperty("properties.filesManifest.properties.uri.type", "string")
     expect(exportTool?.annotations?.readOnlyHint).toBe(false)
     expect(tools.find((t) => t.name === "list_sources_with_results")?.annotations?.readOnlyHint).toBe(true)
   })
@@ -159,6 +162,11 @@ describe("stdio, --emulator", () => {
       expect(bytes.subarray(0, 4).toString("latin1")).toBe("PK\u0003\u0004")
       expect(relative(server.env.SMS_EXPORT_DIR ?? "", file.path).startsWith("..")).toBe(false)
     }
+    // Every file listed: none left out, no manifest.
+    expect(out).toMatchObject({ fileCount: chunks, moreFiles: 0 })
+    expect(out.totalBytes).toBe(out.files.reduce((n, f) => n + f.byteLength, 0))
+    expect(out.filesManifest).toBeUndefined()
+    expect(readdirSync(out.exportDirectory ?? "")).not.toContain("files.json")
     const links = result.content.filter((c) => c.type === "resource_link")
     expect(links.length).toBe(chunks)
     for (const link of links) {
@@ -346,6 +354,113 @@ describe("stdio, --emulator", () => {
     await server.client.setLoggingLevel("info")
     await call(server.client, "list_migration_tasks", { limit: 1 })
     expect(seen).toContain("info")
+  })
+})
+
+/** The files an export's result lists (structuredContent.files, a resource_link each); files.json lists them all. */
+const listedFiles = 20
+
+const linksOf = (result: CallToolResult) => result.content.flatMap((c) => (c.type === "resource_link" ? [c] : []))
+
+describe("stdio, an export of more files than its result lists", () => {
+  let server: StdioServer
+  // Some 8,000 of the 10,000 sources have results: some 40 files of 200 tasks.
+  beforeAll(async () => {
+    assertBuilt()
+    server = await connectStdio(["--emulator"], cleanEnv({ SMS_EMULATOR_SOURCES: "10000" }))
+  })
+  afterAll(() => server?.close())
+
+  it("lists the first 20 files and counts the rest; files.json lists every one (a link, and a resource)", async () => {
+    const result = await call(server.client, "export_consistency_results", { all: true }, { timeout: 30_000 })
+    expect(result.isError, textOf(result)).toBeFalsy()
+    const out = ExportOut(result.structuredContent)
+    const fileCount = Math.ceil(out.exported / 200)
+    expect(fileCount).toBeGreaterThan(listedFiles + 10)
+    expect(out).toMatchObject({ failedCount: 0, fileCount, moreFiles: fileCount - listedFiles })
+    expect(out.files).toHaveLength(listedFiles)
+    const { tools } = await server.client.listTools()
+    const schema = tools.find((t) => t.name === "export_consistency_results")?.outputSchema ?? {}
+    expect(validator.getValidator(jsonSchema(schema))(result.structuredContent).valid).toBe(true)
+
+    const manifest = out.filesManifest
+    const path = manifest?.path ?? ""
+    expect(manifest).toMatchObject({ fileCount, path: join(out.exportDirectory ?? "", "files.json") })
+    expect(manifest?.uri).toBe(pathToFileURL(path).href)
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    // A link per listed file, then one to the manifest.
+    const links = linksOf(result)
+    expect(links.map((l) => l.uri)).toEqual([...out.files.map((f) => f.uri), manifest?.uri])
+    expect(links.at(-1)).toMatchObject({ name: "files.json", mimeType: "application/json", size: statSync(path).size })
+
+    // Every file written, the listed ones first and as listed, each on disk as it says.
+    const all = FilesManifestOut(JSON.parse(readFileSync(path, "utf8"))).files
+    expect(all).toHaveLength(fileCount)
+    expect(all.slice(0, listedFiles)).toEqual(out.files)
+    for (const file of all) {
+      expect(dirname(file.path)).toBe(out.exportDirectory)
+      const bytes = readFileSync(file.path)
+      expect(bytes.byteLength).toBe(file.byteLength)
+      expect(sha256(bytes)).toBe(file.sha256)
+    }
+    expect(readdirSync(out.exportDirectory ?? "").sort()).toEqual(
+      [...all.map((f) => basename(f.path)), "files.json"].sort()
+    )
+    expect(all.reduce((n, f) => n + f.taskCount, 0)).toBe(out.exported)
+    expect(out.totalBytes).toBe(all.reduce((n, f) => n + f.byteLength, 0))
+
+    const text = textOf(result)
+    expect(text).toContain(`into ${fileCount} files (`)
+    expect(text).toContain(
+      `- … and ${fileCount - 10} more (structuredContent.files lists the first ${listedFiles}; every file is listed in ${path})`
+    )
+    // As small however many files there are: these 41 listed whole made 29 KB, the folder's path left out (its
+    // length is the temporary folder's).
+    expect(
+      JSON.stringify(result)
+        .split(out.exportDirectory ?? "")
+        .join("").length
+    ).toBeLessThan(20_000)
+
+    const read = await server.client.readResource({ uri: manifest?.uri ?? "" })
+    const [content] = read.contents
+    expect(content?.mimeType).toBe("application/json")
+    expect(content && "text" in content ? FilesManifestOut(JSON.parse(content.text)).files : []).toEqual(all)
+    expect((await server.client.listResources()).resources).toContainEqual(
+      expect.objectContaining({ uri: manifest?.uri, name: "files.json", mimeType: "application/json" })
+    )
+  })
+
+  it("20 files are all listed, with no manifest; a 21st makes one", async () => {
+    const pages = await Promise.all(
+      [0, 1000, 2000, 3000, 4000].map((offset) =>
+        call(server.client, "list_sources_with_results", { limit: 1000, offset })
+      )
+    )
+    const taskInfo = pages.flatMap((page) => ListSourcesOut(page.structuredContent).task_info)
+    expect(taskInfo.length).toBeGreaterThan(listedFiles * 200)
+
+    const exact = await call(server.client, "export_consistency_results", {
+      task_info: taskInfo.slice(0, listedFiles * 200)
+    })
+    expect(exact.isError, textOf(exact)).toBeFalsy()
+    const out = ExportOut(exact.structuredContent)
+    expect(out).toMatchObject({ fileCount: listedFiles, moreFiles: 0 })
+    expect(out.files).toHaveLength(listedFiles)
+    expect(out.totalBytes).toBe(out.files.reduce((n, f) => n + f.byteLength, 0))
+    expect(out.filesManifest).toBeUndefined()
+    expect(linksOf(exact).map((l) => l.uri)).toEqual(out.files.map((f) => f.uri))
+    expect(readdirSync(out.exportDirectory ?? "")).not.toContain("files.json")
+    expect(textOf(exact)).toContain(`- … and ${listedFiles - 10} more (see structuredContent.files)`)
+    expect(textOf(exact)).not.toContain("files.json")
+
+    const over = await call(server.client, "export_consistency_results", {
+      task_info: taskInfo.slice(0, listedFiles * 200 + 1)
+    })
+    const overOut = ExportOut(over.structuredContent)
+    expect(overOut).toMatchObject({ fileCount: listedFiles + 1, moreFiles: 1, filesManifest: { fileCount: 21 } })
+    expect(overOut.files).toHaveLength(listedFiles)
+    expect(linksOf(over)).toHaveLength(listedFiles + 1)
   })
 })
 

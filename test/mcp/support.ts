@@ -167,6 +167,15 @@ export const ListSourcesOut = Schema.decodeUnknownSync(
   Schema.Struct({ task_info: Schema.Array(TaskRef), total: Schema.Number, identity: Schema.String })
 )
 
+const ExportedFile = Schema.Struct({
+  path: Schema.String,
+  uri: Schema.String,
+  fileName: Schema.String,
+  sha256: Schema.String,
+  byteLength: Schema.Number,
+  taskCount: Schema.Number
+})
+
 export const ExportOut = Schema.decodeUnknownSync(
   Schema.Struct({
     identity: Schema.String,
@@ -176,15 +185,12 @@ export const ExportOut = Schema.decodeUnknownSync(
     exported: Schema.Number,
     failedCount: Schema.Number,
     failedCalls: Schema.Number,
-    files: Schema.Array(
-      Schema.Struct({
-        path: Schema.String,
-        uri: Schema.String,
-        fileName: Schema.String,
-        sha256: Schema.String,
-        byteLength: Schema.Number,
-        taskCount: Schema.Number
-      })
+    fileCount: Schema.Number,
+    totalBytes: Schema.Number,
+    files: Schema.Array(ExportedFile),
+    moreFiles: Schema.Number,
+    filesManifest: Schema.optional(
+      Schema.Struct({ path: Schema.String, uri: Schema.String, fileCount: Schema.Number })
     ),
     failed: Schema.Array(
       Schema.Struct({
@@ -207,3 +213,6 @@ export const ExportOut = Schema.decodeUnknownSync(
 
 /** A `failed-tasks.json`. */
 export const TasksFileOut = Schema.decodeUnknownSync(Schema.Struct({ task_info: Schema.Array(TaskRef) }))
+
+/** A `files.json`: every file an export wrote. */
+export const FilesManifestOut = Schema.decodeUnknownSync(Schema.Struct({ files: Schema.Array(ExportedFile) }))

@@ -36,8 +36,9 @@ const instructions =
   "Exports the consistency-verification results of Huawei Cloud SMS server-migration tasks. To export the " +
   "results of all migrated servers: call export_consistency_results with all: true. To export some: " +
   "list_sources_with_results, then pass the task_info entries wanted. Files are written on the server's machine; " +
-  "results carry their paths and links, and resources/read of a link returns the file. A failed export lists its " +
-  "failed tasks in a file (failedTasksFile): pass it as tasks_file to retry them."
+  "results carry their paths and links, and resources/read of a link returns the file. An export of more than " +
+  `${Tools.sampledFiles} files lists the first ${Tools.sampledFiles} and every one in a file (filesManifest). ` +
+  "A failed export lists its failed tasks in a file (failedTasksFile): pass it as tasks_file to retry them."
 
 const internalError = (tool: string): CallToolResult => ({
   content: [{ type: "text", text: `${tool} failed: internal error in the MCP server (details on its stderr).` }],

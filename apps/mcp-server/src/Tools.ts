@@ -17,6 +17,7 @@ import { basename, dirname, isAbsolute, relative } from "node:path"
 import { pathToFileURL } from "node:url"
 import * as Format from "./internal/format.js"
 import { type ObjectSchema, objectSchema } from "./internal/jsonSchema.js"
+import * as ListFile from "./internal/listFile.js"
 import * as TasksFile from "./internal/tasksFile.js"
 
 export interface CallContext {
@@ -243,6 +244,12 @@ const JsonResponseOut = Schema.Struct({
 /** task_ids listed per failure group; the rest are counted, and every one is in failed-tasks.json. */
 const sampledTaskIds = 20
 
+/** Files listed in a result (`files`, and a resource_link each); the rest are counted, and every one is in files.json. */
+export const sampledFiles = 20
+
+/** The list of every file a call wrote, in its folder, when its result lists some of them only. */
+const filesManifestName = "files.json"
+
 /** Request ids listed per failure group. */
 const sampledRequestIds = 5
 
@@ -284,6 +291,16 @@ const TasksFileOut = Schema.Struct({
     'Every failed task as {"task_info": [{task_id, source_id, source_name}, ...]}: pass path as tasks_file to retry them.'
 })
 
+const FilesManifestOut = Schema.Struct({
+  path: text(`Absolute path of ${filesManifestName}, in this call's folder.`),
+  uri: text("The same file as a file:// URI (also sent as a resource_link; resources/read returns it)."),
+  fileCount: count("Files listed: every file this call wrote.")
+}).annotations({
+  description:
+    `Every file written, as {"files": [{path, uri, fileName, contentType, byteLength, sha256, taskCount, requestId}, ...]}, ` +
+    `one a line; present when files lists the first ${sampledFiles} only.`
+})
+
 const ExportOutput = Schema.Struct({
   ...ActedAs,
   exportDirectory: optionalText(
@@ -295,7 +312,15 @@ const ExportOutput = Schema.Struct({
   exported: count("Tasks whose results were exported."),
   failedCount: count("Tasks whose export failed."),
   failedCalls: count("Calls to the service that failed (each covers up to 200 tasks)."),
-  files: Schema.Array(ExportedFileOut).annotations({ description: "The files written, one per call to the service." }),
+  fileCount: count(
+    `Files written, one per call to the service: files lists the first ${sampledFiles}, moreFiles counts the rest.`
+  ),
+  totalBytes: count("Size of all the files written, in bytes."),
+  files: Schema.Array(ExportedFileOut).annotations({
+    description: `The first ${sampledFiles} files written; filesManifest lists every one when there are more.`
+  }),
+  moreFiles: count("How many files written are not listed in files (filesManifest lists them)."),
+  filesManifest: Schema.optional(FilesManifestOut),
   jsonResponses: Schema.Array(JsonResponseOut).annotations({
     description: "Calls the service answered with JSON instead of a file (usually empty)."
   }),
@@ -463,6 +488,25 @@ const discover = (name: string | undefined) =>
     return tasks
   })
 
+/** A complete list's write (ListFile): when it fails, the result goes without it (keeping its sample), logged. */
+const writtenOrLogged = <A>(write: Effect.Effect<A, SmsError.FileError>) =>
+  write.pipe(
+    Effect.catchAll((error) => Effect.as(Effect.logWarning(`export_consistency_results: ${error.message}`), undefined))
+  )
+
+/** The link to a complete list the call wrote (failed-tasks.json, files.json). */
+const listLink = (
+  written: { readonly path: string; readonly byteLength: number },
+  description: string
+): CallToolTypes.ResourceLink => ({
+  type: "resource_link",
+  uri: pathToFileURL(written.path).href,
+  name: basename(written.path),
+  mimeType: "application/json",
+  size: written.byteLength,
+  description
+})
+
 /** Removes the call's folder if nothing is in it (a call that wrote nothing leaves no folder). */
 const removeIfEmpty = (directory: string) =>
   Effect.promise(() =>
@@ -481,7 +525,8 @@ export const exportConsistencyResults = make({
     "tasks to files on this machine. Give exactly one of: all: true to export every source server that has " +
     "results (the way to 'export everything'; optionally with name to filter them); task_info entries " +
     "{task_id, source_id, source_name}, any number; or tasks_file, the failed-tasks.json an earlier call wrote, to " +
-    "retry its failed tasks. Returns the files written (path, size, sha256, resource links) and the failures " +
+    "retry its failed tasks. Returns the files written (path, size, sha256, resource links; past " +
+    `${sampledFiles} files, the first ${sampledFiles}, and filesManifest lists every one) and the failures ` +
     "grouped by cause (service error code, request id, a sample of task_ids; every failed task is listed in " +
     "failedTasksFile), never the file contents. A task that does not exist fails alone (its call is split to " +
     "find it); the others are still exported. Use show_consistency_result instead to read one task's result in " +
@@ -514,7 +559,10 @@ export const exportConsistencyResults = make({
           exported: 0,
           failedCount: 0,
           failedCalls: 0,
+          fileCount: 0,
+          totalBytes: 0,
           files: [],
+          moreFiles: 0,
           jsonResponses: [],
           failed: []
         }
@@ -602,21 +650,30 @@ export const exportConsistencyResults = make({
     const groups = groupFailures(failures)
     // Every failed task, so that the result can carry a sample only and nothing is lost.
     const tasksFileWritten =
-      failedCount === 0
-        ? undefined
-        : yield* TasksFile.write(directory, failedTasks).pipe(
-            Effect.catchAll((error) =>
-              Effect.as(Effect.logWarning(`export_consistency_results: ${error.message}`), undefined)
-            )
-          )
+      failedCount === 0 ? undefined : yield* writtenOrLogged(TasksFile.write(directory, failedTasks))
     const failedTasksFile =
       tasksFileWritten === undefined
         ? undefined
         : { path: tasksFileWritten.path, uri: pathToFileURL(tasksFileWritten.path).href, taskCount: failedCount }
+    // Every file, so that the result can list the first ones only (a link each) and none is lost.
+    const listed = files.slice(0, sampledFiles)
+    const manifestWritten =
+      files.length === listed.length
+        ? undefined
+        : yield* writtenOrLogged(ListFile.write(directory, filesManifestName, "files", files))
+    const filesManifest =
+      manifestWritten === undefined
+        ? undefined
+        : { path: manifestWritten.path, uri: pathToFileURL(manifestWritten.path).href, fileCount: files.length }
     const wroteSomething = files.length > 0 || failedTasksFile !== undefined
     if (!wroteSomething) yield* removeIfEmpty(directory)
     const exported = result.exported - (failedCount - result.failed.length)
     const totalBytes = files.reduce((sum, f) => sum + f.byteLength, 0)
+    const whereTheRest =
+      files.length === listed.length
+        ? "see structuredContent.files"
+        : `structuredContent.files lists the first ${sampledFiles}; every file is ` +
+          (filesManifest === undefined ? `in ${directory}` : `listed in ${filesManifest.path}`)
     const lines: Array<string> = []
     const failedAll = exported === 0 && failedCount > 0
     // As the other tools' failures start: a model reading the first line knows the call did not do its job.
@@ -631,7 +688,7 @@ export const exportConsistencyResults = make({
             (f) =>
               `- ${f.fileName} (${Format.bytes(f.byteLength)}, ${Format.count(f.taskCount, "task")}, sha256 ${f.sha256})`
           ),
-        ...(files.length > maxListed ? [`- … and ${files.length - maxListed} more (see structuredContent.files)`] : [])
+        ...(files.length > maxListed ? [`- … and ${files.length - maxListed} more (${whereTheRest})`] : [])
       )
     else if (!failedAll) lines.push("No result file was written.")
     if (jsonResponses.length > 0)
@@ -681,13 +738,17 @@ export const exportConsistencyResults = make({
         exported,
         failedCount,
         failedCalls: failures.filter((f) => !f.unsent && !nothingSent(f.error)).length,
-        files,
+        fileCount: files.length,
+        totalBytes,
+        files: listed,
+        moreFiles: files.length - listed.length,
+        filesManifest,
         jsonResponses,
         failed: groups.map(failureOut),
         failedTasksFile
       },
       links: [
-        ...files.map(
+        ...listed.map(
           (f): CallToolTypes.ResourceLink => ({
             type: "resource_link",
             uri: f.uri,
@@ -697,17 +758,22 @@ export const exportConsistencyResults = make({
             description: `Consistency results of ${Format.count(f.taskCount, "task")}, sha256 ${f.sha256}`
           })
         ),
-        ...(failedTasksFile === undefined || tasksFileWritten === undefined
+        ...(manifestWritten === undefined
           ? []
           : [
-              {
-                type: "resource_link" as const,
-                uri: failedTasksFile.uri,
-                name: basename(failedTasksFile.path),
-                mimeType: "application/json",
-                size: tasksFileWritten.byteLength,
-                description: `The ${Format.count(failedCount, "task")} whose export failed: pass its path as tasks_file to retry them`
-              }
+              listLink(
+                manifestWritten,
+                `Every one of the ${Format.count(files.length, "file")} this export wrote (path, size, sha256, tasks); ` +
+                  `the result lists the first ${sampledFiles}`
+              )
+            ]),
+        ...(tasksFileWritten === undefined
+          ? []
+          : [
+              listLink(
+                tasksFileWritten,
+                `The ${Format.count(failedCount, "task")} whose export failed: pass its path as tasks_file to retry them`
+              )
             ])
       ],
       isError: failedAll
