@@ -17,6 +17,8 @@ import {
   statSync,
   symlinkSync,
   truncateSync,
+  unlinkSync,
+  utimesSync,
   writeFileSync
 } from "node:fs"
 import * as Http from "node:http"
@@ -461,6 +463,112 @@ describe("stdio, an export of more files than its result lists", () => {
     expect(overOut).toMatchObject({ fileCount: listedFiles + 1, moreFiles: 1, filesManifest: { fileCount: 21 } })
     expect(overOut.files).toHaveLength(listedFiles)
     expect(linksOf(over)).toHaveLength(listedFiles + 1)
+  })
+})
+
+describe("stdio, resources/list of more files than a page", () => {
+  /** What resources/list lists in a page, at most. */
+  const pageSize = 200
+  const root = tempDir("pages")
+  const calls = ["call-a", "call-b", "call-c"]
+  const day = Date.now() / 1000 - 86_400
+  let server: StdioServer
+  // 450 files in three call folders, each mtime shared by three files (one in each folder), as an export's files
+  // written within one clock tick share theirs: the order then needs the path too.
+  beforeAll(async () => {
+    assertBuilt()
+    for (const call of calls) mkdirSync(join(root, call))
+    for (let i = 0; i < 450; i++) {
+      const path = join(root, calls[i % 3] ?? "", `consistency-results-${String(i).padStart(3, "0")}.zip`)
+      writeFileSync(path, `file ${i}`)
+      const at = day - Math.floor(i / 3)
+      utimesSync(path, at, at)
+    }
+    server = await connectStdio([], cleanEnv({ SMS_EXPORT_DIR: root }))
+  })
+  afterAll(() => server?.close())
+
+  /** The files on disk as resources/list orders them: newest first, then by path. */
+  const onDisk = () =>
+    readdirSync(root)
+      .flatMap((call) => readdirSync(join(root, call)).map((name) => join(root, call, name)))
+      .map((path) => ({ uri: pathToFileURL(path).href, modified: statSync(path).mtimeMs, path }))
+      .sort((a, b) => b.modified - a.modified || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+
+  /** Every page, following nextCursor from `cursor` (the first page without one). */
+  const pages = async (cursor?: string) => {
+    const out = []
+    for (let next = cursor; out.length < 10; ) {
+      const page = await server.client.listResources(next === undefined ? undefined : { cursor: next })
+      out.push(page)
+      next = page.nextCursor
+      if (next === undefined) break
+    }
+    return out
+  }
+
+  it("pages through every file exactly once, newest first: 200 a page, no nextCursor on the last", async () => {
+    const files = onDisk()
+    expect(files.length).toBeGreaterThan(2 * pageSize)
+    const all = await pages()
+    expect(all.map((page) => page.resources.length)).toEqual([pageSize, pageSize, files.length - 2 * pageSize])
+    expect(all.map((page) => typeof page.nextCursor)).toEqual(["string", "string", "undefined"])
+    const listed = all.flatMap((page) => page.resources)
+    expect(listed.map((r) => r.uri)).toEqual(files.map((f) => f.uri))
+    expect(new Set(listed.map((r) => r.uri)).size).toBe(files.length)
+    expect(listed[0]).toMatchObject({
+      name: basename(files[0]?.path ?? ""),
+      description: `Exported ${new Date(files[0]?.modified ?? 0).toISOString()}`
+    })
+  })
+
+  it("a file written, or the cursor's own file removed, between two pages: none listed twice, none skipped", async () => {
+    const before = onDisk()
+    const [first] = await pages()
+    expect(first?.resources.map((r) => r.uri)).toEqual(before.slice(0, pageSize).map((f) => f.uri))
+    // A new export's files (the newest), and the file the cursor stands at gone: a position counted from the
+    // first file would now be one file further back.
+    const written = ["consistency-results-new-1.zip", "consistency-results-new-2.zip"].map((name) =>
+      join(root, "call-d", name)
+    )
+    mkdirSync(join(root, "call-d"))
+    for (const path of written) writeFileSync(path, "new")
+    unlinkSync(before[pageSize - 1]?.path ?? "")
+    const rest = (await pages(first?.nextCursor)).flatMap((page) => page.resources.map((r) => r.uri))
+    expect(rest).toEqual(before.slice(pageSize).map((f) => f.uri))
+    // A new first page starts with them.
+    expect(
+      (await server.client.listResources()).resources
+        .slice(0, 2)
+        .map((r) => r.uri)
+        .sort()
+    ).toEqual(written.map((path) => pathToFileURL(path).href))
+  })
+
+  it("a cursor it did not give is refused: JSON-RPC -32602, saying what to pass", async () => {
+    const [first] = await pages()
+    const cursor = first?.nextCursor ?? ""
+    const encoded = (text: string) => Buffer.from(text).toString("base64url")
+    for (const bad of [
+      "not a cursor",
+      "",
+      `${cursor}=`,
+      `${cursor}.`,
+      encoded("{}"),
+      encoded("[1]"),
+      encoded('["call-a/x.zip", 1]'),
+      encoded("[1e999, 2]"),
+      encoded("not json"),
+      "A".repeat(5000)
+    ])
+      await expect(server.client.listResources({ cursor: bad }), JSON.stringify(bad)).rejects.toMatchObject({
+        code: -32602,
+        message: expect.stringMatching(
+          /: Invalid cursor for resources\/list: .+\. Pass the nextCursor of an earlier resources\/list result unchanged, or no cursor for the first page\.$/
+        )
+      })
+    // And it still serves.
+    expect((await server.client.listResources({ cursor })).resources.length).toBeGreaterThan(0)
   })
 })
 

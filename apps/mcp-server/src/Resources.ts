@@ -1,7 +1,8 @@
 /**
  * The exported files as MCP resources. `resources/read` of the `resource_link` an export returned gives the
  * file itself (`blob`, base64; text types as `text`), so an assistant that does not share the server's disk
- * (Streamable HTTP) still gets it; `resources/list` lists the exported files, newest first.
+ * (Streamable HTTP) still gets it; `resources/list` lists the exported files, newest first, in pages of
+ * `maxListed` (`nextCursor`, then `cursor`).
  *
  * Only what `resources/list` can list is served: a regular file in a call's folder under the export root, judged
  * after symlinks are resolved, with no hidden part in its path (the `.partial` files of exports in progress are
@@ -23,7 +24,7 @@ import * as Format from "./internal/format.js"
 /** What one `resources/read` returns at most: a JSON-RPC message carries it whole, in base64. */
 export const maxReadBytes = 16 * 1024 * 1024
 
-/** What one `resources/list` lists at most (the newest). */
+/** What one `resources/list` lists at most: a page; `nextCursor` is there when there are more. */
 export const maxListed = 200
 
 /** The MCP code for an unknown resource (specification, "Resources", error handling). */
@@ -34,41 +35,101 @@ const notFound = (uri: string) => new McpError(resourceNotFound, `Resource not f
 const entries = (directory: string): Promise<ReadonlyArray<Dirent>> =>
   readdir(directory, { withFileTypes: true }).catch(() => [])
 
-/** Exported files: `<root>/<call folder>/<file>`, hidden (in-progress) ones left out. */
-const exportedFiles = async (root: string): Promise<ReadonlyArray<string>> => {
+/** Exported files: `<root>/<call folder>/<file>`, hidden (in-progress) ones left out; `name` is `<call folder>/<file>`. */
+const exportedFiles = async (
+  root: string
+): Promise<ReadonlyArray<{ readonly name: string; readonly path: string }>> => {
   const calls = (await entries(root)).filter((e) => e.isDirectory() && !e.name.startsWith("."))
   const perCall = await Promise.all(
     calls.map(async (call) =>
       (await entries(join(root, call.name)))
         .filter((e) => e.isFile() && !e.name.startsWith("."))
-        .map((e) => join(root, call.name, e.name))
+        .map((e) => ({ name: `${call.name}/${e.name}`, path: join(root, call.name, e.name) }))
     )
   )
   return perCall.flat()
 }
 
-/** The newest `maxListed` exported files under `root`. */
-export const list = async (root: string): Promise<ListResourcesResult> => {
+/**
+ * Where a page ends, and the next starts after: a file's mtime and `<call folder>/<file>`. The list is in this
+ * order, newest first and then by name, which is total: a file written between two pages (a newer one) moves no
+ * older file from one page to another, and the file a cursor names may be gone by the next page.
+ */
+interface Position {
+  readonly modified: number
+  readonly name: string
+}
+
+interface Listed extends Position {
+  readonly path: string
+  readonly size: number
+}
+
+const isBefore = (a: Position, b: Position): boolean =>
+  a.modified !== b.modified ? a.modified > b.modified : a.name < b.name
+
+/** What `nextCursor` carries, opaque to the client: base64url of the JSON `[mtime, "<call folder>/<file>"]`. */
+const encodeCursor = (at: Position): string => Buffer.from(JSON.stringify([at.modified, at.name])).toString("base64url")
+
+/** A cursor is short (a file's mtime and two names); anything longer is not one of ours. */
+const maxCursorLength = 4096
+
+const invalidCursor = (cursor: string, why: string) =>
+  new McpError(
+    ErrorCode.InvalidParams,
+    `Invalid cursor for resources/list: ${why}. Pass the nextCursor of an earlier resources/list result ` +
+      "unchanged, or no cursor for the first page.",
+    { cursor: cursor.slice(0, 100) }
+  )
+
+const decodeCursor = (cursor: string): Position => {
+  if (cursor.length > maxCursorLength) throw invalidCursor(cursor, `it is over ${maxCursorLength} characters`)
+  const notOurs = () => invalidCursor(cursor, "it is not a nextCursor this server returned")
+  // Buffer skips what is not base64url; a cursor of ours has nothing else, and encodes back the same.
+  const bytes = Buffer.from(cursor, "base64url")
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor) || bytes.toString("base64url") !== cursor) throw notOurs()
+  let value: unknown
+  try {
+    value = JSON.parse(bytes.toString("utf8"))
+  } catch {
+    throw notOurs()
+  }
+  if (!Array.isArray(value) || value.length !== 2) throw notOurs()
+  const [modified, name] = value as ReadonlyArray<unknown>
+  if (typeof modified !== "number" || !Number.isFinite(modified) || typeof name !== "string") throw notOurs()
+  return { modified, name }
+}
+
+/**
+ * A page of the exported files under `root`, newest first: the first `maxListed`, or those after `cursor` (a
+ * `nextCursor` this returned), with `nextCursor` when more follow. A cursor it did not give is InvalidParams.
+ */
+export const list = async (root: string, cursor?: string): Promise<ListResourcesResult> => {
+  const after = cursor === undefined ? undefined : decodeCursor(cursor)
   const files = await Promise.all(
-    (await exportedFiles(root)).map(async (path) => {
+    (await exportedFiles(root)).map(async ({ name, path }): Promise<Listed | undefined> => {
       const s = await stat(path).catch(() => undefined)
-      return s === undefined ? undefined : { path, size: s.size, modified: s.mtimeMs }
+      return s === undefined ? undefined : { name, path, size: s.size, modified: s.mtimeMs }
     })
   )
-  const resources = files
+  const sorted = files
     .filter((f) => f !== undefined)
-    .sort((a, b) => b.modified - a.modified)
-    .slice(0, maxListed)
-    .map(
-      (f): Resource => ({
-        uri: pathToFileURL(f.path).href,
-        name: basename(f.path),
-        mimeType: Format.mimeTypeOf(basename(f.path)),
-        size: f.size,
-        description: `Exported ${new Date(f.modified).toISOString()}`
-      })
-    )
-  return { resources }
+    .filter((f) => after === undefined || isBefore(after, f))
+    .sort((a, b) => (isBefore(a, b) ? -1 : isBefore(b, a) ? 1 : 0))
+  const page = sorted.slice(0, maxListed)
+  const last = page.at(-1)
+  const resources = page.map(
+    (f): Resource => ({
+      uri: pathToFileURL(f.path).href,
+      name: basename(f.path),
+      mimeType: Format.mimeTypeOf(basename(f.path)),
+      size: f.size,
+      description: `Exported ${new Date(f.modified).toISOString()}`
+    })
+  )
+  return sorted.length > page.length && last !== undefined
+    ? { resources, nextCursor: encodeCursor(last) }
+    : { resources }
 }
 
 /** The path `uri` names under `root` (resolved through symlinks), or a resource-not-found error. */

@@ -111,7 +111,9 @@ export const make = (app: App, options: Options = {}): Server => {
   )
 
   // The exported files (see Resources.ts): an export's resource_link can be read through the connection.
-  server.setRequestHandler(ListResourcesRequestSchema, () => Resources.list(app.exportRoot))
+  server.setRequestHandler(ListResourcesRequestSchema, (request) =>
+    Resources.list(app.exportRoot, request.params?.cursor)
+  )
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: [] }))
   server.setRequestHandler(ReadResourceRequestSchema, (request) => Resources.read(app.exportRoot, request.params.uri))
 
