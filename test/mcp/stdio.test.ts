@@ -429,7 +429,14 @@ describe("stdio, an export of more files than its result lists", () => {
     expect(content?.mimeType).toBe("application/json")
     expect(content && "text" in content ? FilesManifestOut(JSON.parse(content.text)).files : []).toEqual(all)
     expect((await server.client.listResources()).resources).toContainEqual(
-      expect.objectContaining({ uri: manifest?.uri, name: "files.json", mimeType: "application/json" })
+      expect.objectContaining({
+        uri: manifest?.uri,
+        name: "files.json",
+        mimeType: "application/json",
+        description: expect.stringMatching(
+          /^The list of every file an export wrote \(path, size, sha256, tasks of each\)/
+        )
+      })
     )
   })
 
@@ -569,6 +576,42 @@ describe("stdio, resources/list of more files than a page", () => {
       })
     // And it still serves.
     expect((await server.client.listResources({ cursor })).resources.length).toBeGreaterThan(0)
+  })
+
+  it("describes the lists an export writes (failed-tasks.json, files.json, and their -N names) as what they are", async () => {
+    const folder = join(root, "call-lists")
+    mkdirSync(folder)
+    const names = [
+      "failed-tasks.json",
+      "failed-tasks-1.json",
+      "files.json",
+      "files-2.json",
+      "failed-tasks-x.json",
+      "files-0.json",
+      "all-files.json"
+    ]
+    for (const name of names) writeFileSync(join(folder, name), "{}")
+    const listed = (await pages()).flatMap((page) => page.resources)
+    const described = Object.fromEntries(
+      names.map((name) => [name, listed.find((r) => r.uri === pathToFileURL(join(folder, name)).href)?.description])
+    )
+    const when = (name: string) => new Date(statSync(join(folder, name)).mtimeMs).toISOString()
+    const failedTasks = (name: string) =>
+      `The tasks an export did not export (they failed, or it was stopped), written ${when(name)}: pass its ` +
+      "path as tasks_file to export_consistency_results to retry them"
+    const files = (name: string) =>
+      `The list of every file an export wrote (path, size, sha256, tasks of each), written ${when(name)}`
+    // Near misses are exported files (the service names its own): "Exported <time>", as any other.
+    const exported = (name: string) => `Exported ${when(name)}`
+    expect(described).toEqual({
+      "failed-tasks.json": failedTasks("failed-tasks.json"),
+      "failed-tasks-1.json": failedTasks("failed-tasks-1.json"),
+      "files.json": files("files.json"),
+      "files-2.json": files("files-2.json"),
+      "failed-tasks-x.json": exported("failed-tasks-x.json"),
+      "files-0.json": exported("files-0.json"),
+      "all-files.json": exported("all-files.json")
+    })
   })
 })
 
@@ -814,6 +857,15 @@ describe("stdio, emulator in the test process", () => {
       const read = await server.client.readResource({ uri: file?.uri ?? "" })
       const [content] = read.contents
       expect(content && "text" in content ? TasksFileOut(JSON.parse(content.text)).task_info : []).toHaveLength(1000)
+      expect((await server.client.listResources()).resources).toEqual([
+        expect.objectContaining({
+          uri: file?.uri,
+          name: "failed-tasks.json",
+          description: expect.stringMatching(
+            /^The tasks an export did not export \(they failed, or it was stopped\), written .+: pass its path as tasks_file to export_consistency_results to retry them$/
+          )
+        })
+      ])
     } finally {
       await server.close()
     }

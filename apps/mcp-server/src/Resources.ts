@@ -20,6 +20,9 @@ import { readdir, readFile, realpath, stat } from "node:fs/promises"
 import { basename, isAbsolute, join, relative, sep } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import * as Format from "./internal/format.js"
+import * as ListFile from "./internal/listFile.js"
+import * as TasksFile from "./internal/tasksFile.js"
+import { filesManifestName } from "./Tools.js"
 
 /** What one `resources/read` returns at most: a JSON-RPC message carries it whole, in base64. */
 export const maxReadBytes = 16 * 1024 * 1024
@@ -100,6 +103,20 @@ const decodeCursor = (cursor: string): Position => {
   return { modified, name }
 }
 
+/** What a file is: the lists an export writes beside its files say so; the exported files say when. */
+const description = (file: Listed): string => {
+  const name = basename(file.path)
+  const when = new Date(file.modified).toISOString()
+  if (ListFile.isNamed(name, TasksFile.fileName))
+    return (
+      `The tasks an export did not export (they failed, or it was stopped), written ${when}: pass its path as ` +
+      "tasks_file to export_consistency_results to retry them"
+    )
+  if (ListFile.isNamed(name, filesManifestName))
+    return `The list of every file an export wrote (path, size, sha256, tasks of each), written ${when}`
+  return `Exported ${when}`
+}
+
 /**
  * A page of the exported files under `root`, newest first: the first `maxListed`, or those after `cursor` (a
  * `nextCursor` this returned), with `nextCursor` when more follow. A cursor it did not give is InvalidParams.
@@ -124,7 +141,7 @@ export const list = async (root: string, cursor?: string): Promise<ListResources
       name: basename(f.path),
       mimeType: Format.mimeTypeOf(basename(f.path)),
       size: f.size,
-      description: `Exported ${new Date(f.modified).toISOString()}`
+      description: description(f)
     })
   )
   return sorted.length > page.length && last !== undefined

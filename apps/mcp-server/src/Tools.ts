@@ -248,7 +248,7 @@ const sampledTaskIds = 20
 export const sampledFiles = 20
 
 /** The list of every file a call wrote, in its folder, when its result lists some of them only. */
-const filesManifestName = "files.json"
+export const filesManifestName = "files.json"
 
 /** Request ids listed per failure group. */
 const sampledRequestIds = 5

@@ -7,7 +7,16 @@ import * as SmsError from "@sms-consistency/sms/SmsError"
 import { errnoCode, withSuffix } from "@sms-consistency/sms/internal/files"
 import * as Effect from "effect/Effect"
 import { writeFile } from "node:fs/promises"
-import { join } from "node:path"
+import { extname, join } from "node:path"
+
+/** Whether `name` is one `write` gives a list it names `fileName`: `name.json`, or `name-1.json` … `name-99.json`. */
+export const isNamed = (name: string, fileName: string): boolean => {
+  if (name === fileName) return true
+  const ext = extname(fileName)
+  const stem = `${fileName.slice(0, fileName.length - ext.length)}-`
+  if (!name.startsWith(stem) || !name.endsWith(ext) || name.length <= stem.length + ext.length) return false
+  return /^[1-9][0-9]?$/.test(name.slice(stem.length, name.length - ext.length))
+}
 
 /** `{"<key>": [...]}`, one entry a line: readable, and about as small as compact JSON. */
 const render = (key: string, entries: ReadonlyArray<unknown>): string =>
