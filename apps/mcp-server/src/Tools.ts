@@ -223,9 +223,18 @@ const ExportInput = Schema.Struct({
   language: Schema.optional(Model.Language)
 }).annotations({ title: "export_consistency_results input" })
 
+/** Files listed in a result (`files`, and a resource_link each); the rest are counted, and every one is in files.json. */
+export const sampledFiles = 20
+
+/** The list of every file a call wrote, in its folder, when its result lists some of them only. */
+export const filesManifestName = "files.json"
+
 const ExportedFileOut = Schema.Struct({
   path: text("Absolute path of the written file, inside the server's export folder."),
-  uri: text("The same file as a file:// URI (also sent as a resource_link)."),
+  uri: text(
+    "The same file as a file:// URI; resources/read returns it. The files a result lists (files, the first " +
+      `${sampledFiles}) are also sent as resource_links; ${filesManifestName}'s are not.`
+  ),
   fileName: text("File name (sanitised; as suggested by the service when it sent one)."),
   contentType: text("Content type the service sent."),
   byteLength: count("Size of the file in bytes."),
@@ -243,12 +252,6 @@ const JsonResponseOut = Schema.Struct({
 
 /** task_ids listed per failure group; the rest are counted, and every one is in failed-tasks.json. */
 const sampledTaskIds = 20
-
-/** Files listed in a result (`files`, and a resource_link each); the rest are counted, and every one is in files.json. */
-export const sampledFiles = 20
-
-/** The list of every file a call wrote, in its folder, when its result lists some of them only. */
-export const filesManifestName = "files.json"
 
 /** Request ids listed per failure group. */
 const sampledRequestIds = 5
