@@ -6,6 +6,7 @@
 import { type CallToolResult, LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv"
 import { Emulator } from "@sms-consistency/emulator"
+import * as Model from "@sms-consistency/sms/Model"
 import { Effect, Exit, Redacted, Scope } from "effect"
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
@@ -259,6 +260,9 @@ describe("stdio, --emulator", () => {
   })
 
   it("list_migration_tasks takes a state in any case", async () => {
+    const { tools } = await server.client.listTools()
+    const input = tools.find((t) => t.name === "list_migration_tasks")?.inputSchema.properties?.state
+    expect(isJson(input) ? input.description : undefined).toContain(Model.taskStates.join(", "))
     const upper = await call(server.client, "list_migration_tasks", { state: "MIGRATE_SUCCESS", limit: 1 })
     const lower = await call(server.client, "list_migration_tasks", { state: " migrate_success", limit: 1 })
     const total = (r: typeof upper) => (r.structuredContent as { total: number }).total

@@ -898,8 +898,8 @@ const ListTasksInput = Schema.Struct({
     Model.boundedString(
       "state",
       64,
-      "Only tasks in this state (any case: sent upper-cased), e.g. READY, RUNNING, SYNCING, MIGRATE_SUCCESS, " +
-        "MIGRATE_FAIL, SYNC_SUCCESS, SYNC_FAIL, ABORTING, ABORT."
+      `Only tasks in this state (any case: sent upper-cased): ${Model.taskStates.join(", ")}, the states the ` +
+        "service documents; its list is open, so another is sent too."
     )
   ),
   name: Schema.optional(
