@@ -762,6 +762,23 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       expected: /^error: --fault-rate: expected a number \(got "often"\)$/
     },
     {
+      // Several bad values: the first on the line alone, as for two unknown flags, not each glued to the next.
+      name: "two bad number values: the first on the line only",
+      args: ["emulator", "--port", "x", "--fault-rate", "x"],
+      expected: /^error: --port: expected a whole number \(got "x"\)$/
+    },
+    {
+      // @effect/cli checks them in the order the command declares them: --port before --fault-rate.
+      name: "two bad number values: the first on the line, whatever the order the command declares them in",
+      args: ["emulator", "--fault-rate=often", "--port=x", "--sources", "-1"],
+      expected: /^error: --fault-rate: expected a number \(got "often"\)$/
+    },
+    {
+      name: "export with two bad number values",
+      args: ["export", "--all", "--retries", "x", "--concurrency", "y"],
+      expected: /^error: --retries: expected a whole number \(got "x"\)$/
+    },
+    {
       name: "--language not among its choices",
       args: ["export", "--all", "--language", "fr"],
       expected: /^error: --language: expected one of en-us, zh-cn \(got "fr"\)$/
@@ -938,6 +955,14 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       tag: "UsageError",
       message: "--bogus: unknown option; see sms-consistency export --help"
     })
+    // Two bad values: the document has the first on the line, as stderr does.
+    const two = await cli(["export", "--all", "--json", "--retries", "x", "--concurrency", "y"], {
+      cwd: await tempDir(),
+      env: envFor()
+    })
+    expect(two.code).toBe(2)
+    expect(JSON.parse(two.stdout).error.message).toBe('--retries: expected a whole number (got "x")')
+    expect(two.stderr).toBe('error: --retries: expected a whole number (got "x")\n')
     // A flag without its value is caught before @effect/cli parses the line, and reported the same way.
     const missing = await cli(["export", "--all", "--json", "--concurrency"], { cwd: await tempDir(), env: envFor() })
     expect(missing.code).toBe(2)

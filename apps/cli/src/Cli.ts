@@ -22,7 +22,15 @@ import { ExitCode, exitCodeHelp } from "./internal/exitCodes.js"
 import { Handlers } from "./internal/handlers.js"
 import { interruption } from "./internal/interruption.js"
 import { stripAnsi, withPlainConsole, withStderrLogger, writeErr, writeError, writeOut } from "./internal/terminal.js"
-import { beforeDashes, builtIns, flagTable, splitValues, usageMessage, usageProblem } from "./internal/usage.js"
+import {
+  beforeDashes,
+  builtIns,
+  firstProblem,
+  flagTable,
+  splitValues,
+  usageMessage,
+  usageProblem
+} from "./internal/usage.js"
 
 export const name = "sms-consistency"
 
@@ -124,8 +132,23 @@ const wantsJson = (args: ReadonlyArray<string>) => {
 /** What @effect/cli reported for `args`, in one line (see `usageMessage`). */
 export const reworded = (text: string, args: ReadonlyArray<string>): string => usageMessage(text, name, args, flags)
 
-const validationMessage = (error: ValidationError.ValidationError, args: ReadonlyArray<string>): string =>
-  reworded("error" in error ? stripAnsi(HelpDoc.toAnsiText(error.error)) : "usage error", args)
+/** Of the problems @effect/cli reported at once, the first on `args` (see `firstProblem`). */
+export const firstReported = (problems: ReadonlyArray<string>, args: ReadonlyArray<string>): string | undefined =>
+  firstProblem(flags, args, problems)
+
+/** The paragraphs of a help document: @effect/cli sequences the errors of several flags into one. */
+const paragraphs = (doc: HelpDoc.HelpDoc): ReadonlyArray<HelpDoc.HelpDoc> =>
+  doc._tag === "Sequence" ? [...paragraphs(doc.left), ...paragraphs(doc.right)] : [doc]
+
+const validationMessage = (error: ValidationError.ValidationError, args: ReadonlyArray<string>): string => {
+  const problems =
+    "error" in error
+      ? paragraphs(error.error)
+          .map((doc) => stripAnsi(HelpDoc.toAnsiText(doc)))
+          .filter((text) => text.trim() !== "")
+      : []
+  return reworded(firstReported(problems, args) ?? "usage error", args)
+}
 
 /** A usage error: one line on stderr, and the JSON error document `--json` promises on stdout. Nothing was run. */
 const usageError = (message: string, args: ReadonlyArray<string>): Effect.Effect<number> =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Model from "@sms-consistency/sms/Model"
-import { flagProblem, reworded, splitFlagValues } from "../src/Cli.js"
+import { firstReported, flagProblem, reworded, splitFlagValues } from "../src/Cli.js"
 import { tasksPerCall } from "../src/commands/export.js"
 import { informational } from "../src/internal/route.js"
 
@@ -117,6 +117,22 @@ describe("usage errors", () => {
     ])
     // Only after a command: before it there is nothing to split.
     expect(splitFlagValues(["--log-level=debug", "export"])).toEqual(["--log-level=debug", "export"])
+  })
+
+  it("of several problems @effect/cli reports at once, keeps the one whose flag stands first on the line", () => {
+    const port = '--port: expected a whole number (got "x")'
+    const faultRate = '--fault-rate: expected a number (got "y")'
+    expect(firstReported([port, faultRate], ["emulator", "--port", "x", "--fault-rate", "y"])).toBe(port)
+    expect(firstReported([port, faultRate], ["emulator", "--fault-rate=y", "--port=x"])).toBe(faultRate)
+    // Under another of its names (-o for --output); after `--`, no flag stands.
+    const output = "--output: cannot be stdout (-)"
+    const retries = '--retries: expected a whole number (got "x")'
+    expect(firstReported([retries, output], ["export", "-o", "-", "--retries", "x"])).toBe(output)
+    expect(firstReported([retries, output], ["export", "--retries", "x", "--", "-o"])).toBe(retries)
+    // A problem naming no flag on the line comes last; one alone is kept; none, none.
+    expect(firstReported(["TASK_ID: missing", retries], ["result", "--retries", "x"])).toBe(retries)
+    expect(firstReported(["Something else"], ["result"])).toBe("Something else")
+    expect(firstReported([], ["result"])).toBeUndefined()
   })
 
   it("rewords what @effect/cli reports, in one line naming what is wrong, with a suggestion for a typo", () => {

@@ -234,6 +234,37 @@ export const usageMessage = (text: string, program: string, args: ReadonlyArray<
   return line
 }
 
+/**
+ * Of several problems @effect/cli found at once (a bad value of each of several flags, found in the order the
+ * command declares its flags), the one whose flag stands first on `args`, as every usage mistake is reported: one,
+ * the first (`emulator --fault-rate x --port y` is about `--fault-rate`). A problem that names no flag on the line
+ * comes after those that do; undefined when there is none.
+ */
+export const firstProblem = (
+  table: FlagTable,
+  args: ReadonlyArray<string>,
+  problems: ReadonlyArray<string>
+): string | undefined => {
+  const options = beforeDashes(args)
+  const command = options.find((arg) => table.commands.has(arg))
+  const flags = (command === undefined ? undefined : table.commands.get(command)) ?? table.root
+  const position = (problem: string): number => {
+    const flag = flags.get(/^-[^\s:=#]*/.exec(problem)?.[0] ?? "")
+    const at = flag === undefined ? -1 : options.findIndex((arg) => flag.names.includes(arg.split("=", 1)[0] ?? arg))
+    return at < 0 ? Number.POSITIVE_INFINITY : at
+  }
+  let first: string | undefined
+  let firstAt = Number.POSITIVE_INFINITY
+  for (const problem of problems) {
+    const at = position(problem)
+    if (first === undefined || at < firstAt) {
+      first = problem
+      firstAt = at
+    }
+  }
+  return first
+}
+
 /** The first word of `args` that is not an option (nor a value of one), and the first option the program lacks. */
 const beforeCommand = (
   table: FlagTable,
