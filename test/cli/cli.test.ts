@@ -854,6 +854,29 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       expected: /^error: --foo: unknown option; see sms-consistency --help$/
     },
     {
+      // A stray word, with or without `--` before it: what the command takes is said.
+      name: "a word export does not take",
+      args: ["export", "--all", "foo"],
+      expected: /^error: unexpected argument "foo": export takes no arguments; see sms-consistency export --help$/
+    },
+    {
+      name: "a second argument to result",
+      args: ["result", "t1", "extra"],
+      expected:
+        /^error: unexpected argument "extra": result takes one argument \(TASK_ID\); see sms-consistency result --help$/
+    },
+    {
+      name: "a word after --, the same word a flag's value before it",
+      args: ["export", "--all", "--name", "foo", "--", "foo"],
+      expected: /^error: unexpected argument "foo": export takes no arguments; see sms-consistency export --help$/
+    },
+    {
+      name: "an option-like word after --, the same word a flag's value before it",
+      args: ["export", "--all", "--name", "--bogus", "--", "--bogus"],
+      expected:
+        /^error: unexpected argument "--bogus": export takes no arguments, and after -- nothing is read as an option; see sms-consistency export --help$/
+    },
+    {
       // After `--`, everything is an argument: `--all` there is not an option at all, known or unknown.
       name: "an option after --: an argument the command does not take",
       args: ["export", "--", "--all"],

@@ -153,8 +153,24 @@ describe("usage errors", () => {
       expect(reworded(`Received unknown argument: '${flag}'`, [command, flag, "x"])).toBe(
         `${flag}: unknown option${suggested ? ` (did you mean ${suggested}?)` : ""}; see sms-consistency ${command} --help`
       )
+    // A word the command does not take, with or without `--` before it: what the command takes is said.
     expect(reworded("Received unknown argument: 'extra'", ["result", "t1", "extra"])).toBe(
-      "extra: unknown argument; see sms-consistency result --help"
+      'unexpected argument "extra": result takes one argument (TASK_ID); see sms-consistency result --help'
+    )
+    expect(reworded("Received unknown argument: 'foo'", ["export", "foo"])).toBe(
+      'unexpected argument "foo": export takes no arguments; see sms-consistency export --help'
+    )
+    // The word also before `--` (a flag's value there): the same.
+    expect(reworded("Received unknown argument: 'foo'", ["export", "--name", "foo", "--", "foo"])).toBe(
+      'unexpected argument "foo": export takes no arguments; see sms-consistency export --help'
+    )
+    // An option-like word: an unknown option before `--`; after it (though also a flag's value before it), an
+    // argument.
+    expect(reworded("Received unknown argument: '--bogus'", ["export", "--bogus", "--", "--bogus"])).toBe(
+      "--bogus: unknown option; see sms-consistency export --help"
+    )
+    expect(reworded("Received unknown argument: '--bogus'", ["export", "--name", "--bogus", "--", "--bogus"])).toBe(
+      'unexpected argument "--bogus": export takes no arguments, and after -- nothing is read as an option; see sms-consistency export --help'
     )
     // After `--`, an argument the command does not take, whatever it looks like.
     expect(reworded("Received unknown argument: '--all'", ["export", "--", "--all"])).toBe(

@@ -194,6 +194,43 @@ const suggestion = (word: string, candidates: Iterable<string>): string => {
   return found === undefined ? "" : ` (did you mean ${found}?)`
 }
 
+/** Whether `word` looks like an option (`-v`, `--all`); `-` alone (stdin, say) does not. */
+const isOptionLike = (word: string): boolean => word.startsWith("-") && word !== "-"
+
+/**
+ * The words of `args` read as options: before `--`, option-like, and not the value of a flag before them
+ * (`--name --all` gives --name the value `--all`).
+ */
+const optionWords = (table: FlagTable, args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const words: Array<string> = []
+  let flags = table.root
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? ""
+    if (arg === "--") break
+    const command = flags === table.root ? table.commands.get(arg) : undefined
+    if (command) flags = command
+    else if (isOptionLike(arg)) {
+      words.push(arg)
+      if (flags.get(arg)?.values !== undefined) i++
+    }
+  }
+  return words
+}
+
+/**
+ * A word `command` does not take: `unexpected argument "foo": export takes no arguments; see …`, or `result takes
+ * one argument (TASK_ID)`. An option-like word is one only after `--`, which the message says.
+ */
+const unexpectedArgument = (table: FlagTable, program: string, command: string, word: string): string => {
+  const names = table.arguments.get(command) ?? []
+  const takes =
+    names.length === 0
+      ? "no arguments"
+      : `${names.length === 1 ? "one argument" : `${names.length} arguments`} (${names.join(" ")})`
+  const notAnOption = isOptionLike(word) ? ", and after -- nothing is read as an option" : ""
+  return `unexpected argument ${JSON.stringify(word)}: ${command} takes ${takes}${notAnOption}; see ${program} ${command} --help`
+}
+
 /**
  * What @effect/cli reported (its help text, perhaps over several lines) as one line in the CLI's words, for
  * `args` (the command line after the program); `table` knows the commands and their flags.
@@ -206,18 +243,11 @@ export const usageMessage = (text: string, program: string, args: ReadonlyArray<
   const unknown = /^Received unknown argument: '(.*)'$/.exec(line)
   if (unknown) {
     const arg = unknown[1] ?? ""
-    // After `--`, it is an argument the command does not take, whatever it looks like: not an unknown option.
-    const options = beforeDashes(args)
-    if (command !== undefined && options.length < args.length && !options.includes(arg)) {
-      const names = table.arguments.get(command) ?? []
-      const takes =
-        names.length === 0
-          ? "no arguments"
-          : `${names.length === 1 ? "one argument" : `${names.length} arguments`} (${names.join(" ")})`
-      const notAnOption = arg.startsWith("-") ? ", and after -- nothing is read as an option" : ""
-      return `unexpected argument ${JSON.stringify(arg)}: ${command} takes ${takes}${notAnOption}; ${help}`
-    }
-    if (!arg.startsWith("-")) return `${arg}: unknown argument; ${help}`
+    // A word the command does not take, with or without `--` before it; an option-like word too when it stands
+    // after `--` (read as an option before it, it is an unknown one).
+    if (command !== undefined && (!isOptionLike(arg) || !optionWords(table, args).includes(arg)))
+      return unexpectedArgument(table, program, command, arg)
+    if (!isOptionLike(arg)) return `${arg}: unknown argument; ${help}`
     const flags = (command === undefined ? undefined : table.commands.get(command)) ?? table.root
     return `${arg}: unknown option${suggestion(arg.split("=", 1)[0] ?? arg, flags.keys())}; ${help}`
   }
