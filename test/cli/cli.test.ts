@@ -897,6 +897,26 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
         /^error: unexpected argument "--json": result takes one argument \(TASK_ID\), and after -- nothing is read as an option; see sms-consistency result --help$/
     },
     {
+      // `--` before the command: what follows is no command, but an argument the program does not take.
+      name: "-- before the command",
+      args: ["--", "export", "--all"],
+      expected:
+        /^error: unexpected argument "export": sms-consistency takes a command and no arguments, and after -- nothing is read as a command; see sms-consistency --help$/
+    },
+    {
+      // A second `--` is an argument like any other, which export does not take.
+      name: "a second -- after the command's",
+      args: ["export", "--all", "--", "--"],
+      expected:
+        /^error: unexpected argument "--": export takes no arguments, and after -- nothing is read as an option; see sms-consistency export --help$/
+    },
+    {
+      name: "a second -- after the one argument result takes",
+      args: ["result", "t1", "--", "--"],
+      expected:
+        /^error: unexpected argument "--": result takes one argument \(TASK_ID\), and after -- nothing is read as an option; see sms-consistency result --help$/
+    },
+    {
       // demo has no --json: the mistake is said on stderr only, with no JSON document.
       name: "demo --json",
       args: ["demo", "--json"],

@@ -84,8 +84,11 @@ const defectMessage = (cause: Cause.Cause<unknown>): string => {
 const builtInFlags = new Set(builtIns.flatMap((flag) => (flag.values === undefined ? flag.names : [])))
 const builtInWithValue = new Set(builtIns.flatMap((flag) => (flag.values === undefined ? [] : flag.names)))
 
-/** The first flag of `args` without its value, or with a value outside its choices (see `usageProblem`). */
-export const flagProblem = (args: ReadonlyArray<string>): string | undefined => usageProblem(flags, args)
+/**
+ * The first flag of `args` without its value, or with a value outside its choices, or a word after `--` that
+ * @effect/cli would skip (see `usageProblem`).
+ */
+export const flagProblem = (args: ReadonlyArray<string>): string | undefined => usageProblem(flags, args, name)
 
 /**
  * @effect/cli recognises its built-in options (`--help`, `--log-level`, …) after a subcommand only when they

@@ -70,6 +70,37 @@ describe("usage errors", () => {
     expect(flagProblem(["result", "--", "--json", "--json"])).toBeUndefined()
   })
 
+  it("finds a word after -- that @effect/cli would skip: the command itself, or a second --", () => {
+    // Before the command, `--` ends the options: what follows is an argument to the program, not a command.
+    const root = (word: string, clause: string) =>
+      `unexpected argument ${JSON.stringify(word)}: sms-consistency takes a command and no arguments${clause}; see sms-consistency --help`
+    expect(flagProblem(["--", "export", "--all"])).toBe(root("export", ", and after -- nothing is read as a command"))
+    expect(flagProblem(["--log-level", "debug", "--", "result", "t1"])).toBe(
+      root("result", ", and after -- nothing is read as a command")
+    )
+    expect(flagProblem(["--", "--help"])).toBe(root("--help", ", and after -- nothing is read as an option"))
+    expect(flagProblem(["--", "foo"])).toBe(root("foo", ""))
+    // Nothing after it (a command is required, said when run); a mistake before it is the first, left to @effect/cli.
+    expect(flagProblem(["--"])).toBeUndefined()
+    expect(flagProblem(["--foo", "--", "export"])).toBeUndefined()
+    expect(flagProblem(["exprot", "--", "export"])).toBeUndefined()
+    // A second `--` after the command's is an argument like any other.
+    expect(flagProblem(["export", "--all", "--", "--"])).toBe(
+      'unexpected argument "--": export takes no arguments, and after -- nothing is read as an option; see sms-consistency export --help'
+    )
+    const result =
+      'unexpected argument "--": result takes one argument (TASK_ID), and after -- nothing is read as an option; see sms-consistency result --help'
+    expect(flagProblem(["result", "t1", "--", "--"])).toBe(result)
+    expect(flagProblem(["result", "--", "t1", "--"])).toBe(result)
+    expect(flagProblem(["result", "--json", "true", "--", "t1", "--"])).toBe(result)
+    expect(flagProblem(["export", "--", "x", "--"])).toBe(
+      'unexpected argument "x": export takes no arguments; see sms-consistency export --help'
+    )
+    // `--` as result's one argument; a word before `--` the command does not take is the first, left to @effect/cli.
+    expect(flagProblem(["result", "--", "--"])).toBeUndefined()
+    expect(flagProblem(["export", "foo", "--", "--"])).toBeUndefined()
+  })
+
   it("accepts every well-formed line, values that look like flags but are not among them included", () => {
     for (const args of [
       ["export", "--all", "--output", "results/", "--language", "zh-cn", "--concurrency", "8", "--json"],

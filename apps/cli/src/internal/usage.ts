@@ -93,33 +93,49 @@ export type FlagTable = ReturnType<typeof flagTable>
 const choicesOf = (values: string): ReadonlyArray<string> | undefined =>
   values.includes(" | ") ? values.split(" | ") : undefined
 
+/** A value @effect/cli takes for a boolean flag when it follows it (`--json false`). */
+const booleanValues = new Set(["true", "1", "y", "yes", "on", "false", "0", "n", "no", "off"])
+
 /**
  * The first flag on `args` (the command line after the program) left without its value, given a value that is
- * not among its choices, or given twice (but for a repeatable one), as a one-line message; undefined when there is
- * none (other mistakes are left to @effect/cli, which takes a second `--force` for an unknown option). A flag's
- * value may not be another of the command's flags, nor `--`: `--task --all` lacks the task.
+ * not among its choices, or given twice (but for a repeatable one), or a word after `--` that @effect/cli would
+ * skip (see `afterDashes`), as a one-line message; undefined when there is none (other mistakes are left to
+ * @effect/cli, which takes a second `--force` for an unknown option). A flag's value may not be another of the
+ * command's flags, nor `--`: `--task --all` lacks the task.
  */
-export const usageProblem = (table: FlagTable, args: ReadonlyArray<string>): string | undefined => {
+export const usageProblem = (table: FlagTable, args: ReadonlyArray<string>, program: string): string | undefined => {
   let flags = table.root
+  let command: string | undefined
+  // Before `--`: the command's arguments, and whether a word or option stands where none belongs (a mistake
+  // @effect/cli reports, before any after `--`).
+  let positionals = 0
+  let stray = false
   const seen = new Map<Flag, string>()
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? ""
-    if (arg === "--") return undefined
-    const command = flags === table.root ? table.commands.get(arg) : undefined
-    if (command) {
-      flags = command
+    if (arg === "--") return stray ? undefined : afterDashes(table, program, command, positionals, args.slice(i + 1))
+    const commandFlags = flags === table.root ? table.commands.get(arg) : undefined
+    if (commandFlags) {
+      flags = commandFlags
+      command = arg
       continue
     }
     const equals = arg.indexOf("=")
     const name = arg.startsWith("-") && equals > 0 ? arg.slice(0, equals) : arg
     const flag = flags.get(name)
-    if (flag !== undefined && !flag.repeated) {
+    if (flag === undefined) {
+      if (command === undefined || isOptionLike(arg)) stray = true
+      else positionals++
+    } else if (!flag.repeated) {
       const before = seen.get(flag)
       if (before !== undefined)
         return `${name}: given more than once${before === name ? "" : ` (as ${before} and ${name})`}`
       seen.set(flag, name)
     }
-    if (flag?.values === undefined) continue
+    if (flag?.values === undefined) {
+      if (flag !== undefined && name === arg && booleanValues.has(args[i + 1] ?? "")) i++
+      continue
+    }
     const next = args[i + 1]
     const value =
       name !== arg
@@ -133,6 +149,30 @@ export const usageProblem = (table: FlagTable, args: ReadonlyArray<string>): str
       return `${name}: expected one of ${choices.join(", ")} (got ${JSON.stringify(value)})`
   }
   return undefined
+}
+
+/**
+ * The first word of `forced` (the words after `--`) that `command` does not take, where @effect/cli would skip
+ * it: before the command, it reads past `--` for the command (`-- export` runs export); after it, it re-reads the
+ * command's unused words as the program's, which takes a `--` among them for its own and drops it
+ * (`export -- --` runs export; `export -- -- x` reports `x`). Without a second `--`, the command's unused words
+ * are left to @effect/cli, which reports them after any bad value of a flag, as it does those before `--`.
+ * `positionals`: the command's arguments before `--`.
+ */
+const afterDashes = (
+  table: FlagTable,
+  program: string,
+  command: string | undefined,
+  positionals: number,
+  forced: ReadonlyArray<string>
+): string | undefined => {
+  if (command === undefined)
+    return forced[0] === undefined ? undefined : unexpectedArgument(table, program, command, forced[0])
+  const takes = table.arguments.get(command)?.length ?? 0
+  const word = forced[takes - positionals]
+  return positionals <= takes && forced.includes("--") && word !== undefined
+    ? unexpectedArgument(table, program, command, word)
+    : undefined
 }
 
 /**
@@ -219,16 +259,22 @@ const optionWords = (table: FlagTable, args: ReadonlyArray<string>): ReadonlyArr
 
 /**
  * A word `command` does not take: `unexpected argument "foo": export takes no arguments; see …`, or `result takes
- * one argument (TASK_ID)`. An option-like word is one only after `--`, which the message says.
+ * one argument (TASK_ID)`. An option-like word is one only after `--`, which the message says. Without a command,
+ * the word stands after a `--` before any: the program takes a command there, and no arguments.
  */
-const unexpectedArgument = (table: FlagTable, program: string, command: string, word: string): string => {
+const unexpectedArgument = (table: FlagTable, program: string, command: string | undefined, word: string): string => {
+  const unexpected = `unexpected argument ${JSON.stringify(word)}`
+  const notAnOption = isOptionLike(word) ? ", and after -- nothing is read as an option" : ""
+  if (command === undefined) {
+    const notACommand = table.commands.has(word) ? ", and after -- nothing is read as a command" : notAnOption
+    return `${unexpected}: ${program} takes a command and no arguments${notACommand}; see ${program} --help`
+  }
   const names = table.arguments.get(command) ?? []
   const takes =
     names.length === 0
       ? "no arguments"
       : `${names.length === 1 ? "one argument" : `${names.length} arguments`} (${names.join(" ")})`
-  const notAnOption = isOptionLike(word) ? ", and after -- nothing is read as an option" : ""
-  return `unexpected argument ${JSON.stringify(word)}: ${command} takes ${takes}${notAnOption}; see ${program} ${command} --help`
+  return `${unexpected}: ${command} takes ${takes}${notAnOption}; see ${program} ${command} --help`
 }
 
 /**
