@@ -875,6 +875,31 @@ describe("stdio, emulator in the test process", () => {
     }
   })
 
+  /** Every file under `root`, hidden ones included, as paths relative to it. */
+  const filesUnder = (root: string): ReadonlyArray<string> =>
+    readdirSync(root, { recursive: true, encoding: "utf8" }).filter((path) => statSync(join(root, path)).isFile())
+
+  it("a list whose write fails midway (a full disk) leaves nothing behind, neither a truncated list nor its temporary", async () => {
+    const root = tempDir("full")
+    // 1 KiB a file at most: the list of 30 failed tasks (some 3 KB) fails with EFBIG once 1 KiB of it is written.
+    const server = await connectStdio(
+      [],
+      { ...configured(emulator.credentials.ak, emulator.credentials.sk), SMS_EXPORT_DIR: root },
+      { fileSizeLimitKiB: 1 }
+    )
+    try {
+      const result = await call(server.client, "export_consistency_results", { task_info: ghosts(30) })
+      const out = ExportOut(result.structuredContent)
+      expect(out).toMatchObject({ exported: 0, failedCount: 30 })
+      expect(out.failedTasksFile).toBeUndefined()
+      expect(server.stderr()).toMatch(/failed-tasks\.json: .*file too large/i)
+      // No failed-tasks.json cut at 1 KiB under its final name (where resources/list and tasks_file read it).
+      expect(filesUnder(root)).toEqual([])
+    } finally {
+      await server.close()
+    }
+  })
+
   it("a bad SK: one cause for every call; tasks_file then retries exactly those tasks, nothing copied", async () => {
     const root = tempDir("retry")
     const tasks = emulator.seeded.sources.slice(0, 250).map((s) => ({

@@ -45,10 +45,23 @@ export interface StdioServer {
   readonly close: () => Promise<void>
 }
 
-export const connectStdio = async (args: ReadonlyArray<string>, env: Record<string, string>): Promise<StdioServer> => {
+/**
+ * `fileSizeLimitKiB`: the largest file the server may write (`ulimit -f`), past which a write fails midway with
+ * EFBIG, as on a full disk (Node ignores SIGXFSZ).
+ */
+export const connectStdio = async (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  options: { readonly fileSizeLimitKiB?: number } = {}
+): Promise<StdioServer> => {
+  const limit = options.fileSizeLimitKiB
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [binPath, ...args],
+    ...(limit === undefined
+      ? { command: process.execPath, args: [binPath, ...args] }
+      : {
+          command: "/bin/sh",
+          args: ["-c", `ulimit -f ${limit} && exec "$0" "$@"`, process.execPath, binPath, ...args]
+        }),
     env,
     stderr: "pipe"
   })

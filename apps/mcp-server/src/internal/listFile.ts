@@ -4,9 +4,9 @@
  * `resources/read` serves it as it serves the exported files (`<call folder>/<file>`, no hidden part).
  */
 import * as SmsError from "@sms-consistency/sms/SmsError"
-import { errnoCode, withSuffix } from "@sms-consistency/sms/internal/files"
+import { errnoCode, temporaryPath, withSuffix } from "@sms-consistency/sms/internal/files"
 import * as Effect from "effect/Effect"
-import { writeFile } from "node:fs/promises"
+import { link, unlink, writeFile } from "node:fs/promises"
 import { extname, join } from "node:path"
 
 /** Whether `name` is one `write` gives a list it names `fileName`: `name.json`, or `name-1.json` … `name-99.json`. */
@@ -22,9 +22,16 @@ export const isNamed = (name: string, fileName: string): boolean => {
 const render = (key: string, entries: ReadonlyArray<unknown>): string =>
   `{${JSON.stringify(key)}: [\n${entries.map((entry) => JSON.stringify(entry)).join(",\n")}\n]}\n`
 
+/** The last `-N` a list's name takes (`isNamed` knows no other). */
+const maxSuffix = 99
+
 /**
  * Writes `{"<key>": entries}` into `directory` (which exists) as `fileName`, never over a file already there (the
- * service names its own files): `name.json`, else `name-1.json`, … Owner-only, as the exports it sits beside.
+ * service names its own files): `name.json`, else `name-1.json`, … `name-99.json`. The list is written whole under
+ * a hidden temporary name first (as the core writes an export, `temporaryPath`) and then linked under its name, so
+ * that no reader (`resources/list`, `resources/read`, a `tasks_file`) ever sees it half-written, and a write that
+ * fails (the disk full) leaves nothing behind. Not `files.place`: its names go past `-99`. Owner-only, as the
+ * exports it sits beside.
  */
 export const write = (
   directory: string,
@@ -35,14 +42,23 @@ export const write = (
   Effect.tryPromise({
     try: async () => {
       const body = Buffer.from(render(key, entries), "utf8")
-      for (let n = 0; ; n++) {
-        const path = join(directory, n === 0 ? fileName : withSuffix(fileName, n))
-        try {
-          await writeFile(path, body, { flag: "wx", mode: 0o600 })
-          return { path, byteLength: body.byteLength }
-        } catch (cause) {
-          if (errnoCode(cause) !== "EEXIST" || n >= 99) throw cause
+      const temporary = temporaryPath(directory, fileName)
+      try {
+        await writeFile(temporary, body, { flag: "wx", mode: 0o600 })
+        for (let n = 0; ; n++) {
+          const path = join(directory, n === 0 ? fileName : withSuffix(fileName, n))
+          try {
+            // A hard link: the check that the name is free and the placing are one step.
+            await link(temporary, path)
+            return { path, byteLength: body.byteLength }
+          } catch (cause) {
+            if (errnoCode(cause) !== "EEXIST") throw cause
+            if (n >= maxSuffix)
+              throw new Error(`${fileName} and its names up to ${withSuffix(fileName, maxSuffix)} are all taken`)
+          }
         }
+      } finally {
+        await unlink(temporary).catch(() => undefined)
       }
     },
     catch: (cause) =>
