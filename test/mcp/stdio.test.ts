@@ -477,6 +477,37 @@ describe("stdio, an export of more files than its result lists", () => {
   })
 })
 
+describe("stdio, files.json that cannot be written", () => {
+  it("the result's text says so, and why, and where every file is", async () => {
+    assertBuilt()
+    // Files of 100 bytes, a list of 25 of them (some 9 KB) over the 4 KiB a file may weigh.
+    const server = await connectStdio(
+      ["--emulator"],
+      cleanEnv({
+        SMS_EMULATOR_SOURCES: "6000",
+        SMS_EMULATOR_EXPORT_MODE: "large",
+        SMS_EMULATOR_LARGE_BODY_BYTES: "100"
+      }),
+      { fileSizeLimitKiB: 4 }
+    )
+    try {
+      const result = await call(server.client, "export_consistency_results", { all: true }, { timeout: 30_000 })
+      const out = ExportOut(result.structuredContent)
+      expect(out.fileCount).toBeGreaterThan(listedFiles)
+      expect(out.filesManifest).toBeUndefined()
+      expect(readdirSync(out.exportDirectory ?? "")).toHaveLength(out.fileCount)
+      expect(textOf(result)).toContain(
+        `\nThe list of all ${out.fileCount} files (files.json) could not be written (EFBIG: file too large`
+      )
+      expect(textOf(result)).toContain(
+        `: structuredContent.files lists the first ${listedFiles}; every file is in ${out.exportDirectory}.`
+      )
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe("stdio, resources/list of more files than a page", () => {
   /** What resources/list lists in a page, at most. */
   const pageSize = 200
@@ -895,6 +926,25 @@ describe("stdio, emulator in the test process", () => {
       expect(server.stderr()).toMatch(/failed-tasks\.json: .*file too large/i)
       // No failed-tasks.json cut at 1 KiB under its final name (where resources/list and tasks_file read it).
       expect(filesUnder(root)).toEqual([])
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("failed-tasks.json not written: the result's text says so, and why (the list is missing, not just unlinked)", async () => {
+    const server = await connectStdio([], configured(emulator.credentials.ak, emulator.credentials.sk), {
+      fileSizeLimitKiB: 1
+    })
+    try {
+      const result = await call(server.client, "export_consistency_results", { task_info: ghosts(30) })
+      const out = ExportOut(result.structuredContent)
+      expect(out.failedTasksFile).toBeUndefined()
+      const { tools } = await server.client.listTools()
+      const schema = tools.find((t) => t.name === "export_consistency_results")?.outputSchema ?? {}
+      expect(validator.getValidator(jsonSchema(schema))(result.structuredContent).valid).toBe(true)
+      expect(textOf(result)).toMatch(
+        /\nThe list of the 30 failed tasks \(failed-tasks\.json\) could not be written \(EFBIG: file too large[^)]*\): structuredContent\.failed names only a sample of them, and there is no file to pass as tasks_file to retry them\.\n/
+      )
     } finally {
       await server.close()
     }

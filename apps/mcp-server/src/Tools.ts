@@ -491,10 +491,18 @@ const discover = (name: string | undefined) =>
     return tasks
   })
 
-/** A complete list's write (ListFile): when it fails, the result goes without it (keeping its sample), logged. */
-const writtenOrLogged = <A>(write: Effect.Effect<A, SmsError.FileError>) =>
+/**
+ * A complete list's write (ListFile): when it fails, the result goes without it (keeping its sample) and says why
+ * (`failure`, for its text: a model must know the complete list is missing), logged.
+ */
+const writtenOrFailed = <A>(
+  write: Effect.Effect<A, SmsError.FileError>
+): Effect.Effect<{ readonly written?: A; readonly failure?: string }> =>
   write.pipe(
-    Effect.catchAll((error) => Effect.as(Effect.logWarning(`export_consistency_results: ${error.message}`), undefined))
+    Effect.map((written) => ({ written })),
+    Effect.catchAll((error) =>
+      Effect.as(Effect.logWarning(`export_consistency_results: ${error.message}`), { failure: error.reason })
+    )
   )
 
 /** The link to a complete list the call wrote (failed-tasks.json, files.json). */
@@ -652,18 +660,19 @@ export const exportConsistencyResults = make({
     const failedCount = failedTasks.length
     const groups = groupFailures(failures)
     // Every failed task, so that the result can carry a sample only and nothing is lost.
-    const tasksFileWritten =
-      failedCount === 0 ? undefined : yield* writtenOrLogged(TasksFile.write(directory, failedTasks))
+    const tasksFileWrite = failedCount === 0 ? {} : yield* writtenOrFailed(TasksFile.write(directory, failedTasks))
+    const tasksFileWritten = tasksFileWrite.written
     const failedTasksFile =
       tasksFileWritten === undefined
         ? undefined
         : { path: tasksFileWritten.path, uri: pathToFileURL(tasksFileWritten.path).href, taskCount: failedCount }
     // Every file, so that the result can list the first ones only (a link each) and none is lost.
     const listed = files.slice(0, sampledFiles)
-    const manifestWritten =
+    const manifestWrite =
       files.length === listed.length
-        ? undefined
-        : yield* writtenOrLogged(ListFile.write(directory, filesManifestName, "files", files))
+        ? {}
+        : yield* writtenOrFailed(ListFile.write(directory, filesManifestName, "files", files))
+    const manifestWritten = manifestWrite.written
     const filesManifest =
       manifestWritten === undefined
         ? undefined
@@ -691,7 +700,14 @@ export const exportConsistencyResults = make({
             (f) =>
               `- ${f.fileName} (${Format.bytes(f.byteLength)}, ${Format.count(f.taskCount, "task")}, sha256 ${f.sha256})`
           ),
-        ...(files.length > maxListed ? [`- … and ${files.length - maxListed} more (${whereTheRest})`] : [])
+        ...(files.length > maxListed ? [`- … and ${files.length - maxListed} more (${whereTheRest})`] : []),
+        ...(manifestWrite.failure === undefined
+          ? []
+          : [
+              `The list of all ${Format.count(files.length, "file")} (${filesManifestName}) could not be written ` +
+                `(${manifestWrite.failure}): structuredContent.files lists the first ${sampledFiles}; every file ` +
+                `is in ${directory}.`
+            ])
       )
     else if (!failedAll) lines.push("No result file was written.")
     if (jsonResponses.length > 0)
@@ -727,6 +743,12 @@ export const exportConsistencyResults = make({
       if (groups.every((g) => nothingSent(g.error))) lines.push("Nothing was sent to the service.")
       if (failedTasksFile !== undefined)
         lines.push(`Every failed task is listed in ${failedTasksFile.path}: pass it as tasks_file to retry them.`)
+      else if (tasksFileWrite.failure !== undefined)
+        lines.push(
+          `The list of the ${Format.count(failedCount, "failed task")} (${TasksFile.fileName}) could not be ` +
+            `written (${tasksFileWrite.failure}): structuredContent.failed names only a sample of them, and there ` +
+            "is no file to pass as tasks_file to retry them."
+        )
     }
     if (result.duplicates > 0)
       lines.push(`${Format.count(result.duplicates, "duplicate entry", "duplicate entries")} left out (exported once).`)
