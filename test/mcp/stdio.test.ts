@@ -601,7 +601,19 @@ describe("stdio, resources/list of more files than a page", () => {
       encoded('["call-a/x.zip", 1]'),
       encoded("[1e999, 2]"),
       encoded("not json"),
-      "A".repeat(5000)
+      "A".repeat(5000),
+      // Well-formed JSON, but no cursor this server gives: no file has such a time or name.
+      encoded('[0,""]'),
+      encoded('[-1,"../../etc/passwd"]'),
+      encoded('[1e308,"x"]'),
+      encoded('[1,"call-a"]'),
+      encoded('[1,"call-a/x/y.zip"]'),
+      encoded('[1,"call-a/.x.zip.partial"]'),
+      encoded('[1,"../x.zip"]'),
+      encoded('[1,"call-a/"]'),
+      // A cursor of ours spelled otherwise: re-encoded with whitespace, or its number written another way.
+      encoded(` ${Buffer.from(cursor, "base64url").toString("utf8").replace(",", ", ")}`),
+      encoded('[1e3,"call-a/x.zip"]')
     ])
       await expect(server.client.listResources({ cursor: bad }), JSON.stringify(bad)).rejects.toMatchObject({
         code: -32602,

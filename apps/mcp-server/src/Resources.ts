@@ -71,7 +71,10 @@ interface Listed extends Position {
 const isBefore = (a: Position, b: Position): boolean =>
   a.modified !== b.modified ? a.modified > b.modified : a.name < b.name
 
-/** What `nextCursor` carries, opaque to the client: base64url of the JSON `[mtime, "<call folder>/<file>"]`. */
+/**
+ * What `nextCursor` carries, opaque to the client: base64url of the JSON `[mtime, "<call folder>/<file>"]`. A cursor
+ * is checked to be one in this form and spelling (not that this server gave it: it keeps no record of them).
+ */
 const encodeCursor = (at: Position): string => Buffer.from(JSON.stringify([at.modified, at.name])).toString("base64url")
 
 /** A cursor is short (a file's mtime and two names); anything longer is not one of ours. */
@@ -99,8 +102,15 @@ const decodeCursor = (cursor: string): Position => {
   }
   if (!Array.isArray(value) || value.length !== 2) throw notOurs()
   const [modified, name] = value as ReadonlyArray<unknown>
-  if (typeof modified !== "number" || !Number.isFinite(modified) || typeof name !== "string") throw notOurs()
-  return { modified, name }
+  if (typeof modified !== "number" || !Number.isFinite(modified) || modified < 0 || typeof name !== "string")
+    throw notOurs()
+  // A name `list` lists: `<call folder>/<file>`, neither part empty nor hidden (so no `.` or `..`).
+  const parts = name.split("/")
+  if (parts.length !== 2 || parts.some((part) => part === "" || part.startsWith("."))) throw notOurs()
+  // As `encodeCursor` writes it: no other spelling of the same value (spaces, `1e3` for `1000`, escapes).
+  const at = { modified, name }
+  if (encodeCursor(at) !== cursor) throw notOurs()
+  return at
 }
 
 /** What a file is: the lists an export writes beside its files say so; the exported files say when. */
