@@ -230,6 +230,20 @@ describe("stdio, --emulator", () => {
     expect(TasksFileOut(JSON.parse(readFileSync(out.failedTasksFile?.path ?? "", "utf8"))).task_info).toEqual([ghost])
   })
 
+  it("one failed task is spoken of in the singular: its link, and the line naming failed-tasks.json", async () => {
+    const ghost = { task_id: "00000000-0000-4000-8000-000000000405", source_id: "", source_name: "" }
+    const result = await call(server.client, "export_consistency_results", { task_info: [ghost] })
+    const path = ExportOut(result.structuredContent).failedTasksFile?.path ?? ""
+    expect(textOf(result)).toContain(`\nThe failed task is listed in ${path}: pass it as tasks_file to retry it.\n`)
+    expect(result.content).toContainEqual(
+      expect.objectContaining({
+        type: "resource_link",
+        name: "failed-tasks.json",
+        description: "The 1 task whose export failed: pass its path as tasks_file to retry it"
+      })
+    )
+  })
+
   it("all: true exports every source server with results, without the model copying entries (name filters)", async () => {
     const listing = ListSourcesOut(
       (await call(server.client, "list_sources_with_results", { limit: 1000 })).structuredContent

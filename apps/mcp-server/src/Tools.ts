@@ -616,7 +616,8 @@ export const exportConsistencyResults = make({
         return TasksFile.write(directory, left).pipe(
           Effect.flatMap(({ path }) =>
             Effect.logWarning(
-              `${kept}; the ${Format.count(left.length, "task")} not exported are listed in ${path} (pass it as tasks_file)`
+              `${kept}; the ${left.length === 1 ? "1 task not exported is" : `${left.length} tasks not exported are`} ` +
+                `listed in ${path} (pass it as tasks_file)`
             )
           ),
           Effect.catchAll((error) => Effect.logWarning(`${kept}; ${error.message}`))
@@ -742,12 +743,19 @@ export const exportConsistencyResults = make({
       lines.push(...Format.errorLines(first.error))
       if (groups.every((g) => nothingSent(g.error))) lines.push("Nothing was sent to the service.")
       if (failedTasksFile !== undefined)
-        lines.push(`Every failed task is listed in ${failedTasksFile.path}: pass it as tasks_file to retry them.`)
+        lines.push(
+          failedCount === 1
+            ? `The failed task is listed in ${failedTasksFile.path}: pass it as tasks_file to retry it.`
+            : `Every failed task is listed in ${failedTasksFile.path}: pass it as tasks_file to retry them.`
+        )
       else if (tasksFileWrite.failure !== undefined)
         lines.push(
           `The list of the ${Format.count(failedCount, "failed task")} (${TasksFile.fileName}) could not be ` +
-            `written (${tasksFileWrite.failure}): structuredContent.failed names only a sample of them, and there ` +
-            "is no file to pass as tasks_file to retry them."
+            `written (${tasksFileWrite.failure}): ` +
+            (failedCount === 1
+              ? "structuredContent.failed names it, but there is no file to pass as tasks_file to retry it."
+              : "structuredContent.failed names only a sample of them, and there is no file to pass as tasks_file " +
+                "to retry them.")
         )
     }
     if (result.duplicates > 0)
@@ -797,7 +805,9 @@ export const exportConsistencyResults = make({
           : [
               listLink(
                 tasksFileWritten,
-                `The ${Format.count(failedCount, "task")} whose export failed: pass its path as tasks_file to retry them`
+                failedCount === 1
+                  ? "The 1 task whose export failed: pass its path as tasks_file to retry it"
+                  : `The ${failedCount} tasks whose export failed: pass its path as tasks_file to retry them`
               )
             ])
       ],
