@@ -1108,19 +1108,27 @@ describe("stdio, emulator in the test process", () => {
     }
   })
 
-  it("creates the export folder and each call's folder owner-only", async () => {
+  it("creates the export folder and each call's folder owner-only; the lists are, the exported files are not", async () => {
     const root = join(tempDir("modes"), "new", "exports")
     const server = await connectStdio([], {
       ...configured(emulator.credentials.ak, emulator.credentials.sk),
       SMS_EXPORT_DIR: root
     })
     try {
-      const result = await call(server.client, "export_consistency_results", { task_info: entries() })
+      const result = await call(server.client, "export_consistency_results", {
+        task_info: [...entries(), ...ghosts(1)]
+      })
       expect(result.isError, textOf(result)).toBeFalsy()
-      const directory = ExportOut(result.structuredContent).exportDirectory ?? ""
+      const out = ExportOut(result.structuredContent)
+      const directory = out.exportDirectory ?? ""
       expect(dirname(directory)).toBe(root)
       expect(statSync(root).mode & 0o777).toBe(0o700)
       expect(statSync(directory).mode & 0o777).toBe(0o700)
+      // As listFile.ts says: a list is 0600; an exported file has the default mode (0666 less the umask), the
+      // call's folder keeping it from other users.
+      expect(statSync(out.failedTasksFile?.path ?? "").mode & 0o777).toBe(0o600)
+      const umask = Number.parseInt(spawnSync("sh", ["-c", "umask"], { encoding: "utf8" }).stdout.trim(), 8)
+      for (const file of out.files) expect(statSync(file.path).mode & 0o777).toBe(0o666 & ~umask)
     } finally {
       await server.close()
     }

@@ -30,8 +30,9 @@ const maxSuffix = 99
  * service names its own files): `name.json`, else `name-1.json`, … `name-99.json`. The list is written whole under
  * a hidden temporary name first (as the core writes an export, `temporaryPath`) and then linked under its name, so
  * that no reader (`resources/list`, `resources/read`, a `tasks_file`) ever sees it half-written, and a write that
- * fails (the disk full) leaves nothing behind. Not `files.place`: its names go past `-99`. Owner-only, as the
- * exports it sits beside.
+ * fails (the disk full) leaves nothing behind. Not `files.place`: its names go past `-99`. Owner-only (0600),
+ * which the exported files beside it are not (0644 by the usual umask: the core writes them with the default
+ * mode); what keeps those from other users is the call's folder, owner-only (0700) as the server makes it.
  */
 export const write = (
   directory: string,
