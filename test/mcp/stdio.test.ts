@@ -1300,7 +1300,7 @@ describe("stdio, SIGTERM or SIGINT during an export", () => {
   it.each([
     "SIGTERM",
     "SIGINT"
-  ] as const)("%s: the calls in flight are stopped (no temporary file left, the files written kept and logged), then it exits", async (signal) => {
+  ] as const)("%s: the calls in flight are stopped (no temporary file left, the files written kept, logged and named in the answer), then it exits", async (signal) => {
     assertBuilt()
     // The first export call is answered at once; the second sends part of its body, then nothing more.
     let exports = 0
@@ -1345,12 +1345,16 @@ describe("stdio, SIGTERM or SIGINT during an export", () => {
       await server.closed
       // The call is answered (the client asked for nothing): it was stopped, and why.
       const answer = await pending
-      expect(answer instanceof Error ? answer.message : textOf(answer as Parameters<typeof textOf>[0])).toContain(
-        "export_consistency_results was stopped: the server is shutting down."
+      const [callDir] = readdirSync(root)
+      // And where what it kept is: the folder, and the list of the tasks it did not export.
+      const folder = join(root, callDir ?? "")
+      expect(answer instanceof Error ? answer.message : textOf(answer as Parameters<typeof textOf>[0])).toBe(
+        "export_consistency_results was stopped: the server is shutting down. Kept what was already written " +
+          `(1 file) in ${folder}; the tasks not exported are listed in ${join(folder, "failed-tasks.json")}: pass ` +
+          "it as tasks_file to retry them."
       )
       // The finished file kept; the tasks not exported listed for tasks_file; no temporary file left.
       expect(inCall().sort()).toEqual(["a.zip", "failed-tasks.json"])
-      const [callDir] = readdirSync(root)
       const left = TasksFileOut(JSON.parse(readFileSync(join(root, callDir ?? "", "failed-tasks.json"), "utf8")))
       expect(left.task_info.map((t) => t.task_id)).toEqual(tasks.slice(200).map((t) => t.task_id))
       await until("the log line", () =>

@@ -27,8 +27,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as Runtime from "effect/Runtime"
+import { readdir } from "node:fs/promises"
+import { join } from "node:path"
 import { type App, type Call, callDirectory, name, version } from "./internal/app.js"
+import * as Format from "./internal/format.js"
+import * as ListFile from "./internal/listFile.js"
 import * as Logging from "./internal/logging.js"
+import * as TasksFile from "./internal/tasksFile.js"
 import * as Resources from "./Resources.js"
 import * as Tools from "./Tools.js"
 
@@ -45,10 +50,29 @@ const internalError = (tool: string): CallToolResult => ({
   isError: true
 })
 
-const cancelled = (tool: string, why?: string): CallToolResult => ({
-  content: [{ type: "text", text: why === undefined ? `${tool} was cancelled.` : `${tool} was stopped: ${why}.` }],
+const cancelled = (tool: string, why?: string, kept = ""): CallToolResult => ({
+  content: [
+    { type: "text", text: `${why === undefined ? `${tool} was cancelled.` : `${tool} was stopped: ${why}.`}${kept}` }
+  ],
   isError: true
 })
+
+/**
+ * What a stopped call left in its folder, for its answer: the files it kept, and the list of the tasks it did not
+ * export (`failed-tasks.json`, which the export writes as it stops). Nothing when it left no folder.
+ */
+const keptIn = async (directory: string): Promise<string> => {
+  const names = (await readdir(directory).catch(() => [] as Array<string>)).filter((n) => !n.startsWith("."))
+  if (names.length === 0) return ""
+  const list = names.find((n) => ListFile.isNamed(n, TasksFile.fileName))
+  const files = names.length - (list === undefined ? 0 : 1)
+  return (
+    ` Kept what was already written (${Format.count(files, "file")}) in ${directory}` +
+    (list === undefined
+      ? "."
+      : `; the tasks not exported are listed in ${join(directory, list)}: pass it as tasks_file to retry them.`)
+  )
+}
 
 export interface Options {
   /**
@@ -180,21 +204,18 @@ export const make = (app: App, options: Options = {}): Server => {
     const key = String(extra.requestId)
     const sameId = app.inFlight.get(key) ?? new Set<Call>()
     const started = Date.now()
+    const exportDir = callDirectory(app.exportRoot)
     const effect = Effect.logInfo(`tools/call ${toolName}`).pipe(
-      Effect.zipRight(
-        tool.call(request.params.arguments, {
-          exportRoot: app.exportRoot,
-          exportDir: callDirectory(app.exportRoot),
-          reportProgress
-        })
-      ),
+      Effect.zipRight(tool.call(request.params.arguments, { exportRoot: app.exportRoot, exportDir, reportProgress })),
       Effect.tap((result) =>
         Effect.logInfo(`tools/call ${toolName}: ${result.isError ? "failed" : "done"} in ${Date.now() - started} ms`)
       ),
       Effect.onInterrupt(() => Effect.logWarning(`tools/call ${toolName}: cancelled after ${Date.now() - started} ms`)),
       Effect.catchAllCause((cause) =>
         Cause.isInterruptedOnly(cause)
-          ? Effect.sync(() => cancelled(toolName, stoppedBecause))
+          ? Effect.promise(() => keptIn(exportDir)).pipe(
+              Effect.map((kept) => cancelled(toolName, stoppedBecause, kept))
+            )
           : Effect.logError(`tools/call ${toolName}: defect`, Cause.pretty(cause)).pipe(
               Effect.as(internalError(toolName))
             )
@@ -207,7 +228,7 @@ export const make = (app: App, options: Options = {}): Server => {
       )
     )
     const done = Runtime.runPromise(app.runtime)(effect, { signal: controller.signal })
-      .catch(() => cancelled(toolName, stoppedBecause))
+      .catch(async () => cancelled(toolName, stoppedBecause, await keptIn(exportDir)))
       .finally(() => {
         extra.signal.removeEventListener("abort", abort)
         sameId.delete(call)
