@@ -917,6 +917,29 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
         /^error: unexpected argument "--": result takes one argument \(TASK_ID\), and after -- nothing is read as an option; see sms-consistency result --help$/
     },
     {
+      // Names are matched as typed: @effect/cli's default would take --DRY-RUN for --dry-run past the checks
+      // before it, which know only --dry-run (and run a real export where a dry run was asked for).
+      name: "a flag in upper case: an unknown option, its lower-case name suggested",
+      args: ["export", "--all", "--DRY-RUN"],
+      expected: /^error: --DRY-RUN: unknown option \(did you mean --dry-run\?\); see sms-consistency export --help$/
+    },
+    {
+      name: "a flag with a value, in upper case",
+      args: ["tasks", "--STATE", "READY"],
+      expected: /^error: --STATE: unknown option \(did you mean --state\?\); see sms-consistency tasks --help$/
+    },
+    {
+      name: "a flag in mixed case",
+      args: ["sources", "--Json"],
+      expected: /^error: --Json: unknown option \(did you mean --json\?\); see sms-consistency sources --help$/
+    },
+    {
+      name: "a command in mixed case",
+      args: ["Export", "--", "--all"],
+      expected:
+        /^error: "Export": unknown command \(did you mean export\?\); use one of export, sources, tasks, result, emulator, demo$/
+    },
+    {
       // demo has no --json: the mistake is said on stderr only, with no JSON document.
       name: "demo --json",
       args: ["demo", "--json"],

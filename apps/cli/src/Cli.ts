@@ -1,4 +1,5 @@
 /** The command tree of `sms-consistency` and its runner: exit code out, nothing thrown, logs on stderr. */
+import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
 import * as Descriptor from "@effect/cli/CommandDescriptor"
 import * as HelpDoc from "@effect/cli/HelpDoc"
@@ -72,8 +73,18 @@ const footer = HelpDoc.blocks([
 
 const cli = Command.run(root, { name, version, footer })
 
-/** What @effect/cli needs (help, prompts, `--wizard`, completions); the commands need nothing of the platform. */
-const platform = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)
+/**
+ * What @effect/cli needs (help, prompts, `--wizard`, completions); the commands need nothing of the platform.
+ * Names are matched as typed: by default @effect/cli lower-cases commands, flags and boolean values, while the
+ * checks before it (`usageProblem`, `wantsJson`) know the names only as declared, so `--DRY-RUN` would be a dry
+ * run to one and not to the other.
+ */
+const platform = Layer.mergeAll(
+  NodeFileSystem.layer,
+  NodePath.layer,
+  NodeTerminal.layer,
+  CliConfig.layer({ isCaseSensitive: true })
+)
 
 const defectMessage = (cause: Cause.Cause<unknown>): string => {
   const [defect] = Cause.defects(cause)

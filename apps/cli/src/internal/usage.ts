@@ -214,15 +214,17 @@ const distance = (a: string, b: string): number => {
 }
 
 /**
- * ` (did you mean --output?)` for the candidate closest to `word`, if one is close (a typo or two); else the one
- * `word` extends by a suffix (`--latency-ms` → `--latency`), or the only one `word` begins (`--lat` → `--latency`).
+ * ` (did you mean --output?)` for the candidate closest to `typed`, if one is close (a typo or two, case aside); else
+ * the one it extends by a suffix (`--latency-ms` → `--latency`), or the only one it begins (`--lat` → `--latency`).
  */
-const suggestion = (word: string, candidates: Iterable<string>): string => {
+const suggestion = (typed: string, candidates: Iterable<string>): string => {
   const all = [...candidates]
+  // Names are matched as typed (`--DRY-RUN` is no flag), but a difference of case alone is the likeliest slip.
+  const word = typed.toLowerCase()
   let best: string | undefined
   let bestDistance = Math.min(2, Math.floor(word.length / 3))
   for (const candidate of all) {
-    const d = distance(word, candidate)
+    const d = distance(word, candidate.toLowerCase())
     if (d <= bestDistance && (best === undefined || d < bestDistance)) {
       best = candidate
       bestDistance = d
