@@ -940,6 +940,27 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
         /^error: "Export": unknown command \(did you mean export\?\); use one of export, sources, tasks, result, emulator, demo$/
     },
     {
+      // An option-like word is no argument before `--`, whatever the command takes: not a task id to send.
+      name: "an unknown option where result takes its TASK_ID",
+      args: ["result", "--bogus"],
+      expected: /^error: --bogus: unknown option; see sms-consistency result --help$/
+    },
+    {
+      name: "an unknown short option where result takes its TASK_ID",
+      args: ["result", "-x"],
+      expected: /^error: -x: unknown option; see sms-consistency result --help$/
+    },
+    {
+      name: "a misspelt option before result's TASK_ID: the option blamed, not the id",
+      args: ["result", "--jsn", "t1"],
+      expected: /^error: --jsn: unknown option \(did you mean --json\?\); see sms-consistency result --help$/
+    },
+    {
+      name: "an unknown option after a flag's value that looks like an option",
+      args: ["export", "--all", "--name", "--x", "--bogus"],
+      expected: /^error: --bogus: unknown option; see sms-consistency export --help$/
+    },
+    {
       // demo has no --json: the mistake is said on stderr only, with no JSON document.
       name: "demo --json",
       args: ["demo", "--json"],

@@ -70,6 +70,22 @@ describe("usage errors", () => {
     expect(flagProblem(["result", "--", "--json", "--json"])).toBeUndefined()
   })
 
+  it("finds an option-like word after the command that is none of its flags, whatever the command's arguments", () => {
+    expect(flagProblem(["result", "--bogus"])).toBe("--bogus: unknown option; see sms-consistency result --help")
+    expect(flagProblem(["result", "-x", "t1"])).toBe("-x: unknown option; see sms-consistency result --help")
+    expect(flagProblem(["result", "--jsn", "t1"])).toBe(
+      "--jsn: unknown option (did you mean --json?); see sms-consistency result --help"
+    )
+    expect(flagProblem(["export", "--all", "--DRY-RUN"])).toBe(
+      "--DRY-RUN: unknown option (did you mean --dry-run?); see sms-consistency export --help"
+    )
+    // A flag's value may look like an option; `-` alone (stdin) is no option; after `--`, nothing is one.
+    expect(flagProblem(["export", "--all", "--name", "--x"])).toBeUndefined()
+    expect(flagProblem(["emulator", "--latency", "-1"])).toBeUndefined()
+    expect(flagProblem(["export", "--tasks-file", "-"])).toBeUndefined()
+    expect(flagProblem(["result", "--", "-x"])).toBeUndefined()
+  })
+
   it("finds a word after -- that @effect/cli would skip: the command itself, or a second --", () => {
     // Before the command, `--` ends the options: what follows is an argument to the program, not a command.
     const root = (word: string, clause: string) =>
@@ -109,9 +125,9 @@ describe("usage errors", () => {
       ["export", "--endpoint=http://127.0.0.1:1/?a=b", "--all"],
       ["result", "t1", "--json"],
       ["emulator", "--export-mode", "large", "--port", "0"],
-      // Unknown flags and commands are @effect/cli's to report.
-      ["export", "--bogus"],
+      // Unknown commands, and options before the command, are @effect/cli's to report.
       ["exprot"],
+      ["--bogus", "export"],
       // After `--`, nothing is a flag.
       ["result", "--", "--output"],
       []

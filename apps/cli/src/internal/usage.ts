@@ -98,8 +98,9 @@ const booleanValues = new Set(["true", "1", "y", "yes", "on", "false", "0", "n",
 
 /**
  * The first flag on `args` (the command line after the program) left without its value, given a value that is
- * not among its choices, or given twice (but for a repeatable one), or a word after `--` that @effect/cli would
- * skip (see `afterDashes`), as a one-line message; undefined when there is none (other mistakes are left to
+ * not among its choices, or given twice (but for a repeatable one), an option-like word after the command that is
+ * none of its flags (nor a flag's value), or a word after `--` that @effect/cli would skip (see `afterDashes`), as a
+ * one-line message; undefined when there is none (other mistakes are left to
  * @effect/cli, which takes a second `--force` for an unknown option). A flag's value may not be another of the
  * command's flags, nor `--`: `--task --all` lacks the task.
  */
@@ -124,7 +125,10 @@ export const usageProblem = (table: FlagTable, args: ReadonlyArray<string>, prog
     const name = arg.startsWith("-") && equals > 0 ? arg.slice(0, equals) : arg
     const flag = flags.get(name)
     if (flag === undefined) {
-      if (command === undefined || isOptionLike(arg)) stray = true
+      // An option-like word that is no flag of the command nor a flag's value: an unknown option, whatever the
+      // command's arguments (@effect/cli would take `result --bogus` for the task id, and send it).
+      if (command !== undefined && isOptionLike(arg)) return unknownOption(table, program, command, arg)
+      if (command === undefined) stray = true
       else positionals++
     } else if (!flag.repeated) {
       const before = seen.get(flag)
@@ -279,6 +283,13 @@ const unexpectedArgument = (table: FlagTable, program: string, command: string |
   return `${unexpected}: ${command} takes ${takes}${notAnOption}; see ${program} ${command} --help`
 }
 
+/** `--jsn: unknown option (did you mean --json?); see … --help`, of `command` (the program's own, without one). */
+const unknownOption = (table: FlagTable, program: string, command: string | undefined, option: string): string => {
+  const flags = (command === undefined ? undefined : table.commands.get(command)) ?? table.root
+  const help = `see ${program}${command === undefined ? "" : ` ${command}`} --help`
+  return `${option}: unknown option${suggestion(option.split("=", 1)[0] ?? option, flags.keys())}; ${help}`
+}
+
 /**
  * What @effect/cli reported (its help text, perhaps over several lines) as one line in the CLI's words, for
  * `args` (the command line after the program); `table` knows the commands and their flags.
@@ -296,8 +307,7 @@ export const usageMessage = (text: string, program: string, args: ReadonlyArray<
     if (command !== undefined && (!isOptionLike(arg) || !optionWords(table, args).includes(arg)))
       return unexpectedArgument(table, program, command, arg)
     if (!isOptionLike(arg)) return `${arg}: unknown argument; ${help}`
-    const flags = (command === undefined ? undefined : table.commands.get(command)) ?? table.root
-    return `${arg}: unknown option${suggestion(arg.split("=", 1)[0] ?? arg, flags.keys())}; ${help}`
+    return unknownOption(table, program, command, arg)
   }
   const missing = /^Missing argument <(.+)>$/.exec(line)
   if (missing) return `${missing[1]}: missing; ${help}`
