@@ -1063,6 +1063,18 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
     expect(plain.stdout).toBe("")
   })
 
+  it("--json turned off (--json false, --json no, --json=0, --json=off): a usage error on stderr only", async () => {
+    for (const json of [["--json", "false"], ["--json", "no"], ["--json=0"], ["--json=off"]]) {
+      const r = await cli(["export", ...json, "--bogus"], { cwd: await tempDir(), env: envFor() })
+      expect(r.code, json.join(" ")).toBe(2)
+      expect(r.stderr).toBe("error: --bogus: unknown option; see sms-consistency export --help\n")
+      expect(r.stdout, json.join(" ")).toBe("")
+    }
+    // Turned on by a true value, as by --json alone.
+    const on = await cli(["export", "--json=yes", "--bogus"], { cwd: await tempDir(), env: envFor() })
+    expect(JSON.parse(on.stdout).error.tag).toBe("UsageError")
+  })
+
   it("--json with bad input: stdout is one JSON error document", async () => {
     const r = await cli(["export", "--task", "t1", "--json"], { cwd: await tempDir(), env: envFor() })
     expect(r.code).toBe(2)

@@ -25,6 +25,7 @@ import { interruption } from "./internal/interruption.js"
 import { stripAnsi, withPlainConsole, withStderrLogger, writeErr, writeError, writeOut } from "./internal/terminal.js"
 import {
   beforeDashes,
+  booleanFlagOn,
   builtIns,
   firstProblem,
   flagTable,
@@ -132,14 +133,13 @@ export const splitFlagValues = (args: ReadonlyArray<string>): ReadonlyArray<stri
 
 /**
  * Whether the command line asks for JSON on stdout, of a command that has `--json` (`demo --json` is a mistake;
- * so is a `--json` after `--`, which is no option).
+ * so is a `--json` after `--`, which is no option), and not turned off (`--json false`, `--json=off`).
  */
 const wantsJson = (args: ReadonlyArray<string>) => {
   const options = beforeDashes(args)
   const command = options.find((arg) => commandNames.has(arg))
   return (
-    (command === undefined || flags.commands.get(command)?.has("--json") === true) &&
-    options.some((a) => a === "--json" || (a.startsWith("--json=") && a !== "--json=false"))
+    (command === undefined || flags.commands.get(command)?.has("--json") === true) && booleanFlagOn(options, "--json")
   )
 }
 

@@ -93,8 +93,22 @@ export type FlagTable = ReturnType<typeof flagTable>
 const choicesOf = (values: string): ReadonlyArray<string> | undefined =>
   values.includes(" | ") ? values.split(" | ") : undefined
 
-/** A value @effect/cli takes for a boolean flag when it follows it (`--json false`). */
-const booleanValues = new Set(["true", "1", "y", "yes", "on", "false", "0", "n", "no", "off"])
+/** The values @effect/cli takes for a boolean flag, after it (`--json false`) or joined (`--json=off`), as typed. */
+const trueValues = new Set(["true", "1", "y", "yes", "on"])
+const falseValues = new Set(["false", "0", "n", "no", "off"])
+const booleanValues = new Set([...trueValues, ...falseValues])
+
+/**
+ * Whether the boolean flag `flag` (`--json`) is on in `args` (before `--`): given bare, or with a true value after
+ * it or joined to it; off when not given, or given a false value (`--json false`, `--json=off`) or one @effect/cli
+ * does not take (`--json=maybe`, a usage error).
+ */
+export const booleanFlagOn = (args: ReadonlyArray<string>, flag: string): boolean =>
+  args.some((arg, i) =>
+    arg === flag
+      ? !falseValues.has(args[i + 1] ?? "")
+      : arg.startsWith(`${flag}=`) && trueValues.has(arg.slice(flag.length + 1))
+  )
 
 /**
  * The first flag on `args` (the command line after the program) left without its value, given a value that is
