@@ -961,6 +961,17 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       expected: /^error: --bogus: unknown option; see sms-consistency export --help$/
     },
     {
+      // Not `unexpected argument "maybe"`; and, not a true value, it asks for no JSON document.
+      name: "a boolean flag given a value that is neither true nor false",
+      args: ["export", "--all", "--json=maybe"],
+      expected: /^error: --json: expected true or false \(got "maybe"\)$/
+    },
+    {
+      name: "a boolean flag given false in upper case (values are matched as typed)",
+      args: ["export", "--all", "--dry-run=FALSE"],
+      expected: /^error: --dry-run: expected true or false \(got "FALSE"\)$/
+    },
+    {
       // demo has no --json: the mistake is said on stderr only, with no JSON document.
       name: "demo --json",
       args: ["demo", "--json"],

@@ -42,6 +42,9 @@ describe("usage errors", () => {
   })
 
   it("finds a value outside a flag's choices, the built-ins' too", () => {
+    expect(flagProblem(["export", "--all", "--json=maybe"])).toBe('--json: expected true or false (got "maybe")')
+    expect(flagProblem(["export", "--all", "--force=FALSE"])).toBe('--force: expected true or false (got "FALSE")')
+    expect(flagProblem(["export", "--all", "--force=off", "--json=1"])).toBeUndefined()
     expect(flagProblem(["export", "--language", "EN"])).toBe('--language: expected one of en-us, zh-cn (got "EN")')
     expect(flagProblem(["emulator", "--export-mode=tar"])).toBe(
       '--export-mode: expected one of zip, json, text, large (got "tar")'

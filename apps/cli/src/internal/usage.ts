@@ -112,7 +112,7 @@ export const booleanFlagOn = (args: ReadonlyArray<string>, flag: string): boolea
 
 /**
  * The first flag on `args` (the command line after the program) left without its value, given a value that is
- * not among its choices, or given twice (but for a repeatable one), an option-like word after the command that is
+ * not among its choices (`--json=maybe` too), or given twice (but for a repeatable one), an option-like word after the command that is
  * none of its flags (nor a flag's value), or a word after `--` that @effect/cli would skip (see `afterDashes`), as a
  * one-line message; undefined when there is none (other mistakes are left to
  * @effect/cli, which takes a second `--force` for an unknown option). A flag's value may not be another of the
@@ -152,6 +152,10 @@ export const usageProblem = (table: FlagTable, args: ReadonlyArray<string>, prog
     }
     if (flag?.values === undefined) {
       if (flag !== undefined && name === arg && booleanValues.has(args[i + 1] ?? "")) i++
+      // `--json=maybe`: @effect/cli would take `maybe` for an argument. (Its built-ins it reads its own way.)
+      const joined = arg.slice(equals + 1)
+      if (flag !== undefined && name !== arg && !builtIns.includes(flag) && !booleanValues.has(joined))
+        return `${name}: expected true or false (got ${JSON.stringify(joined)})`
       continue
     }
     const next = args[i + 1]
