@@ -659,6 +659,25 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       expected: /^error: lists\/none\.json: holds no tasks$/
     },
     {
+      // One line, and nothing of the file's content (V8's message quotes it, over several lines).
+      name: "a --tasks-file that is not valid JSON: where, in one line",
+      args: ["export", "--tasks-file", "t.json"],
+      files: { "t.json": '[\n {"task_id": "a", "source_id": "b", "source_name": "c"},\n]\n' },
+      expected: /^error: t\.json: is not valid JSON \(unexpected token "\]" at line 3, column 1\)$/
+    },
+    {
+      name: "a blank .json --tasks-file",
+      args: ["export", "--tasks-file", "blank.json"],
+      files: { "blank.json": " \n" },
+      expected: /^error: blank\.json: is empty \(expected \{"task_info": \[\.\.\.\]\} or an array of tasks\)$/
+    },
+    {
+      name: "a --tasks-file under a file: the path named once",
+      args: ["export", "--tasks-file", "blocker/t.json"],
+      files: { blocker: "x" },
+      expected: /^error: --tasks-file: cannot read blocker\/t\.json: part of its path is not a directory$/
+    },
+    {
       name: "unreadable file",
       args: ["export", "--tasks-file", "missing.csv"],
       expected: /--tasks-file: cannot read missing\.csv: no such file/

@@ -86,6 +86,39 @@ describe("parseTasksFile", () => {
     )
   })
 
+  it("says where JSON breaks, on one line and without quoting the file", () => {
+    const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    const bad = `[\n {"task_id": "a", "source_id": "b", "source_name": "${secret}"},\n]\n`
+    expect(message(Tasks.parseTasksFile(bad, "t.json"))).toBe(
+      't.json: is not valid JSON (unexpected token "]" at line 3, column 1)'
+    )
+    expect(message(Tasks.parseTasksFile(`{"sk": "${secret}"\n`, "t.json"))).toBe(
+      "t.json: is not valid JSON (unexpected end at line 2, column 1)"
+    )
+    expect(message(Tasks.parseTasksFile(`[sk = ${secret}]`, "t.json"))).toBe(
+      't.json: is not valid JSON (unexpected token "s" at line 1, column 2)'
+    )
+    for (const [text, error] of [
+      ["[1 2]", 'unexpected token "2" at line 1, column 4'],
+      ['{"a":1,}', 'unexpected token "}" at line 1, column 8'],
+      ["[tru]", 'unexpected token "]" at line 1, column 5'],
+      ["[01]", 'unexpected token "1" at line 1, column 3'],
+      ['["a\nb"]', 'unexpected token "\\n" at line 1, column 4'],
+      ['["\\u12g4"]', 'unexpected token "g" at line 1, column 7'],
+      ["\r\n[}", 'unexpected token "}" at line 2, column 2'],
+      ["[".repeat(100_000), "unexpected end at line 1, column 100001"]
+    ])
+      expect(Tasks.jsonSyntaxError(text ?? ""), text).toBe(error)
+    expect(Tasks.jsonSyntaxError('{"a": [1, -2.5e+3, {"b": null, "c": true}], "d": "\\u00e9\\n"}')).toBeUndefined()
+  })
+
+  it("says an empty or blank JSON file is empty", () => {
+    for (const text of ["", " \n\t", "\uFEFF"])
+      expect(message(Tasks.parseTasksFile(text, "t.json"))).toBe(
+        't.json: is empty (expected {"task_info": [...]} or an array of tasks)'
+      )
+  })
+
   it("reads an earlier export's --json output as its failed tasks; says so when none failed", () => {
     const task = { task_id: "t", source_id: "s", source_name: "n" }
     const earlier = (failed: ReadonlyArray<unknown>) =>

@@ -57,12 +57,24 @@ const readTasksFile = (path: string): Effect.Effect<ReadonlyArray<Tasks.TaskRef>
   )
 }
 
+/** Why a file could not be read, in a few words: the path is said once, by the caller, not again in Node's words. */
 const readError = (cause: unknown): string => {
   const code = typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
   if (code === "ENOENT") return "no such file"
   if (code === "EACCES" || code === "EPERM") return "permission denied"
   if (code === "EISDIR") return "it is a directory"
-  return cause instanceof Error ? cause.message : String(cause)
+  if (code === "ENOTDIR") return "part of its path is not a directory"
+  if (code === "ELOOP") return "too many symbolic links"
+  if (code === "ENAMETOOLONG") return "its name is too long"
+  if (code === "ERR_STRING_TOO_LONG" || cause instanceof RangeError) return "too large to read"
+  // `EIO: i/o error, read` → `i/o error`: Node's text without its code and the call (and the path it names).
+  const message = cause instanceof Error ? cause.message : String(cause)
+  return (
+    message
+      .replace(/^[A-Z][A-Z_]+: /, "")
+      .replace(/, \w+(?: '.*')?$/s, "")
+      .split("\n", 1)[0] ?? message
+  )
 }
 
 const readStdin = async (): Promise<string> => {

@@ -279,16 +279,146 @@ const fromListing = (
   return Either.right({ tasks, note })
 }
 
+/** `line 3, column 1` of the 0-based `offset` in `text`. */
+const lineAndColumn = (text: string, offset: number): string => {
+  let line = 1
+  let lineStart = 0
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++
+    lineStart = i + 1
+  }
+  return `line ${line}, column ${offset - lineStart + 1}`
+}
+
+const isDigit = (char: string | undefined) => char !== undefined && char >= "0" && char <= "9"
+const isHex = (char: string | undefined) => char !== undefined && /^[0-9a-fA-F]$/.test(char)
+
+/**
+ * Where `text` (which JSON.parse refused) first breaks the JSON grammar, said without quoting it but for the one
+ * character found there: `unexpected token "]" at line 3, column 1`, or `unexpected end at line 4, column 1`.
+ * Undefined if no mistake is found (JSON.parse refused it for another reason). Iterative: deep nesting is no
+ * recursion.
+ */
+export const jsonSyntaxError = (text: string): string | undefined => {
+  const n = text.length
+  let i = 0
+  const stack: Array<"[" | "{"> = []
+  const skipBlanks = () => {
+    while (i < n && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++
+  }
+  const digits = (): boolean => {
+    if (!isDigit(text[i])) return false
+    while (isDigit(text[i])) i++
+    return true
+  }
+  const string = (): boolean => {
+    i++
+    while (i < n) {
+      const char = text[i] ?? ""
+      if (char === '"') {
+        i++
+        return true
+      }
+      if (char < " ") return false
+      if (char !== "\\") i++
+      else if ('"\\/bfnrt'.includes(text[i + 1] ?? "x")) i += 2
+      else if (text[i + 1] !== "u") {
+        i++
+        return false
+      } else {
+        i += 2
+        for (let k = 0; k < 4; k++, i++) if (!isHex(text[i])) return false
+      }
+    }
+    return false
+  }
+  const scalar = (): boolean => {
+    const char = text[i]
+    if (char === '"') return string()
+    if (char === "-" || isDigit(char)) {
+      if (char === "-") i++
+      if (text[i] === "0") i++
+      else if (!digits()) return false
+      if (text[i] === ".") {
+        i++
+        if (!digits()) return false
+      }
+      if (text[i] === "e" || text[i] === "E") {
+        i++
+        if (text[i] === "+" || text[i] === "-") i++
+        if (!digits()) return false
+      }
+      return true
+    }
+    for (const literal of ["true", "false", "null"])
+      if (literal[0] === char) {
+        for (const expected of literal) {
+          if (text[i] !== expected) return false
+          i++
+        }
+        return true
+      }
+    return false
+  }
+  let state: "value" | "after" | "key" = "value"
+  for (;;) {
+    skipBlanks()
+    if (state === "key") {
+      if (text[i] !== '"' || !string()) break
+      skipBlanks()
+      if (text[i] !== ":") break
+      i++
+      state = "value"
+    } else if (state === "value") {
+      const char = text[i]
+      if (char === "[" || char === "{") {
+        i++
+        skipBlanks()
+        if (text[i] === (char === "[" ? "]" : "}")) {
+          i++
+          state = "after"
+        } else {
+          stack.push(char)
+          state = char === "[" ? "value" : "key"
+        }
+      } else if (scalar()) state = "after"
+      else break
+    } else {
+      const open = stack.at(-1)
+      if (open === undefined) {
+        if (i >= n) return undefined
+        break
+      }
+      const char = text[i]
+      if (char === ",") {
+        i++
+        state = open === "[" ? "value" : "key"
+      } else if (char === (open === "[" ? "]" : "}")) {
+        i++
+        stack.pop()
+      } else break
+    }
+  }
+  if (i >= n) return `unexpected end at ${lineAndColumn(text, n)}`
+  const found = String.fromCodePoint(text.codePointAt(i) ?? 0)
+  return `unexpected token ${JSON.stringify(found)} at ${lineAndColumn(text, i)}`
+}
+
 /**
  * JSON: `{"task_info": [...]}` or a bare array of `{task_id, source_id, source_name}`; the `--json` output of an
  * earlier export (its failed tasks); or the output of `sources --json` or `tasks --json` (see `fromListing`).
  */
 export const parseTasksJsonInput = (text: string, label: string): Either.Either<TasksInput, InvalidRequest> => {
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  if (source.trim() === "") return fail(label, 'is empty (expected {"task_info": [...]} or an array of tasks)')
   let json: unknown
   try {
-    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
-  } catch (cause) {
-    return fail(label, `is not valid JSON (${cause instanceof Error ? cause.message : String(cause)})`)
+    json = JSON.parse(source)
+  } catch {
+    // Not V8's message: it quotes the text around the mistake, over several lines, and the file may be one
+    // given by mistake (a credentials file, its secret key in it).
+    const error = jsonSyntaxError(source)
+    return fail(label, `is not valid JSON${error === undefined ? "" : ` (${error})`}`)
   }
   if (isRecord(json) && json.task_info === undefined)
     for (const listing of [sourcesListing, tasksListing]) {
