@@ -11,7 +11,7 @@ import * as Scope from "effect/Scope"
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { createHash, createHmac } from "node:crypto"
 import { closeSync, existsSync, openSync } from "node:fs"
-import { lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises"
+import { lstat, mkdir, readdir, readFile, stat, symlink, truncate, writeFile } from "node:fs/promises"
 import { dirname, join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { bin, binBuilt, captureServer, cleanEnv, run, stackFrame, tempDir } from "./support.js"
@@ -1040,6 +1040,30 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
     expect(requestCount()).toBe(before)
     if (fifo) expect((await lstat(join(cwd, "fifo.zip"))).isFIFO()).toBe(true)
     expect((await lstat(join(cwd, "dangling.zip"))).isSymbolicLink()).toBe(true)
+  })
+
+  it("a --tasks-file over 64 MiB (a file, a device, stdin): refused in one line naming it, not read until memory runs out", async () => {
+    const cwd = await tempDir()
+    // Sparse: its size is looked at before anything is read.
+    await writeFile(join(cwd, "big.csv"), "")
+    await truncate(join(cwd, "big.csv"), 64 * 1024 * 1024 + 1)
+    const before = requestCount()
+    for (const [path, label] of [
+      ["big.csv", "big.csv"],
+      ["/dev/zero", "/dev/zero"]
+    ]) {
+      const r = await cli(["export", "--tasks-file", path ?? ""], { cwd, env: envFor() })
+      expect(r.code).toBe(2)
+      expect(r.stderr).toBe(`error: --tasks-file: ${label} is larger than 64 MiB, the most a tasks file may hold\n`)
+    }
+    const stdin = await cli(["export", "--tasks-file", "-"], {
+      cwd,
+      env: envFor(),
+      stdin: "x".repeat(65 * 1024 * 1024)
+    })
+    expect(stdin.code).toBe(2)
+    expect(stdin.stderr).toBe("error: --tasks-file: stdin is larger than 64 MiB, the most a tasks file may hold\n")
+    expect(requestCount()).toBe(before)
   })
 
   it("no credentials: exit 3, nothing sent", async () => {

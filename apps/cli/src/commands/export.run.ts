@@ -6,7 +6,7 @@ import { InvalidRequest, type SmsError } from "@sms-consistency/sms/SmsError"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import { readFile } from "node:fs/promises"
+import { type FileHandle, open } from "node:fs/promises"
 import { clientLayer, reported } from "../internal/client.js"
 import { Exit } from "../internal/common.js"
 import { ExitCode, forError } from "../internal/exitCodes.js"
@@ -38,11 +38,14 @@ const readTasksFile = (path: string): Effect.Effect<ReadonlyArray<Tasks.TaskRef>
   // the same name in several folders.
   const label = path === "-" ? "stdin" : path
   return Effect.tryPromise({
-    try: () => (path === "-" ? readStdin() : readFile(path, "utf8")),
+    try: () => (path === "-" ? readStdin() : readPath(path)),
     catch: (cause) =>
       new InvalidRequest({
         field: "--tasks-file",
-        reason: `cannot read ${path}: ${readError(cause)}`
+        reason:
+          cause instanceof TooLarge
+            ? `${path === "-" ? "stdin" : path} is larger than ${maxTasksFileMiB} MiB, the most a tasks file may hold`
+            : `cannot read ${path}: ${readError(cause)}`
       })
   }).pipe(
     Effect.flatMap((text) =>
@@ -77,13 +80,45 @@ const readError = (cause: unknown): string => {
   )
 }
 
+/**
+ * The most a tasks file may hold, far above any real list (200,000 tasks are about 20 MB of CSV, 30 MB of JSON)
+ * and far below what would exhaust the memory: a huge file is refused, not read until the process dies.
+ */
+const maxTasksFileMiB = 64
+const maxTasksFileBytes = maxTasksFileMiB * 1024 * 1024
+
+class TooLarge extends Error {}
+
+/** Chunks up to the limit, then `TooLarge`: stdin and special files (`/dev/zero`) have no size to look at first. */
+const collect = async (chunks: AsyncIterable<Buffer | string>): Promise<string> => {
+  const buffers: Array<Buffer> = []
+  let size = 0
+  for await (const chunk of chunks) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk))
+    size += buffer.length
+    if (size > maxTasksFileBytes) throw new TooLarge()
+    buffers.push(buffer)
+  }
+  return Buffer.concat(buffers).toString("utf8")
+}
+
+/** A file, refused before it is read when it is a regular file over the limit, and as it is read when another. */
+const readPath = async (path: string): Promise<string> => {
+  const handle: FileHandle = await open(path, "r")
+  try {
+    const info = await handle.stat()
+    if (info.isFile() && info.size > maxTasksFileBytes) throw new TooLarge()
+    return await collect(handle.createReadStream({ autoClose: false }))
+  } finally {
+    await handle.close()
+  }
+}
+
 const readStdin = async (): Promise<string> => {
   // Typed at a terminal (or a pipe forgotten): say what is awaited, rather than seem to hang.
   if (process.stdin.isTTY)
     process.stderr.write("reading tasks from stdin (JSON or CSV, as in a --tasks-file); end with Ctrl+D\n")
-  const chunks: Array<Buffer> = []
-  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)))
-  return Buffer.concat(chunks).toString("utf8")
+  return collect(process.stdin)
 }
 
 /** Tasks from --task and --tasks-file, validated; `undefined` for --all (discovered later). */
