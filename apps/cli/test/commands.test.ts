@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Model from "@sms-consistency/sms/Model"
 import { firstReported, flagProblem, reworded, splitFlagValues } from "../src/Cli.js"
+import { lastLine } from "../src/commands/demo.run.js"
 import { tasksPerCall } from "../src/commands/export.js"
 import { informational } from "../src/internal/route.js"
 
@@ -246,5 +247,16 @@ describe("usage errors", () => {
       "--verison: unknown option (did you mean --version?); see sms-consistency --help"
     )
     expect(reworded("Something\n  else\n", [])).toBe("Something else")
+  })
+})
+
+describe("demo", () => {
+  it("ends with a line that says whether some tasks, or all, failed", () => {
+    const failure = { task: { task_id: "t", source_id: "s", source_name: "n" }, error: {} } as never
+    expect(lastLine({ exported: 368, failed: [] }, 101, "tiny/d")).toBe("Done in 101 ms; the files are in tiny/d/")
+    expect(lastLine({ exported: 200, failed: Array(168).fill(failure) }, 101, "tiny/d")).toBe(
+      "Done in 101 ms with failures: 168 of 368 tasks failed; the files are in tiny/d/"
+    )
+    expect(lastLine({ exported: 0, failed: [failure] }, 5, ".")).toBe("Failed in 5 ms: 1 task failed, none exported.")
   })
 })

@@ -17,6 +17,22 @@ import { exitCodeOf, renderSummary, reportFailed, summarize } from "../internal/
 import { stdoutColor, writeError, writeOut } from "../internal/terminal.js"
 import type { Args } from "./demo.js"
 
+/**
+ * The last line of a demo: how long it took and where the files are, and whether some tasks, or all, failed (the
+ * exit code says it; so does this line, which a reader sees last).
+ */
+export const lastLine = (
+  result: Pick<BatchExport.Result, "exported" | "failed">,
+  took: number,
+  where: string
+): string => {
+  const failed = result.failed.length
+  if (failed === 0) return `Done in ${took} ms; the files are in ${where}/`
+  if (result.exported === 0) return `Failed in ${took} ms: ${plural(failed, "task")} failed, none exported.`
+  const total = result.exported + failed
+  return `Done in ${took} ms with failures: ${failed} of ${plural(total, "task")} failed; the files are in ${where}/`
+}
+
 export const run = (args: Args): Effect.Effect<void, Exit> =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -53,13 +69,7 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
         // As `export` does: the first error and its hint on stderr, and the exit code of the failure's kind.
         const code = exitCodeOf(result)
         if (code !== ExitCode.ok) yield* reportFailed(result)
-        const took = Date.now() - started
-        if (result.exported === 0 && result.failed.length > 0)
-          yield* writeOut(`Failed in ${took} ms: ${plural(result.failed.length, "task")} failed, none exported.`)
-        else {
-          const where = relative(process.cwd(), directory) || "."
-          yield* writeOut(`Done in ${took} ms; the files are in ${where}/`)
-        }
+        yield* writeOut(lastLine(result, Date.now() - started, relative(process.cwd(), directory) || "."))
         return code
       }).pipe(Effect.provide(layer))
       if (code !== ExitCode.ok) return yield* new Exit({ code })
