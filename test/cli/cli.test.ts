@@ -1213,15 +1213,21 @@ describe("discovery commands", () => {
     expect(lower.code).toBe(0)
     expect(JSON.parse(lower.stdout).count).toBe(0)
     expect(lower.stderr).toContain(
-      "[info] no tasks in state migrate_success; task states are upper case, e.g. MIGRATE_SUCCESS"
+      '[info] no tasks in state "migrate_success"; task states are upper case, e.g. MIGRATE_SUCCESS'
     )
+    // Blanks around it: the state is quoted, so that they show, and the one meant is named.
+    const blanks = await cli(["tasks", "--state", "READY "], { env: envFor() })
+    expect(blanks.code).toBe(0)
+    expect(blanks.stderr).toBe('[info] no tasks in state "READY "; task states have no blanks around them: READY\n')
+    const both = await cli(["tasks", "--state", " ready"], { env: envFor() })
+    expect(both.stderr).toBe('[info] no tasks in state " ready"; task states are upper case, e.g. READY\n')
     // A state that is none, in any case: said so, with the known ones, and no upper-case hint (BOGUS is none either).
     for (const state of ["bogus", "BOGUS"]) {
       const unknown = await cli(["tasks", "--state", state], { env: envFor() })
       expect(unknown.code).toBe(0)
       expect(unknown.stdout).toBe("no tasks\n")
       expect(unknown.stderr).toBe(
-        `[info] no tasks in state ${state}; it is not a known task state: READY, RUNNING, SYNCING, MIGRATE_SUCCESS, ` +
+        `[info] no tasks in state "${state}"; it is not a known task state: READY, RUNNING, SYNCING, MIGRATE_SUCCESS, ` +
           "MIGRATE_FAIL, SYNC_SUCCESS, SYNC_FAIL, ABORTING, ABORT, DELETING, SYNC_F_ROLLBACKING, SYNC_F_ROLLBACK_SUCCESS\n"
       )
     }

@@ -15,15 +15,16 @@ const pageSize = 200
 const known: ReadonlySet<string> = new Set(Model.taskStates)
 
 /**
- * What is wrong with `state`, when it is not a known task state: in lower case (`ready`: the states are upper
- * case), or not one at all (the known ones listed). Undefined for a known state.
+ * What is wrong with `state`, when it is not a known task state: blanks around it or lower case (`ready`, `READY `:
+ * the states are upper case, without blanks), or not one at all (the known ones listed). Undefined for a known state.
  */
 export const unknownState = (state: string): string | undefined => {
   if (known.has(state)) return undefined
-  const upper = state.toUpperCase()
-  return known.has(upper)
-    ? `task states are upper case, e.g. ${upper}`
-    : `it is not a known task state: ${Model.taskStates.join(", ")}`
+  const meant = state.trim().toUpperCase()
+  if (!known.has(meant)) return `it is not a known task state: ${Model.taskStates.join(", ")}`
+  return meant === state.trim()
+    ? `task states have no blanks around them: ${meant}`
+    : `task states are upper case, e.g. ${meant}`
 }
 
 export const run = (args: Args): Effect.Effect<void, Exit> =>
@@ -41,7 +42,7 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
     // not one of them is more likely a typo than an empty account: say so (on stderr, whatever the output).
     if (tasks.length === 0 && state !== undefined) {
       const note = unknownState(state)
-      if (note !== undefined) yield* Effect.logInfo(`no tasks in state ${state}; ${note}`)
+      if (note !== undefined) yield* Effect.logInfo(`no tasks in state ${JSON.stringify(state)}; ${note}`)
     }
     if (args.json) return yield* writeOut(json({ count: tasks.length, tasks }))
     if (tasks.length === 0) return yield* writeOut("no tasks")
