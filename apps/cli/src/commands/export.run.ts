@@ -44,7 +44,7 @@ const readTasksFile = (path: string): Effect.Effect<ReadonlyArray<Tasks.TaskRef>
         field: "--tasks-file",
         reason:
           cause instanceof TooLarge
-            ? `${path === "-" ? "stdin" : path} is larger than ${maxTasksFileMiB} MiB, the most a tasks file may hold`
+            ? `${label} is larger than ${maxTasksFileMiB} MiB, the most a tasks file may hold`
             : `cannot read ${path}: ${readError(cause)}`
       })
   }).pipe(
