@@ -522,6 +522,43 @@ describe("stdio, files.json that cannot be written", () => {
   })
 })
 
+/** The JSON answers an export's result lists (structuredContent.jsonResponses); the rest are counted. */
+const listedJsonResponses = 5
+
+describe("stdio, an export the service answers with JSON instead of files", () => {
+  it("lists the first 5 JSON answers and counts the rest; the text gives the total", async () => {
+    assertBuilt()
+    // Some 2,400 of the 3,000 sources have results: some 12 calls of 200 tasks, each answered with '{ }'.
+    const server = await connectStdio(
+      ["--emulator"],
+      cleanEnv({ SMS_EMULATOR_SOURCES: "3000", SMS_EMULATOR_EXPORT_MODE: "json" })
+    )
+    try {
+      const result = await call(server.client, "export_consistency_results", { all: true }, { timeout: 30_000 })
+      expect(result.isError, textOf(result)).toBeFalsy()
+      const out = ExportOut(result.structuredContent)
+      const jsonResponseCount = Math.ceil(out.exported / 200)
+      expect(jsonResponseCount).toBeGreaterThan(listedJsonResponses + 2)
+      expect(out).toMatchObject({
+        failedCount: 0,
+        fileCount: 0,
+        jsonResponseCount,
+        moreJsonResponses: jsonResponseCount - listedJsonResponses
+      })
+      expect(out.jsonResponses).toHaveLength(listedJsonResponses)
+      for (const answer of out.jsonResponses) expect(answer).toMatchObject({ taskCount: 200, body: "{}" })
+      const { tools } = await server.client.listTools()
+      const schema = tools.find((t) => t.name === "export_consistency_results")?.outputSchema ?? {}
+      expect(validator.getValidator(jsonSchema(schema))(result.structuredContent).valid).toBe(true)
+      expect(textOf(result)).toContain(
+        `\n${jsonResponseCount} calls answered with JSON instead of a file (body {}; structuredContent.jsonResponses lists the first ${listedJsonResponses}).`
+      )
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe("stdio, resources/list of more files than a page", () => {
   /** What resources/list lists in a page, at most. */
   const pageSize = 200

@@ -205,6 +205,16 @@ export const ExportOut = Schema.decodeUnknownSync(
     filesManifest: Schema.optional(
       Schema.Struct({ path: Schema.String, uri: Schema.String, fileCount: Schema.Number })
     ),
+    jsonResponseCount: Schema.Number,
+    jsonResponses: Schema.Array(
+      Schema.Struct({
+        taskCount: Schema.Number,
+        contentType: Schema.String,
+        body: Schema.String,
+        requestId: Schema.optional(Schema.String)
+      })
+    ),
+    moreJsonResponses: Schema.Number,
     failed: Schema.Array(
       Schema.Struct({
         error: Schema.String,

@@ -226,6 +226,9 @@ const ExportInput = Schema.Struct({
 /** Files listed in a result (`files`, and a resource_link each); the rest are counted, and every one is in files.json. */
 export const sampledFiles = 20
 
+/** JSON answers listed in a result (`jsonResponses`); the rest are counted. The service's is '{ }', each the same. */
+export const sampledJsonResponses = 5
+
 /** The list of every file a call wrote, in its folder, when its result lists some of them only. */
 export const filesManifestName = "files.json"
 
@@ -324,9 +327,14 @@ const ExportOutput = Schema.Struct({
   }),
   moreFiles: count("How many files written are not listed in files (filesManifest lists them)."),
   filesManifest: Schema.optional(FilesManifestOut),
+  jsonResponseCount: count(
+    "Calls the service answered with JSON instead of a file (usually none): jsonResponses lists the first " +
+      `${sampledJsonResponses}, moreJsonResponses counts the rest.`
+  ),
   jsonResponses: Schema.Array(JsonResponseOut).annotations({
-    description: "Calls the service answered with JSON instead of a file (usually empty)."
+    description: `The first ${sampledJsonResponses} calls the service answered with JSON instead of a file (usually empty).`
   }),
+  moreJsonResponses: count("How many calls answered with JSON are not listed in jsonResponses."),
   failed: Schema.Array(FailureOut).annotations({
     description: "The failures grouped by cause, most tasks first, each with a sample of its task_ids."
   }),
@@ -574,7 +582,9 @@ export const exportConsistencyResults = make({
           totalBytes: 0,
           files: [],
           moreFiles: 0,
+          jsonResponseCount: 0,
           jsonResponses: [],
+          moreJsonResponses: 0,
           failed: []
         }
       }
@@ -711,9 +721,11 @@ export const exportConsistencyResults = make({
             ])
       )
     else if (!failedAll) lines.push("No result file was written.")
+    // The total, every one of them, though structuredContent lists the first ones only.
     if (jsonResponses.length > 0)
       lines.push(
-        `${Format.count(jsonResponses.length, "call")} answered with JSON instead of a file (body ${jsonResponses[0]?.body}).`
+        `${Format.count(jsonResponses.length, "call")} answered with JSON instead of a file (body ${jsonResponses[0]?.body}` +
+          `${jsonResponses.length > sampledJsonResponses ? `; structuredContent.jsonResponses lists the first ${sampledJsonResponses}` : ""}).`
       )
     const [first] = groups
     if (first !== undefined) {
@@ -776,7 +788,9 @@ export const exportConsistencyResults = make({
         files: listed,
         moreFiles: files.length - listed.length,
         filesManifest,
-        jsonResponses,
+        jsonResponseCount: jsonResponses.length,
+        jsonResponses: jsonResponses.slice(0, sampledJsonResponses),
+        moreJsonResponses: Math.max(0, jsonResponses.length - sampledJsonResponses),
         failed: groups.map(failureOut),
         failedTasksFile
       },
