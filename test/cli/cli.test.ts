@@ -116,6 +116,26 @@ describe("help, version, completions, colour", () => {
     expect(c.stdout).toContain("sms-consistency")
     expect(c.stdout).toContain("complete")
   })
+  it.each([
+    { args: ["export", "--help", "--log-level", "loud"], help: "export" },
+    { args: ["export", "--log-level", "loud", "--help"], help: "export" },
+    { args: ["export", "-h", "--log-level", "loud"], help: "export" },
+    { args: ["export", "--log-level=loud", "--help"], help: "export" },
+    { args: ["--help", "--log-level", "loud"], help: "root" },
+    { args: ["export", "--version", "--completions", "ksh"], help: "version" },
+    { args: ["--version", "--log-level", "loud"], help: "version" }
+  ])("help asked for wins over a bad value of a built-in flag: $args", async ({ args, help }) => {
+    const r = await cli(args, { env: cleanEnv(home, { NO_COLOR: "1" }) })
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    if (help === "version") expect(r.stdout).toBe("0.1.0\n")
+    else
+      expect(
+        r.stdout.startsWith(
+          `sms-consistency 0.1.0\n\nUSAGE\n\n$ sms-consistency${help === "export" ? " export " : "\n"}`
+        )
+      ).toBe(true)
+  })
 })
 
 describe("export against a capture server", () => {

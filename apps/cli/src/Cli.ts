@@ -31,7 +31,8 @@ import {
   flagTable,
   splitValues,
   usageMessage,
-  usageProblem
+  usageProblem,
+  withoutBadBuiltIns
 } from "./internal/usage.js"
 
 export const name = "sms-consistency"
@@ -209,15 +210,19 @@ export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): E
   // Help asked for wins over a mistake elsewhere on the line, as in @effect/cli. The wizard prompts: without a
   // terminal to answer it, it would wait forever. After `--`, `--help` and `--wizard` are no options.
   const options = beforeDashes(args)
+  const helpAsked = options.some((arg) => builtInFlags.has(arg))
   const problem =
     options.includes("--wizard") && !process.stdin.isTTY
       ? "--wizard: asks its questions on a terminal, and stdin is not one; give the command line instead"
-      : options.some((arg) => builtInFlags.has(arg))
+      : helpAsked
         ? undefined
         : flagProblem(args)
+  // A bad value of a built-in (`--help --log-level loud`) is dropped, not handed to @effect/cli (see
+  // `withoutBadBuiltIns`): the help asked for wins over it too.
+  const line = helpAsked ? withoutBadBuiltIns(flags, args) : args
   const run =
     problem === undefined
-      ? cli([...argv.slice(0, 2), ...splitFlagValues(hoistBuiltIns(args))]).pipe(
+      ? cli([...argv.slice(0, 2), ...splitFlagValues(hoistBuiltIns(line))]).pipe(
           Effect.as<number>(ExitCode.ok),
           Effect.catchAll((error) => {
             if (!ValidationError.isValidationError(error)) return Effect.succeed(error.code)

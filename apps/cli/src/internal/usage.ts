@@ -387,3 +387,42 @@ const beforeCommand = (
   }
   return { word: undefined, option }
 }
+
+/**
+ * `args` without the built-in flags that take a value (`--log-level`, `--completions`) given none, or one outside
+ * their choices (`--log-level loud`, `--completions=ksh`), before `--`. For a command line that asks for help or
+ * the version, which wins over a mistake elsewhere on the line: @effect/cli, given such a value, reports the flag
+ * before it as an unknown option (`--help: unknown option (did you mean --help?)`) instead of showing the help.
+ */
+export const withoutBadBuiltIns = (table: FlagTable, args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  let flags = table.root
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? ""
+    if (arg === "--") return [...out, ...args.slice(i)]
+    const command = flags === table.root ? table.commands.get(arg) : undefined
+    if (command) flags = command
+    const equals = arg.indexOf("=")
+    const name = arg.startsWith("-") && equals > 0 ? arg.slice(0, equals) : arg
+    const flag = flags.get(name)
+    if (flag === undefined || flag.values === undefined || !builtIns.includes(flag)) {
+      out.push(arg)
+      continue
+    }
+    const next = args[i + 1]
+    const joined = name !== arg
+    const value = joined
+      ? arg.slice(equals + 1)
+      : next === undefined || next === "--" || flags.has(next.split("=", 1)[0] ?? "")
+        ? undefined
+        : next
+    const choices = choicesOf(flag.values)
+    const bad = value === undefined || value === "" || (choices !== undefined && !choices.includes(value))
+    if (!bad) out.push(arg)
+    if (!joined && value !== undefined) {
+      i++
+      if (!bad) out.push(value)
+    }
+  }
+  return out
+}
