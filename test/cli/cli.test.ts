@@ -1086,6 +1086,44 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
     expect(requestCount()).toBe(before)
   })
 
+  it.each([
+    { args: ["tasks", "--endpoint", "notaurl"], env: {}, expected: 'error: --endpoint: not a URL: "notaurl"' },
+    {
+      args: ["sources", "--endpoint=ftp://x"],
+      env: {},
+      expected: "error: --endpoint: must be an http or https URL (got ftp:)"
+    },
+    { args: ["tasks"], env: { SMS_ENDPOINT: "notaurl" }, expected: 'error: SMS_ENDPOINT: not a URL: "notaurl"' },
+    {
+      args: ["tasks", "--region", "nowhere-1"],
+      env: {},
+      expected: 'error: --region: unknown region "nowhere-1": use one of '
+    },
+    {
+      args: ["export", "--all"],
+      env: { SMS_REGION: "nowhere-2" },
+      expected: 'error: SMS_REGION: unknown region "nowhere-2": '
+    },
+    {
+      args: ["tasks"],
+      env: { HUAWEICLOUD_SDK_REGION: "nowhere-3" },
+      expected: 'error: HUAWEICLOUD_SDK_REGION: unknown region "nowhere-3": '
+    },
+    // The flag wins over the variable, and is named.
+    {
+      args: ["tasks", "--region", "nowhere-1"],
+      env: { SMS_REGION: "cn-north-4" },
+      expected: "error: --region: unknown region "
+    }
+  ])("a bad region or endpoint is named where it was given: $args $env", async ({ args, env, expected }) => {
+    const before = requestCount()
+    const r = await cli(args, { cwd: await tempDir(), env: cleanEnv(home, { SMS_AUTH_TOKEN: "token", ...env }) })
+    expect(r.code).toBe(2)
+    expect(r.stderr.startsWith(expected)).toBe(true)
+    expect(r.stderr.split("\n")).toHaveLength(2)
+    expect(requestCount()).toBe(before)
+  })
+
   it("no credentials: exit 3, nothing sent", async () => {
     const before = requestCount()
     const r = await cli(["export", "--task", "t1,s1,web"], {

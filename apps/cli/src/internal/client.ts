@@ -70,9 +70,37 @@ const transport: Layer.Layer<Transport.Transport> = Layer.suspend(() => {
   })
 })
 
+/** The first of the environment variables `names` set to a non-empty value, as the library's `Config` reads it. */
+const envSet = (...names: ReadonlyArray<string>): string | undefined =>
+  names.find((name) => (process.env[name] ?? "") !== "")
+
+/**
+ * The library names a bad region or endpoint by its field (`region: unknown region …`, `endpoint: not a URL …`),
+ * whichever way it was given; the CLI names where it was given: the flag (`--region`, `--endpoint`), or else the
+ * environment variable it was read from (`SMS_REGION`, else `HUAWEICLOUD_SDK_REGION`). A region that is not set
+ * at all keeps its field name: its reason says where to set it.
+ */
+export const sourceOf = (c: Connection, field: string): string => {
+  switch (field) {
+    case "region":
+      return Option.isSome(c.region) ? "--region" : (envSet("SMS_REGION", "HUAWEICLOUD_SDK_REGION") ?? field)
+    case "endpoint":
+      // The library names an endpoint from SMS_ENDPOINT by its variable already; "endpoint" is the explicit one.
+      return Option.isSome(c.endpoint) ? "--endpoint" : field
+    default:
+      return field
+  }
+}
+
 /** The client from flags and the environment; fails before any request on bad flags or missing credentials. */
 export const clientLayer = (c: Connection): Layer.Layer<SmsClient.SmsClient, SmsError> =>
-  Layer.unwrapEffect(Effect.map(overrides(c), (o) => SmsClient.layerConfig(o, transport)))
+  Layer.unwrapEffect(Effect.map(overrides(c), (o) => SmsClient.layerConfig(o, transport))).pipe(
+    Layer.mapError((error) =>
+      error._tag === "InvalidRequest" && sourceOf(c, error.field) !== error.field
+        ? new InvalidRequest({ field: sourceOf(c, error.field), reason: error.reason })
+        : error
+    )
+  )
 
 /**
  * `error: …` (and a hint for service failures, fit for the `operation` that failed) on stderr; in JSON mode also
