@@ -95,11 +95,11 @@ export const sourceOf = (c: Connection, field: string): string => {
 /** The client from flags and the environment; fails before any request on bad flags or missing credentials. */
 export const clientLayer = (c: Connection): Layer.Layer<SmsClient.SmsClient, SmsError> =>
   Layer.unwrapEffect(Effect.map(overrides(c), (o) => SmsClient.layerConfig(o, transport))).pipe(
-    Layer.mapError((error) =>
-      error._tag === "InvalidRequest" && sourceOf(c, error.field) !== error.field
-        ? new InvalidRequest({ field: sourceOf(c, error.field), reason: error.reason })
-        : error
-    )
+    Layer.mapError((error) => {
+      if (error._tag !== "InvalidRequest") return error
+      const field = sourceOf(c, error.field)
+      return field === error.field ? error : new InvalidRequest({ field, reason: error.reason })
+    })
   )
 
 /**

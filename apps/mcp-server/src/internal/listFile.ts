@@ -9,21 +9,22 @@ import * as Effect from "effect/Effect"
 import { link, unlink, writeFile } from "node:fs/promises"
 import { extname, join } from "node:path"
 
+/** The last `-N` a list's name takes (`isNamed` knows no other). */
+const maxSuffix = 99
+
 /** Whether `name` is one `write` gives a list it names `fileName`: `name.json`, or `name-1.json` … `name-99.json`. */
 export const isNamed = (name: string, fileName: string): boolean => {
   if (name === fileName) return true
   const ext = extname(fileName)
   const stem = `${fileName.slice(0, fileName.length - ext.length)}-`
-  if (!name.startsWith(stem) || !name.endsWith(ext) || name.length <= stem.length + ext.length) return false
-  return /^[1-9][0-9]?$/.test(name.slice(stem.length, name.length - ext.length))
+  if (!name.startsWith(stem) || !name.endsWith(ext)) return false
+  const suffix = name.slice(stem.length, name.length - ext.length)
+  return /^[1-9][0-9]*$/.test(suffix) && Number(suffix) <= maxSuffix
 }
 
 /** `{"<key>": [...]}`, one entry a line: readable, and about as small as compact JSON. */
 const render = (key: string, entries: ReadonlyArray<unknown>): string =>
   `{${JSON.stringify(key)}: [\n${entries.map((entry) => JSON.stringify(entry)).join(",\n")}\n]}\n`
-
-/** The last `-N` a list's name takes (`isNamed` knows no other). */
-const maxSuffix = 99
 
 /**
  * Writes `{"<key>": entries}` into `directory` (which exists) as `fileName`, never over a file already there (the
