@@ -258,6 +258,15 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
     })
   )
 
+  /** A logger that keeps the messages of warnings in `warnings`. */
+  const warningsInto = (warnings: Array<string>) =>
+    Logger.replace(
+      Logger.defaultLogger,
+      Logger.make(({ logLevel, message }) => {
+        if (logLevel._tag === "Warning") warnings.push(String(message))
+      })
+    )
+
   /** `t0`, `t1`, … as tasks. */
   const numbered = (n: number) =>
     Array.from({ length: n }, (_, i) => ({ task_id: `t${i}`, source_id: "s", source_name: "n" }))
@@ -324,17 +333,42 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
     })
   )
 
-  it.effect("a chunk spends at most maxSplitCalls extra calls; every task is still accounted once", () =>
+  it.effect("an export spends at most maxSplitCalls extra calls per chunk; every task is still accounted once", () =>
     Effect.gen(function* () {
       const calls: Array<ReadonlyArray<string>> = []
+      const warnings: Array<string> = []
       // Every other task missing: a full split would take 2·200 − 1 calls per chunk.
       const layer = exportStub((ids) => ids.some((id) => Number(id.slice(1)) % 2 === 0), calls)
       const tasks = numbered(450)
-      const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(Effect.provide(layer))
+      const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(
+        Effect.provide(Layer.merge(layer, warningsInto(warnings)))
+      )
       expect(calls.length).toBe(3 * (1 + BatchExport.maxSplitCalls))
       expect(result.exported).toBeGreaterThan(0)
       expect(result.exported + result.failed.length).toBe(450)
       expect(result.outcomes.flatMap((o) => o.tasks)).toEqual(tasks)
+      expect(warnings).toEqual([
+        expect.stringMatching(/^the 192 extra calls this export may spend isolating missing tasks are spent: \d+ tasks/)
+      ])
+    })
+  )
+
+  it.effect("the split budget is shared: a chunk with many missing tasks uses what the others do not need", () =>
+    Effect.gen(function* () {
+      const calls: Array<ReadonlyArray<string>> = []
+      const warnings: Array<string> = []
+      // Eight tasks missing, spread through the first chunk: isolating them takes more than maxSplitCalls calls,
+      // which the second chunk (nothing missing) does not need.
+      const missing = new Set(Array.from({ length: 8 }, (_, i) => `t${i * 25}`))
+      const layer = exportStub((ids) => ids.some((id) => missing.has(id)), calls)
+      const tasks = numbered(400)
+      const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(
+        Effect.provide(Layer.merge(layer, warningsInto(warnings)))
+      )
+      expect(calls.length - 2).toBeGreaterThan(BatchExport.maxSplitCalls)
+      expect(result.failed.map((f) => f.task.task_id)).toEqual([...missing])
+      expect(result.exported).toBe(392)
+      expect(warnings).toEqual([])
     })
   )
 
@@ -347,11 +381,8 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
         // Every task missing (another region's tasks, say): splitting each chunk would take 3 × 65 calls.
         const layer = exportStub(() => true, calls)
         const tasks = numbered(450)
-        const logger = Logger.make(({ logLevel, message }) => {
-          if (logLevel._tag === "Warning") warnings.push(String(message))
-        })
         const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(
-          Effect.provide(Layer.merge(layer, Logger.replace(Logger.defaultLogger, logger)))
+          Effect.provide(Layer.merge(layer, warningsInto(warnings)))
         )
         const singles = calls.filter((ids) => ids.length === 1).length
         expect(singles).toBe(BatchExport.missingBeforeGivingUp)
@@ -394,12 +425,9 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
             return Effect.fail(error)
           }
         })
-        const logger = Logger.make(({ logLevel, message }) => {
-          if (logLevel._tag === "Warning") warnings.push(String(message))
-        })
         const tasks = numbered(900)
         const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(
-          Effect.provide(Layer.merge(layer, Logger.replace(Logger.defaultLogger, logger)))
+          Effect.provide(Layer.merge(layer, warningsInto(warnings)))
         )
         expect(calls, error._tag).toBe(expectedCalls)
         // The calls not made say so.

@@ -6,8 +6,10 @@
  * given). Such a chunk is split in halves, and those again, until the missing tasks stand alone: the others
  * are exported, and only the missing ones fail, each with its own 404 (about 2·log₂(n) extra calls per missing
  * task). Only the service's own 404s (an `SMS.*` error code) are split: a gateway's "no such API" or a 404 page
- * says the endpoint is wrong, which no split can help. A chunk spends at most `maxSplitCalls` extra calls (enough
- * to isolate about four missing tasks among 200); what is still unresolved then fails as it stands. And once
+ * says the endpoint is wrong, which no split can help. An export spends at most `maxSplitCalls` extra calls per
+ * chunk in all (each enough to isolate about four missing tasks among 200), shared by its chunks: one chunk with
+ * many missing tasks may use what the others do not need. Once it is spent, a call answered 404 fails whole, the
+ * tasks that do exist among it too (a warning says so, once). And once
  * `missingBeforeGivingUp` tasks have been found missing one by one while none was exported, no more splits are
  * made in the whole export: such a batch is likely missing throughout (another account's or region's tasks, a
  * file's columns swapped), and splitting every chunk would multiply its calls ~65 times to learn little more.
@@ -26,7 +28,7 @@ import * as Model from "./Model.js"
 import { type ExportResult, type FileTarget, SmsClient } from "./SmsClient.js"
 import { InvalidRequest, isServiceNotFound, type SmsError } from "./SmsError.js"
 
-/** Extra calls one chunk may spend isolating missing tasks. */
+/** Extra calls an export may spend isolating missing tasks, per chunk it has (shared by all its chunks). */
 export const maxSplitCalls = 64
 
 /** Tasks found missing one by one, with none exported yet, after which an export splits no more (see above). */
@@ -184,6 +186,9 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
   let exportedTasks = 0
   let missingAlone = 0
   let gaveUp = false
+  // Shared by every chunk (see the module's note); `spentWarned` once it ran out.
+  const budget = { splitCalls: maxSplitCalls * chunks.length }
+  let spentWarned = false
   const splitsUseful = () => exportedTasks > 0 || missingAlone < missingBeforeGivingUp
   // The failure that stopped the export (see the module's note), which the calls not yet made fail with.
   let stopped: SmsError | undefined
@@ -206,8 +211,7 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     chunk: number,
     tasks: ReadonlyArray<Model.TaskRef>,
     piece: Piece | undefined,
-    last: boolean,
-    budget: { splitCalls: number }
+    last: boolean
   ): Effect.Effect<ReadonlyArray<ChunkOutcome>> => {
     const request = options.language ? { task_info: tasks, language: options.language } : { task_info: tasks }
     const exported = (result: ExportResult): ChunkOutcome => ({
@@ -257,16 +261,29 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
         const missing = outcome._tag === "Failed" && isServiceNotFound(outcome.error)
         if (outcome._tag === "Exported") exportedTasks += tasks.length
         else if (missing && tasks.length === 1) missingAlone += 1
-        const splittable = isolate && missing && tasks.length > 1 && budget.splitCalls >= 2
-        const split = splittable && splitsUseful()
-        if (!split) {
+        const wanted = isolate && missing && tasks.length > 1
+        const useful = wanted && splitsUseful()
+        if (!useful || budget.splitCalls < 2) {
           const done = Effect.as(reported ? Effect.void : report(chunk, outcome, last), [outcome])
-          if (!splittable || gaveUp) return done
-          gaveUp = true
+          if (!wanted) return done
+          if (!useful) {
+            if (gaveUp) return done
+            gaveUp = true
+            return Effect.zipRight(
+              Effect.logWarning(
+                `${missingAlone} tasks were not found one by one and none was exported: not splitting calls ` +
+                  "answered 404 any more (are the tasks from this account and region, and the columns in order?)"
+              ),
+              done
+            )
+          }
+          if (spentWarned) return done
+          spentWarned = true
           return Effect.zipRight(
             Effect.logWarning(
-              `${missingAlone} tasks were not found one by one and none was exported: not splitting calls answered ` +
-                "404 any more (are the tasks from this account and region, and the columns in order?)"
+              `the ${maxSplitCalls * chunks.length} extra calls this export may spend isolating missing tasks are ` +
+                `spent: ${tasks.length} tasks of a call answered 404 fail together, and so may others, though some ` +
+                "of them may exist (export the failed tasks again to isolate them)"
             ),
             done
           )
@@ -277,8 +294,8 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
         return Effect.zipRight(
           Effect.logDebug(`call ${chunk + 1}: ${outcome.error.message}; splitting its ${tasks.length} tasks`),
           Effect.zipWith(
-            exportPart(chunk, tasks.slice(0, half), { offset, size: half }, false, budget),
-            exportPart(chunk, tasks.slice(half), { offset: offset + half, size: tasks.length - half }, last, budget),
+            exportPart(chunk, tasks.slice(0, half), { offset, size: half }, false),
+            exportPart(chunk, tasks.slice(half), { offset: offset + half, size: tasks.length - half }, last),
             (first, second) => [...first, ...second]
           )
         )
@@ -286,11 +303,9 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     )
   }
   const concurrency = Math.max(1, Math.floor(finiteOr(options.concurrency, 4)))
-  const perChunk = yield* Effect.forEach(
-    chunks,
-    (chunk, index) => exportPart(index, chunk, undefined, true, { splitCalls: maxSplitCalls }),
-    { concurrency }
-  )
+  const perChunk = yield* Effect.forEach(chunks, (chunk, index) => exportPart(index, chunk, undefined, true), {
+    concurrency
+  })
   const outcomes = perChunk.flat()
   return resultOf(outcomes, prepared.duplicates)
 })
