@@ -196,6 +196,21 @@ class UndiciResponse implements Response {
 const settled = () => {}
 
 /**
+ * Whether undici will close the connection after this response, as far as its headers tell: `Connection: close`,
+ * or a body that only the connection's end delimits (neither a length nor chunked). undici 7 must not be paused
+ * for back-pressure on such a response: if the connection ends while it is paused, an assertion in its parser
+ * throws from the socket's 'end' handler and takes the process down (nodejs/undici#5360, fixed in undici 8 only,
+ * which needs Node 22). Its body is buffered instead. (An HTTP/1.0 answer without keep-alive closes too, but
+ * undici does not tell a handler the version; servers today answer 1.1.)
+ */
+const closesConnection = (headers: Record<string, string | Array<string>>): boolean => {
+  const connection = headers.connection
+  if (connection !== undefined && /(?:^|,)\s*close\s*(?:,|$)/i.test(String(connection))) return true
+  const encoding = headers["transfer-encoding"]
+  return headers["content-length"] === undefined && (encoding === undefined || !/chunked/i.test(String(encoding)))
+}
+
+/**
  * One exchange over undici's dispatch API: no `Readable` per response, no `AbortSignal` per request (each
  * costs more than the rest of undici's work on a small exchange). Fed by undici's handler callbacks, read by
  * `Response.bytes` (whole) or `Response.stream` (chunks, with back-pressure through pause/resume). One timer
@@ -222,6 +237,8 @@ class Exchange {
   /** The Node.js stream `pipeTo` reads, once claimed. */
   private sink: Readable | undefined
   private wake: (() => void) | undefined
+  /** Whether back-pressure may pause undici (see `closesConnection`). */
+  private mayPause = true
   /** Called once: with the response, or with the failure before one; then replaced by a no-op. */
   private settle: (result: Effect.Effect<Response, TransportError | Timeout>) => void
 
@@ -280,6 +297,7 @@ class Exchange {
     if (status < 200) return
     this.status = status
     this.headers = headers
+    this.mayPause = !closesConnection(headers)
     this.settleWith(Effect.succeed(new UndiciResponse(status, headers, this)))
   }
 
@@ -287,12 +305,12 @@ class Exchange {
     // The timeout is an idle one once the body flows (see `Request.timeoutMs`).
     this.timer.refresh()
     if (this.sink) {
-      if (!this.sink.push(chunk)) controller.pause()
+      if (!this.sink.push(chunk) && this.mayPause) controller.pause()
       return
     }
     this.chunks.push(chunk)
     this.buffered += chunk.byteLength
-    if (this.claim !== "bytes" && this.buffered >= highWaterMark) controller.pause()
+    if (this.claim !== "bytes" && this.buffered >= highWaterMark && this.mayPause) controller.pause()
     this.notify()
   }
 
