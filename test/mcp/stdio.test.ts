@@ -363,6 +363,34 @@ describe("stdio, --emulator", () => {
     })
   })
 
+  it("a refused request's message reads 'MCP error <code>: …' once, as the client shows it; the wire has the text alone", async () => {
+    const refusals = [
+      {
+        request: () => server.client.callTool({ name: "no_such_tool", arguments: {} }),
+        message:
+          "MCP error -32602: Unknown tool: no_such_tool. Tools: list_sources_with_results, " +
+          "export_consistency_results, list_migration_tasks, show_consistency_result"
+      },
+      {
+        request: () => server.client.listResources({ cursor: "not a cursor" }),
+        message:
+          "MCP error -32602: Invalid cursor for resources/list: it is not a nextCursor this server returned. Pass " +
+          "the nextCursor of an earlier resources/list result unchanged, or no cursor for the first page."
+      },
+      {
+        request: () => server.client.readResource({ uri: "file:///no/such/export.zip" }),
+        message: "MCP error -32002: Resource not found: file:///no/such/export.zip"
+      }
+    ]
+    for (const { request, message } of refusals) await expect(request()).rejects.toMatchObject({ message })
+    // The JSON-RPC error's message as sent (the SDK's client adds the prefix).
+    const sent = server
+      .wire()
+      .flatMap((m) => ("error" in m && typeof m.error?.message === "string" ? [m.error.message] : []))
+    expect(sent.length).toBeGreaterThanOrEqual(refusals.length)
+    for (const text of sent) expect(text).not.toMatch(/^MCP error/)
+  })
+
   it("honours logging/setLevel", async () => {
     const seen: Array<string> = []
     server.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {

@@ -11,7 +11,6 @@
 import {
   ErrorCode,
   type ListResourcesResult,
-  McpError,
   type ReadResourceResult,
   type Resource
 } from "@modelcontextprotocol/sdk/types.js"
@@ -21,6 +20,7 @@ import { basename, isAbsolute, join, relative, sep } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import * as Format from "./internal/format.js"
 import * as ListFile from "./internal/listFile.js"
+import { RequestError } from "./internal/requestError.js"
 import * as TasksFile from "./internal/tasksFile.js"
 import { filesManifestName } from "./Tools.js"
 
@@ -33,7 +33,7 @@ export const maxListed = 200
 /** The MCP code for an unknown resource (specification, "Resources", error handling). */
 const resourceNotFound = -32002
 
-const notFound = (uri: string) => new McpError(resourceNotFound, `Resource not found: ${uri}`, { uri })
+const notFound = (uri: string) => new RequestError(resourceNotFound, `Resource not found: ${uri}`, { uri })
 
 const entries = (directory: string): Promise<ReadonlyArray<Dirent>> =>
   readdir(directory, { withFileTypes: true }).catch(() => [])
@@ -81,7 +81,7 @@ const encodeCursor = (at: Position): string => Buffer.from(JSON.stringify([at.mo
 const maxCursorLength = 4096
 
 const invalidCursor = (cursor: string, why: string) =>
-  new McpError(
+  new RequestError(
     ErrorCode.InvalidParams,
     `Invalid cursor for resources/list: ${why}. Pass the nextCursor of an earlier resources/list result ` +
       "unchanged, or no cursor for the first page.",
@@ -183,7 +183,7 @@ export const read = async (root: string, uri: string): Promise<ReadResourceResul
   const s = await stat(path).catch(() => undefined)
   if (s === undefined || !s.isFile()) throw notFound(uri)
   if (s.size > maxReadBytes)
-    throw new McpError(
+    throw new RequestError(
       ErrorCode.InvalidParams,
       `${basename(path)} is ${Format.bytes(s.size)}, over the ${Format.bytes(maxReadBytes)} a resources/read ` +
         `returns; it is at ${path} on the server's machine`,

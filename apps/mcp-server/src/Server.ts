@@ -18,7 +18,6 @@ import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
-  McpError,
   ReadResourceRequestSchema,
   SetLevelRequestSchema
 } from "@modelcontextprotocol/sdk/types.js"
@@ -33,6 +32,7 @@ import { type App, type Call, callDirectory, name, version } from "./internal/ap
 import * as Format from "./internal/format.js"
 import * as ListFile from "./internal/listFile.js"
 import * as Logging from "./internal/logging.js"
+import { RequestError } from "./internal/requestError.js"
 import * as TasksFile from "./internal/tasksFile.js"
 import * as Resources from "./Resources.js"
 import * as Tools from "./Tools.js"
@@ -176,7 +176,7 @@ export const make = (app: App, options: Options = {}): Server => {
     const tool = Tools.byName.get(toolName)
     if (tool === undefined)
       return Promise.reject(
-        new McpError(
+        new RequestError(
           ErrorCode.InvalidParams,
           `Unknown tool: ${toolName}. Tools: ${Tools.all.map((t) => t.definition.name).join(", ")}`
         )
