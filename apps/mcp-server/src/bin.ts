@@ -21,6 +21,7 @@ import * as Redacted from "effect/Redacted"
 import { parseArgs } from "node:util"
 import * as Http from "./Http.js"
 import { type App, exportRootFrom, name, version } from "./internal/app.js"
+import * as EmulatorSettings from "./internal/emulatorSettings.js"
 import * as Format from "./internal/format.js"
 import * as Logging from "./internal/logging.js"
 import * as Server from "./Server.js"
@@ -49,7 +50,9 @@ Environment:
   SMS_MCP_TOKEN                     with --http: bearer token every request must carry
   SMS_MCP_ALLOWED_HOSTS             with --http: more Host names to accept, comma-separated (the names
                                     clients reach this server by, e.g. behind --host 0.0.0.0)
-  SMS_EMULATOR_*                    with --emulator: emulator options (e.g. SMS_EMULATOR_SOURCES)
+
+With --emulator, the emulator's settings (an invalid one stops the server at start):
+${EmulatorSettings.helpLines("  ", 34)}
 `
 
 interface Args {
@@ -240,11 +243,22 @@ const waitForSignal = Effect.async<void>((resume) => {
   return Effect.sync(() => process.off("SIGTERM", stop))
 })
 
-const main = (args: Args, settings: ClientSettings) =>
+/**
+ * The emulator `--emulator` acts against. A port or host it cannot listen on is said with the variables that set
+ * them (the emulator's message names neither).
+ */
+const startEmulator = (options: EmulatorSettings.Settable) =>
+  Effect.flatMap(Emulator.credentialsFromEnv, (credentials) => Emulator.start({ ...options, credentials })).pipe(
+    Effect.mapError((error) =>
+      error._tag === "EmulatorError"
+        ? new Error(`emulator: ${error.message} (SMS_EMULATOR_HOST, SMS_EMULATOR_PORT)`)
+        : error
+    )
+  )
+
+const main = (args: Args, settings: ClientSettings, emulatorOptions: EmulatorSettings.Settable | undefined) =>
   Effect.gen(function* () {
-    const emulator = args.emulator
-      ? yield* Effect.flatMap(Emulator.optionsFromEnv, (options) => Emulator.start(options))
-      : undefined
+    const emulator = emulatorOptions === undefined ? undefined : yield* startEmulator(emulatorOptions)
     const clientLayer = emulator ? clientFromEmulator(emulator, settings) : yield* clientFromEnvironment(settings)
     const runtime = yield* Layer.toRuntime(Layer.merge(clientLayer, Logging.layer))
     const info = Context.get(runtime.context, SmsClient.SmsClient).info
@@ -289,21 +303,27 @@ const program = Either.match(
         ? Effect.sync(() => process.stdout.write(usage))
         : args.version
           ? Effect.sync(() => process.stdout.write(`${version}\n`))
-          : Either.match(clientSettings(process.env), {
-              onLeft: usageError,
-              onRight: (settings) =>
-                main(args, settings).pipe(
-                  Effect.scoped,
-                  Effect.tapErrorCause((cause) =>
-                    Effect.sync(() => {
-                      const failure = Cause.failureOption(cause)
-                      process.stderr.write(
-                        `${name}: ${failure._tag === "Some" && failure.value instanceof Error ? failure.value.message : Cause.pretty(cause)}\n`
-                      )
-                    })
+          : Either.match(
+              Either.all([
+                clientSettings(process.env),
+                args.emulator ? EmulatorSettings.fromEnv(process.env) : Either.right(undefined)
+              ]),
+              {
+                onLeft: usageError,
+                onRight: ([settings, emulatorOptions]) =>
+                  main(args, settings, emulatorOptions).pipe(
+                    Effect.scoped,
+                    Effect.tapErrorCause((cause) =>
+                      Effect.sync(() => {
+                        const failure = Cause.failureOption(cause)
+                        process.stderr.write(
+                          `${name}: ${failure._tag === "Some" && failure.value instanceof Error ? failure.value.message : Cause.pretty(cause)}\n`
+                        )
+                      })
+                    )
                   )
-                )
-            })
+              }
+            )
   }
 )
 
