@@ -357,6 +357,17 @@ describe("stdio, --emulator", () => {
     expect(text).toContain("What to do: Check the task_id (list migration tasks to find it).")
   })
 
+  it("its instructions (initialize) say which lists a result caps: the files, and the JSON answers", () => {
+    const instructions = server.client.getInstructions() ?? ""
+    expect(instructions).toContain(
+      "An export of more than 20 files lists the first 20 and every one in a file (filesManifest)."
+    )
+    expect(instructions).toContain(
+      "Calls the service answered with JSON instead of a file are counted (jsonResponseCount) and the first 5 " +
+        "listed (jsonResponses)."
+    )
+  })
+
   it("answers an unknown tool with JSON-RPC -32602", async () => {
     await expect(server.client.callTool({ name: "no_such_tool", arguments: {} })).rejects.toMatchObject({
       code: -32602

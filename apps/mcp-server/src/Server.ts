@@ -43,6 +43,8 @@ const instructions =
   "list_sources_with_results, then pass the task_info entries wanted. Files are written on the server's machine; " +
   "results carry their paths and links, and resources/read of a link returns the file. An export of more than " +
   `${Tools.sampledFiles} files lists the first ${Tools.sampledFiles} and every one in a file (filesManifest). ` +
+  "Calls the service answered with JSON instead of a file are counted (jsonResponseCount) and the first " +
+  `${Tools.sampledJsonResponses} listed (jsonResponses). ` +
   "A failed export lists its failed tasks in a file (failedTasksFile): pass it as tasks_file to retry them."
 
 const internalError = (tool: string): CallToolResult => ({
