@@ -61,13 +61,17 @@ const cancelled = (tool: string, why?: string, kept = ""): CallToolResult => ({
 
 /**
  * What a stopped call left in its folder, for its answer: the files it kept, and the list of the tasks it did not
- * export (`failed-tasks.json`, which the export writes as it stops). Nothing when it left no folder.
+ * export (`failed-tasks.json`, which the export writes as it stops). Nothing when it left no folder. The lists are
+ * not counted among the files: `files.json` is there too when an export of more than 20 files is stopped as it
+ * finishes (the manifest's write, once begun, completes though the call is stopped).
  */
-const keptIn = async (directory: string): Promise<string> => {
+export const keptIn = async (directory: string): Promise<string> => {
   const names = (await readdir(directory).catch(() => [] as Array<string>)).filter((n) => !n.startsWith("."))
   if (names.length === 0) return ""
   const list = names.find((n) => ListFile.isNamed(n, TasksFile.fileName))
-  const files = names.length - (list === undefined ? 0 : 1)
+  const files = names.filter(
+    (n) => !ListFile.isNamed(n, TasksFile.fileName) && !ListFile.isNamed(n, Tools.filesManifestName)
+  ).length
   return (
     ` Kept what was already written (${Format.count(files, "file")}) in ${directory}` +
     (list === undefined
