@@ -677,6 +677,29 @@ describe("stdio, resources/list of more files than a page", () => {
     ).toEqual(written.map((path) => pathToFileURL(path).href))
   })
 
+  it("a file added to a folder already listed, or removed from it, between two pages: the next pages show it", async () => {
+    // Folders unchanged for a while, as an export's are once it is done: the server keeps their listings.
+    const old = day - 3_600
+    for (const call of readdirSync(root)) utimesSync(join(root, call), old, old)
+    const before = onDisk()
+    const [first] = await pages()
+    expect(first?.resources.map((r) => r.uri)).toEqual(before.slice(0, pageSize).map((f) => f.uri))
+    // Older than every file: it belongs on the last page. And one of the files the next pages list, gone.
+    const added = join(root, "call-b", "consistency-results-late.zip")
+    writeFileSync(added, "late")
+    utimesSync(added, old, old)
+    const removed = before[pageSize + 5]?.path ?? ""
+    unlinkSync(removed)
+    const rest = (await pages(first?.nextCursor)).flatMap((page) => page.resources.map((r) => r.uri))
+    expect(rest).toEqual(
+      onDisk()
+        .slice(pageSize)
+        .map((f) => f.uri)
+    )
+    expect(rest.at(-1)).toBe(pathToFileURL(added).href)
+    expect(rest).not.toContain(pathToFileURL(removed).href)
+  })
+
   it("a cursor it did not give is refused: JSON-RPC -32602, saying what to pass", async () => {
     const [first] = await pages()
     const cursor = first?.nextCursor ?? ""
