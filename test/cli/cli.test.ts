@@ -555,6 +555,31 @@ describe("export against the emulator", () => {
     })
   })
 
+  it("a leading ~ in --output and --tasks-file is the home directory, as the shell makes it; ~user is refused", async () => {
+    const cwd = await tempDir()
+    const own = await tempDir("sms-cli-tilde-home-")
+    const env = { ...envFor(), HOME: own }
+    const t = taskOf(5)
+    await writeFile(join(own, "t.csv"), `task_id,source_id,source_name\n${t.task_id},${t.source_id},${t.source_name}\n`)
+    // Joined to the flag (`--output=~/x`) or quoted, the `~` reaches the CLI as it was typed.
+    const r = await cli(["export", "--tasks-file", "~/t.csv", "--output=~/x", "--json"], { cwd, env })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ exported: 1, failed: [] })
+    expect(await readdir(join(own, "x"))).toHaveLength(1)
+    const d = await cli(["demo", "--sources", "3", "-o", "~/demo"], { cwd, env })
+    expect(d.code).toBe(0)
+    expect((await readdir(join(own, "demo"))).length).toBeGreaterThan(0)
+    // Another user's home is not guessed at: refused, not made a folder named `~bob`.
+    const before = requestCount()
+    const u = await cli(["export", "--task", "t1,s1,web", "--output", "~bob/x"], { cwd, env })
+    expect(u.code).toBe(2)
+    expect(u.stderr).toBe(
+      'error: --output: "~bob/x": ~bob (another user\'s home) is not expanded, only ~ and ~/ are; give the full path, or ./~bob/x for a folder named ~bob\n'
+    )
+    expect(requestCount()).toBe(before)
+    expect(await readdir(cwd)).toEqual([])
+  })
+
   it("exit 3: the identity is denied (403); the error names the permission and the request id", async () => {
     const cwd = await tempDir()
     const c = emu.credentials

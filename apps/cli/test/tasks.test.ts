@@ -7,7 +7,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { hoistBuiltIns } from "../src/Cli.js"
 import { parseDuration } from "@sms-consistency/sms/internal/duration"
-import { parseTimeout } from "../src/internal/common.js"
+import { expandHome, parseTimeout } from "../src/internal/common.js"
 import * as Output from "../src/internal/output.js"
 import { partName } from "../src/internal/output.js"
 import * as Tasks from "../src/internal/tasks.js"
@@ -240,6 +240,23 @@ describe("parseTimeout", () => {
     expect(message(parseTimeout("99ms"))).toBe('must be at least 100ms (got "99ms")')
     expect(message(parseTimeout("0"))).toBe('must be at least 100ms (got "0")')
     expect(message(parseTimeout("soon"))).toBe('expected seconds or a duration like 500ms, 30s, 2m (got "soon")')
+  })
+})
+
+describe("expandHome", () => {
+  it("makes a leading ~ or ~/ the home directory, and nothing else", () => {
+    expect(expandHome("~", "/h")).toEqual(Either.right("/h"))
+    expect(expandHome("~/", "/h")).toEqual(Either.right("/h/"))
+    expect(expandHome("~/a/b.zip", "/h")).toEqual(Either.right("/h/a/b.zip"))
+    for (const path of ["a/~", "./~", "-", "", "x~"]) expect(expandHome(path, "/h")).toEqual(Either.right(path))
+  })
+
+  it("refuses another user's home rather than make a folder of that name", () => {
+    const message = (e: Either.Either<unknown, string>) => (Either.isLeft(e) ? e.left : "ok")
+    expect(message(expandHome("~bob", "/h"))).toBe(
+      '"~bob": ~bob (another user\'s home) is not expanded, only ~ and ~/ are; give the full path, or ./~bob for a folder named ~bob'
+    )
+    expect(message(expandHome("~bob/x", "/h"))).toMatch(/^"~bob\/x": ~bob \(another user's home\)/)
   })
 })
 

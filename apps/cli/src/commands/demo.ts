@@ -6,11 +6,11 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { maxSources, wholeNumberIn } from "../internal/common.js"
+import { maxSources, pathText, wholeNumberIn } from "../internal/common.js"
 import { Handlers } from "../internal/handlers.js"
 
 const options = {
-  output: Options.text("output").pipe(
+  output: pathText("output").pipe(
     Options.withAlias("o"),
     Options.withPseudoName("DIR"),
     Options.withDescription("Directory for the exported files (created). Default ./consistency-results"),

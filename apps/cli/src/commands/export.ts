@@ -6,7 +6,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import { Handlers } from "../internal/handlers.js"
-import { boundedText, connection, wholeNumber } from "../internal/common.js"
+import { boundedText, connection, pathText, wholeNumber } from "../internal/common.js"
 
 export const maxConcurrency = 16
 
@@ -21,7 +21,7 @@ const options = {
     ),
     Options.repeated
   ),
-  tasksFile: Options.text("tasks-file").pipe(
+  tasksFile: pathText("tasks-file").pipe(
     Options.withPseudoName("FILE"),
     Options.withDescription(
       'Tasks from a file: JSON {"task_info": [...]} or a bare array, or CSV with a header row task_id,source_id,source_name. "-" reads stdin. Given the --json output of an earlier export, its failed tasks (to retry them, or to finish an interrupted export); given that of sources, each server\'s current task (servers without results or without a task left out, said on stderr); given that of tasks, every task (but one without a source server).'
@@ -36,7 +36,7 @@ const options = {
     Options.withDescription("With --all: only the source servers whose name matches this (the service's name filter)."),
     Options.optional
   ),
-  output: Options.text("output").pipe(
+  output: pathText("output").pipe(
     Options.withAlias("o"),
     Options.withPseudoName("PATH"),
     Options.withDescription(

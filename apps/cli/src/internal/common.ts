@@ -9,6 +9,8 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import { homedir } from "node:os"
+import { sep } from "node:path"
 import { parseDuration } from "@sms-consistency/sms/internal/duration"
 
 /** The command already reported what happened; exit with `code`. */
@@ -46,6 +48,32 @@ export const wholeNumberIn = (name: string, min: number, max: number) =>
         return n
       },
       (e) => HelpDoc.p(`--${name}: must be ${min}..${max} (got ${(e as Error).message})`)
+    )
+  )
+
+/** What ends a path's first component: `/`, and on Windows `\\` too. */
+const separators = sep === "/" ? "/" : /[/\\]/
+
+/**
+ * `path` with a leading `~` or `~/` made the home directory (`home`), as the shell makes it; or why not: `~bob/x`
+ * would be another user's home, which is not looked up. The shell expands `~` only at the start of a word, so
+ * `--output=~/x` and a quoted `"~/x"` reach the CLI as typed, and would make a folder named `~` where it runs.
+ */
+export const expandHome = (path: string, home: string): Either.Either<string, string> => {
+  if (!path.startsWith("~")) return Either.right(path)
+  const first = path.split(separators, 1)[0] ?? path
+  if (first === "~") return Either.right(home + path.slice(1))
+  return Either.left(
+    `${JSON.stringify(path)}: ${first} (another user's home) is not expanded, only ~ and ~/ are; give the full path, or ./${path} for a folder named ${first}`
+  )
+}
+
+/** A path flag whose leading `~` is the home directory, as in the shell (see `expandHome`). */
+export const pathText = (name: string) =>
+  Options.text(name).pipe(
+    Options.mapTryCatch(
+      (text) => Either.getOrThrowWith(expandHome(text, homedir()), (reason) => new Error(reason)),
+      (e) => HelpDoc.p(`--${name}: ${(e as Error).message}`)
     )
   )
 
