@@ -1358,6 +1358,32 @@ describe("discovery commands", () => {
   })
 })
 
+describe("wizard", () => {
+  // util-linux `script` gives the CLI a terminal: the wizard asks its questions only on one.
+  it.skipIf(spawnSync("script", ["--version"]).status !== 0)(
+    "Ctrl+C at one of its questions: exit 130, as Ctrl+C anywhere else, and no stack",
+    async () => {
+      const command = [process.execPath, bin, "--wizard"].map((a) => `'${a}'`).join(" ")
+      // -e: script exits with the CLI's code.
+      const child = spawn("script", ["-qec", command, "/dev/null"], { env: cleanEnv(home, { TERM: "dumb" }) })
+      let out = ""
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        out += d
+      })
+      child.stderr.setEncoding("utf8").on("data", (d: string) => {
+        out += d
+      })
+      const exited = new Promise<number | null>((done) => child.once("exit", done))
+      await vi.waitFor(() => expect(out).toContain("Select which command"), { timeout: 10_000 })
+      // Typed at the question, in raw mode: a key the wizard reads, not a signal.
+      child.stdin.write("\x03")
+      expect(await exited).toBe(130)
+      expect(out).not.toMatch(stackFrame)
+      expect(out).not.toMatch(/error/i)
+    }
+  )
+})
+
 describe("emulator and demo", () => {
   it("demo where every task fails: the last line says so, and the exit code and the error are export's", async () => {
     const cwd = await tempDir()

@@ -8,6 +8,7 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import * as Terminal from "@effect/platform/Terminal"
 import { version } from "@sms-consistency/sms/Version"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -75,18 +76,32 @@ const footer = HelpDoc.blocks([
 
 const cli = Command.run(root, { name, version, footer })
 
+/** Whether a wizard's question was answered with Ctrl+C (see `platform`). */
+interface WizardQuit {
+  byCtrlC: boolean
+}
+
 /**
  * What @effect/cli needs (help, prompts, `--wizard`, completions); the commands need nothing of the platform.
  * Names are matched as typed: by default @effect/cli lower-cases commands, flags and boolean values, while the
  * checks before it (`usageProblem`, `wantsJson`) know the names only as declared, so `--DRY-RUN` would be a dry
- * run to one and not to the other.
+ * run to one and not to the other. The terminal quits a prompt on Ctrl+C or Ctrl+D, as by default, and notes
+ * Ctrl+C in `quit`: at a question the terminal is in raw mode, Ctrl+C is a key, not a signal, and @effect/cli
+ * quits the wizard and succeeds.
  */
-const platform = Layer.mergeAll(
-  NodeFileSystem.layer,
-  NodePath.layer,
-  NodeTerminal.layer,
-  CliConfig.layer({ isCaseSensitive: true })
-)
+const platform = (quit: WizardQuit) =>
+  Layer.mergeAll(
+    NodeFileSystem.layer,
+    NodePath.layer,
+    Layer.scoped(
+      Terminal.Terminal,
+      NodeTerminal.make(({ key }) => {
+        if (key.ctrl && key.name === "c") quit.byCtrlC = true
+        return key.ctrl && (key.name === "c" || key.name === "d")
+      })
+    ),
+    CliConfig.layer({ isCaseSensitive: true })
+  )
 
 const defectMessage = (cause: Cause.Cause<unknown>): string => {
   const [defect] = Cause.defects(cause)
@@ -220,10 +235,12 @@ export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): E
   // A bad value of a built-in (`--help --log-level loud`) is dropped, not handed to @effect/cli (see
   // `withoutBadBuiltIns`): the help asked for wins over it too.
   const line = helpAsked ? withoutBadBuiltIns(flags, args) : args
+  // A wizard quit by Ctrl+C exits 130, as Ctrl+C anywhere else does (see `platform`).
+  const quit: WizardQuit = { byCtrlC: false }
   const run =
     problem === undefined
       ? cli([...argv.slice(0, 2), ...splitFlagValues(hoistBuiltIns(line))]).pipe(
-          Effect.as<number>(ExitCode.ok),
+          Effect.map((): number => (quit.byCtrlC ? ExitCode.interrupted : ExitCode.ok)),
           Effect.catchAll((error) => {
             if (!ValidationError.isValidationError(error)) return Effect.succeed(error.code)
             return ValidationError.isHelpRequested(error)
@@ -235,7 +252,7 @@ export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): E
   return run.pipe(
     Effect.onInterrupt(() => reportInterruption(args)),
     Effect.provideService(Handlers, handlers),
-    Effect.provide(platform),
+    Effect.provide(platform(quit)),
     withStderrLogger,
     withPlainConsole(name),
     Effect.catchAllCause((cause) =>
