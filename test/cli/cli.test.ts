@@ -1401,6 +1401,26 @@ describe("emulator and demo", () => {
     expect(await readdir(cwd)).toEqual([])
   })
 
+  it("Ctrl+C mid-demo: exit 130 and export's summary of what was done: the files finished, the tasks not exported", async () => {
+    const cwd = await tempDir()
+    const out = join(cwd, "out")
+    await mkdir(out)
+    const r = await cli(["demo", "--sources", "20000", "--output", "out"], {
+      cwd,
+      env: cleanEnv(home),
+      onSpawn: signalWhenWritten(out, "SIGINT")
+    })
+    expect(r.code).toBe(130)
+    const discovered = Number(/Discovered (\d+) source servers/.exec(r.stdout)?.[1])
+    const [, exported, files] = /^Exported (\d+) tasks? in (\d+) files? from /m.exec(r.stdout) ?? []
+    const [, left] = /^Interrupted: (\d+) tasks? not exported/m.exec(r.stdout) ?? []
+    expect(Number(files)).toBeGreaterThan(0)
+    expect(Number(exported) + Number(left)).toBe(discovered)
+    expect((await readdir(out)).filter((f) => f.endsWith(".zip"))).toHaveLength(Number(files))
+    expect(r.stdout).not.toContain("Done in")
+    expect(r.stderr).toBe(`interrupted: ${exported} tasks exported, ${left} tasks not\n`)
+  })
+
   it("demo from an empty directory exports the seeded results into ./consistency-results/", async () => {
     const cwd = await tempDir()
     const r = await cli(["demo"], { cwd, env: cleanEnv(home) })

@@ -13,7 +13,7 @@ import { emulatorOptionMessage, Exit } from "../internal/common.js"
 import { ExitCode, forError } from "../internal/exitCodes.js"
 import * as Output from "../internal/output.js"
 import { plural } from "../internal/render.js"
-import { exitCodeOf, renderSummary, reportFailed, summarize } from "../internal/summary.js"
+import { exitCodeOf, renderSummary, reportFailed, reportInterrupted, summarize } from "../internal/summary.js"
 import { stdoutColor, writeError, writeOut } from "../internal/terminal.js"
 import type { Args } from "./demo.js"
 
@@ -64,7 +64,12 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
           yield* writeOut("No source server has consistency results: nothing to export.")
           return ExitCode.ok
         }
-        const result = yield* BatchExport.exportAll(tasks, { target: () => ({ directory }) })
+        // What has finished, for export's summary if the demo is interrupted (Ctrl+C): its files are complete.
+        const done: Array<BatchExport.ChunkOutcome> = []
+        const result = yield* BatchExport.exportAll(tasks, {
+          target: () => ({ directory }),
+          onProgress: (p) => Effect.sync(() => done.push(p.outcome))
+        }).pipe(Effect.onInterrupt(() => reportInterrupted(done, tasks, client.info, false, false)))
         yield* writeOut(renderSummary(result, summarize(result, client.info), stdoutColor()))
         // As `export` does: the first error and its hint on stderr, and the exit code of the failure's kind.
         const code = exitCodeOf(result)

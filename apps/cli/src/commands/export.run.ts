@@ -10,17 +10,16 @@ import { type FileHandle, open } from "node:fs/promises"
 import { clientLayer, reported } from "../internal/client.js"
 import { Exit } from "../internal/common.js"
 import { ExitCode, forError } from "../internal/exitCodes.js"
-import { interruption } from "../internal/interruption.js"
 import * as Output from "../internal/output.js"
 import * as Progress from "../internal/progress.js"
 import { json, plural } from "../internal/render.js"
 import {
   dryRun,
   exitCodeOf,
-  interrupted,
   renderDryRun,
   renderSummary,
   reportFailed,
+  reportInterrupted,
   summarize
 } from "../internal/summary.js"
 import * as Tasks from "../internal/tasks.js"
@@ -152,25 +151,6 @@ const discover = (name: string | undefined) =>
       const ref = Model.sourceToTaskRef(s)
       return ref === undefined ? [] : [ref]
     })
-  })
-
-/** The summary of an interrupted export: the files written, and every task not exported. */
-const reportInterrupted = (
-  done: ReadonlyArray<BatchExport.ChunkOutcome>,
-  tasks: ReadonlyArray<Tasks.TaskRef>,
-  info: SmsClient.Info,
-  asJson: boolean,
-  progressShown: boolean
-) =>
-  Effect.suspend(() => {
-    interruption.reported = true
-    const { result, summary } = interrupted(done, tasks, info)
-    const left = summary.failed.length - result.failed.length
-    return Effect.all([
-      progressShown ? writeErr("") : Effect.void,
-      writeOut(asJson ? json(summary) : renderSummary(result, summary, stdoutColor())),
-      writeErr(`interrupted: ${plural(summary.exported, "task")} exported, ${plural(left, "task")} not`)
-    ])
   })
 
 export const run = (args: Args): Effect.Effect<void, Exit> =>

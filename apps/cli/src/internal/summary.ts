@@ -6,9 +6,10 @@ import { hint } from "@sms-consistency/sms/SmsError"
 import * as Effect from "effect/Effect"
 import { isAbsolute, relative } from "node:path"
 import { ExitCode, forError } from "./exitCodes.js"
+import { interruption } from "./interruption.js"
 import type { Plan } from "./output.js"
-import { bytes, type ErrorJson, errorJson, plural, table } from "./render.js"
-import { bold, writeErr, writeError } from "./terminal.js"
+import { bytes, type ErrorJson, errorJson, json, plural, table } from "./render.js"
+import { bold, stdoutColor, writeErr, writeError, writeOut } from "./terminal.js"
 
 const display = (path: string) => {
   const rel = relative(process.cwd(), path)
@@ -84,6 +85,31 @@ export const interrupted = (
     }
   }
 }
+
+/**
+ * The summary of an interrupted export (`export`, `demo`), on stdout where the summary of a finished one goes: the
+ * files written, and every task not exported (see `interrupted`); and a line on stderr. `progressShown`: a progress
+ * line stands on stderr, to end first.
+ */
+export const reportInterrupted = (
+  done: ReadonlyArray<BatchExport.ChunkOutcome>,
+  tasks: ReadonlyArray<Model.TaskRef>,
+  info: SmsClient.Info,
+  asJson: boolean,
+  progressShown: boolean
+): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    interruption.reported = true
+    const { result, summary } = interrupted(done, tasks, info)
+    const left = summary.failed.length - result.failed.length
+    return Effect.asVoid(
+      Effect.all([
+        progressShown ? writeErr("") : Effect.void,
+        writeOut(asJson ? json(summary) : renderSummary(result, summary, stdoutColor())),
+        writeErr(`interrupted: ${plural(summary.exported, "task")} exported, ${plural(left, "task")} not`)
+      ])
+    )
+  })
 
 export const summarize = (result: BatchExport.Result, info: SmsClient.Info): Summary => {
   const files: Array<FileJson> = []
