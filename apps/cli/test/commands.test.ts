@@ -4,6 +4,7 @@ import { firstReported, flagProblem, reworded, splitFlagValues } from "../src/Cl
 import { lastLine } from "../src/commands/demo.run.js"
 import { tasksPerCall } from "../src/commands/export.js"
 import { informational } from "../src/internal/route.js"
+import { interrupted, renderSummary } from "../src/internal/summary.js"
 
 describe("light command definitions", () => {
   it("export's help states the core's per-call limit", () => {
@@ -258,5 +259,12 @@ describe("demo", () => {
       "Done in 101 ms with failures: 168 of 368 tasks failed; the files are in tiny/d/"
     )
     expect(lastLine({ exported: 0, failed: [failure] }, 5, ".")).toBe("Failed in 5 ms: 1 task failed, none exported.")
+  })
+
+  it("points to --json for the tasks its summary leaves out only where the command has it (export, not demo)", () => {
+    const task = { task_id: "t", source_id: "s", source_name: "n" }
+    const { result, summary } = interrupted([], [task], { endpoint: "http://e", identity: "AK x" })
+    expect(renderSummary(result, summary, false)).toContain("Interrupted: 1 task not exported (--json lists them)")
+    expect(renderSummary(result, summary, false, { hasJson: false })).toMatch(/^Interrupted: 1 task not exported$/m)
   })
 })

@@ -69,8 +69,12 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
         const result = yield* BatchExport.exportAll(tasks, {
           target: () => ({ directory }),
           onProgress: (p) => Effect.sync(() => done.push(p.outcome))
-        }).pipe(Effect.onInterrupt(() => reportInterrupted(done, tasks, client.info, false, false)))
-        yield* writeOut(renderSummary(result, summarize(result, client.info), stdoutColor()))
+        }).pipe(
+          Effect.onInterrupt(() =>
+            reportInterrupted(done, tasks, client.info, { asJson: false, hasJson: false, progressShown: false })
+          )
+        )
+        yield* writeOut(renderSummary(result, summarize(result, client.info), stdoutColor(), { hasJson: false }))
         // As `export` does: the first error and its hint on stderr, and the exit code of the failure's kind.
         const code = exitCodeOf(result)
         if (code !== ExitCode.ok) yield* reportFailed(result)

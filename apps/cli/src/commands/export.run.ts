@@ -211,7 +211,15 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
           done.push(p.outcome)
           return progress.report(p)
         }
-      }).pipe(Effect.onInterrupt(() => reportInterrupted(done, tasks, client.info, args.json, progress.inPlace)))
+      }).pipe(
+        Effect.onInterrupt(() =>
+          reportInterrupted(done, tasks, client.info, {
+            asJson: args.json,
+            hasJson: true,
+            progressShown: progress.inPlace
+          })
+        )
+      )
       const summary = summarize(result, client.info)
       yield* writeOut(args.json ? json(summary) : renderSummary(result, summary, stdoutColor()))
       const code = exitCodeOf(result)

@@ -88,15 +88,15 @@ export const interrupted = (
 
 /**
  * The summary of an interrupted export (`export`, `demo`), on stdout where the summary of a finished one goes: the
- * files written, and every task not exported (see `interrupted`); and a line on stderr. `progressShown`: a progress
- * line stands on stderr, to end first.
+ * files written, and every task not exported (see `interrupted`); and a line on stderr. `asJson`: the summary as
+ * JSON; `hasJson`: the command has `--json` (demo has not), which the text then points to; `progressShown`: a
+ * progress line stands on stderr, to end first.
  */
 export const reportInterrupted = (
   done: ReadonlyArray<BatchExport.ChunkOutcome>,
   tasks: ReadonlyArray<Model.TaskRef>,
   info: SmsClient.Info,
-  asJson: boolean,
-  progressShown: boolean
+  output: { readonly asJson: boolean; readonly hasJson: boolean; readonly progressShown: boolean }
 ): Effect.Effect<void> =>
   Effect.suspend(() => {
     interruption.reported = true
@@ -104,8 +104,10 @@ export const reportInterrupted = (
     const left = summary.failed.length - result.failed.length
     return Effect.asVoid(
       Effect.all([
-        progressShown ? writeErr("") : Effect.void,
-        writeOut(asJson ? json(summary) : renderSummary(result, summary, stdoutColor())),
+        output.progressShown ? writeErr("") : Effect.void,
+        writeOut(
+          output.asJson ? json(summary) : renderSummary(result, summary, stdoutColor(), { hasJson: output.hasJson })
+        ),
         writeErr(`interrupted: ${plural(summary.exported, "task")} exported, ${plural(left, "task")} not`)
       ])
     )
@@ -134,9 +136,18 @@ export const summarize = (result: BatchExport.Result, info: SmsClient.Info): Sum
 
 const maxFailedLines = 20
 
-/** The human summary: files with sizes and sha256 prefixes, counts, endpoint and (masked) identity. */
-export const renderSummary = (result: BatchExport.Result, summary: Summary, color: boolean): string => {
+/**
+ * The human summary: files with sizes and sha256 prefixes, counts, endpoint and (masked) identity. Where it lists
+ * only some of the tasks, it points to `--json`, which lists them all; not for a command without it (`demo`).
+ */
+export const renderSummary = (
+  result: BatchExport.Result,
+  summary: Summary,
+  color: boolean,
+  { hasJson = true }: { readonly hasJson?: boolean } = {}
+): string => {
   const lines: Array<string> = []
+  const see = (what: string) => (hasJson ? ` (--json lists ${what})` : "")
   const where = `${summary.endpoint} as ${summary.identity}`
   lines.push(
     `${bold(`Exported ${plural(summary.exported, "task")}`, color)} in ${plural(summary.files.length, "file")} from ${where}` +
@@ -173,9 +184,7 @@ export const renderSummary = (result: BatchExport.Result, summary: Summary, colo
         lines.push(`  ${plural(o.tasks.length, "task")} (${where}): ${o.error.message}`)
       }
     if (failedChunks.length > maxFailedLines)
-      lines.push(
-        `  … and ${plural(failedChunks.length - maxFailedLines, "more call")} (--json lists every failed task)`
-      )
+      lines.push(`  … and ${plural(failedChunks.length - maxFailedLines, "more call")}${see("every failed task")}`)
     if (unsent.length > 0) {
       const tasks = unsent.reduce((n, o) => n + o.tasks.length, 0)
       lines.push(
@@ -185,7 +194,7 @@ export const renderSummary = (result: BatchExport.Result, summary: Summary, colo
   }
   if (summary.interrupted) {
     const left = summary.failed.length - result.failed.length
-    lines.push(`${bold("Interrupted", color)}: ${plural(left, "task")} not exported (--json lists them)`)
+    lines.push(`${bold("Interrupted", color)}: ${plural(left, "task")} not exported${see("them")}`)
   }
   return lines.join("\n")
 }
