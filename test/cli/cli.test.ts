@@ -12,6 +12,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { createHash, createHmac } from "node:crypto"
 import { closeSync, existsSync, openSync } from "node:fs"
 import { lstat, mkdir, readdir, readFile, stat, symlink, truncate, writeFile } from "node:fs/promises"
+import { createServer } from "node:net"
 import { dirname, join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { bin, binBuilt, captureServer, cleanEnv, run, stackFrame, tempDir } from "./support.js"
@@ -1431,6 +1432,23 @@ describe("emulator and demo", () => {
     expect(r.stdout).toMatch(/Discovered \d+ source servers with consistency results/)
     const files = await readdir(join(cwd, "consistency-results"))
     expect(files.filter((f) => f.endsWith(".zip"))).toHaveLength(1)
+  })
+
+  it("emulator --port taken by another process: exit 2, one line naming --port and what to do instead", async () => {
+    const taken = createServer()
+    await new Promise<void>((listening) => taken.listen(0, "127.0.0.1", listening))
+    const address = taken.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    try {
+      const r = await cli(["emulator", "--port", String(port)], { env: cleanEnv(home) })
+      expect(r.code).toBe(2)
+      expect(r.stderr).toBe(
+        `error: --port ${port}: address already in use on 127.0.0.1 (another process listens on it); choose another port, or 0 for any free one\n`
+      )
+      expect(r.stdout).toBe("")
+    } finally {
+      await new Promise((closed) => taken.close(closed))
+    }
   })
 
   it("emulator prints the environment to paste and stops with exit 0 on SIGTERM", async () => {

@@ -15,6 +15,15 @@ export const envLines = (handle: Emulator.EmulatorHandle): ReadonlyArray<string>
   ]
 }
 
+/**
+ * Why the emulator did not start, in the CLI's terms: a port in use named by its flag, with what to do instead;
+ * a bad option by its flag (see `emulatorOptionMessage`).
+ */
+const startError = (error: Emulator.EmulatorError, args: Args): string =>
+  error.reason === "PortInUse"
+    ? `--port ${args.port}: address already in use on ${args.host} (another process listens on it); choose another port, or 0 for any free one`
+    : emulatorOptionMessage(error.message)
+
 export const run = (args: Args): Effect.Effect<void, Exit> =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -50,6 +59,6 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
     })
   ).pipe(
     Effect.catchTag("EmulatorError", (e) =>
-      Effect.zipRight(writeError(emulatorOptionMessage(e.message)), Effect.fail(new Exit({ code: ExitCode.usage })))
+      Effect.zipRight(writeError(startError(e, args)), Effect.fail(new Exit({ code: ExitCode.usage })))
     )
   )
