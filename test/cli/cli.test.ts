@@ -1321,6 +1321,22 @@ describe("discovery commands", () => {
     expect(r.stdout).toMatch(/DIRECTORY\s+FILES\s+DIFFERENT/)
   })
 
+  it("--region where SMS_ENDPOINT gives the endpoint: a warning that it is not used; none for SMS_REGION, nor beside --endpoint", async () => {
+    const r = await cli(["sources", "--region", "cn-north-4", "--json"], { env: envFor() })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).count).toBe(450)
+    expect(r.stderr).toBe(
+      `[warn] --region cn-north-4 is not used: SMS_ENDPOINT gives the endpoint (${emu.url}), which wins over any region; unset SMS_ENDPOINT for the region's\n`
+    )
+    // A region from the environment is a default, not a request; --endpoint's help says it wins over --region.
+    const fromEnv = await cli(["sources", "--json"], { env: envFor({ SMS_REGION: "cn-north-4" }) })
+    expect(fromEnv.code).toBe(0)
+    expect(fromEnv.stderr).toBe("")
+    const both = await cli(["sources", "--region", "cn-north-4", "--endpoint", emu.url, "--json"], { env: envFor() })
+    expect(both.code).toBe(0)
+    expect(both.stderr).toBe("")
+  })
+
   it("sources and tasks --name: the service's name filter, every page", async () => {
     const s = await cli(["sources", "--name", "web", "--json"], { env: envFor() })
     expect(s.code).toBe(0)

@@ -2,6 +2,7 @@
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as Transport from "@sms-consistency/sms/Transport"
 import { hint, InvalidRequest, type Operation, type SmsError } from "@sms-consistency/sms/SmsError"
+import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -92,6 +93,18 @@ export const sourceOf = (c: Connection, field: string): string => {
   }
 }
 
+/**
+ * A warning when `--region` is given and not used: `SMS_ENDPOINT` gives the endpoint (`endpoint`), which wins over
+ * any region, and the client uses the region for nothing else (no signing, no look-up). Not for a region from the
+ * environment (a default, not a request), nor beside `--endpoint`, whose help says it wins over `--region`.
+ */
+const regionUnused = (c: Connection, endpoint: string): Effect.Effect<void> =>
+  Option.isSome(c.region) && Option.isNone(c.endpoint) && envSet("SMS_ENDPOINT") !== undefined
+    ? Effect.logWarning(
+        `--region ${c.region.value} is not used: SMS_ENDPOINT gives the endpoint (${endpoint}), which wins over any region; unset SMS_ENDPOINT for the region's`
+      )
+    : Effect.void
+
 /** The client from flags and the environment; fails before any request on bad flags or missing credentials. */
 export const clientLayer = (c: Connection): Layer.Layer<SmsClient.SmsClient, SmsError> =>
   Layer.unwrapEffect(Effect.map(overrides(c), (o) => SmsClient.layerConfig(o, transport))).pipe(
@@ -99,7 +112,8 @@ export const clientLayer = (c: Connection): Layer.Layer<SmsClient.SmsClient, Sms
       if (error._tag !== "InvalidRequest") return error
       const field = sourceOf(c, error.field)
       return field === error.field ? error : new InvalidRequest({ field, reason: error.reason })
-    })
+    }),
+    Layer.tap((context) => regionUnused(c, Context.get(context, SmsClient.SmsClient).info.endpoint))
   )
 
 /**
