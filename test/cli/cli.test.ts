@@ -876,17 +876,49 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
     {
       name: "emulator --port out of range",
       args: ["emulator", "--port", "70000"],
-      expected: /^error: --port: must be 0\.\.65535 \(got 70000\)$/
+      expected: /^error: --port: must be between 0 and 65535 \(got 70000\)$/
     },
     {
       name: "emulator --sources beyond what fits in memory",
       args: ["emulator", "--sources", "99999999999"],
-      expected: /^error: --sources: must be 0\.\.100000 \(got 99999999999\)$/
+      expected: /^error: --sources: must be between 0 and 100000 \(got 99999999999\)$/
     },
     {
       name: "demo --sources beyond the limit: refused before the emulator starts",
       args: ["demo", "--sources", "100001"],
-      expected: /^error: --sources: must be 0\.\.100000 \(got 100001\)$/
+      expected: /^error: --sources: must be between 0 and 100000 \(got 100001\)$/
+    },
+    {
+      // Whole, but past the safe integers: out of range like any number over the limit, not "not a whole number".
+      name: "--retries far over its limit",
+      args: ["export", "--all", "--retries", "99999999999999999999"],
+      expected: /^error: --retries: must be between 0 and 10 \(got 99999999999999999999\)$/
+    },
+    {
+      name: "--concurrency far over its limit",
+      args: ["export", "--all", "--concurrency", "99999999999999999999"],
+      expected: /^error: --concurrency: must be between 1 and 16 \(got 99999999999999999999\)$/
+    },
+    {
+      name: "emulator --port far out of range",
+      args: ["emulator", "--port", "99999999999999999999"],
+      expected: /^error: --port: must be between 0 and 65535 \(got 99999999999999999999\)$/
+    },
+    {
+      name: "demo --sources far over its limit",
+      args: ["demo", "--sources", "99999999999999999999"],
+      expected: /^error: --sources: must be between 0 and 100000 \(got 99999999999999999999\)$/
+    },
+    {
+      // A flag without a limit of its own has that of the safe integers.
+      name: "emulator --seed past the safe integers",
+      args: ["emulator", "--seed", "-99999999999999999999"],
+      expected: /^error: --seed: must be at least -9007199254740991 \(got -99999999999999999999\)$/
+    },
+    {
+      name: "emulator --latency past the safe integers",
+      args: ["emulator", "--latency", "99999999999999999999"],
+      expected: /^error: --latency: must be at most 9007199254740991 \(got 99999999999999999999\)$/
     },
     {
       name: "--timeout beyond 24 h (Node would fire its timer at once)",

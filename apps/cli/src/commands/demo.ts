@@ -6,7 +6,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { maxSources, pathText, wholeNumberIn } from "../internal/common.js"
+import { maxSources, pathText, wholeNumber } from "../internal/common.js"
 import { Handlers } from "../internal/handlers.js"
 
 const options = {
@@ -16,7 +16,7 @@ const options = {
     Options.withDescription("Directory for the exported files (created). Default ./consistency-results"),
     Options.withDefault("consistency-results")
   ),
-  sources: wholeNumberIn("sources", 0, maxSources).pipe(
+  sources: wholeNumber("sources", 0, maxSources).pipe(
     Options.withPseudoName("N"),
     Options.withDescription(`Source servers the emulator seeds, 0 to ${maxSources} (default 25).`),
     Options.withDefault(25)

@@ -5,14 +5,14 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { decimal, maxSources, wholeNumber, wholeNumberIn } from "../internal/common.js"
+import { decimal, maxSources, wholeNumber } from "../internal/common.js"
 import { Handlers } from "../internal/handlers.js"
 
 /** Set once the emulator serves: a signal is then the normal way to stop, exit 0. */
 export const stopping = { graceful: false }
 
 const options = {
-  port: wholeNumber("port").pipe(
+  port: wholeNumber("port", 0, 65535).pipe(
     Options.withPseudoName("N"),
     Options.withDescription("Port to listen on, 0..65535 (default 0: a free one, printed on start)."),
     Options.withDefault(0)
@@ -22,7 +22,7 @@ const options = {
     Options.withDescription("Address to listen on (default 127.0.0.1)."),
     Options.withDefault("127.0.0.1")
   ),
-  sources: wholeNumberIn("sources", 0, maxSources).pipe(
+  sources: wholeNumber("sources", 0, maxSources).pipe(
     Options.withPseudoName("N"),
     Options.withDescription(`Seeded source servers, one migration task each, 0 to ${maxSources} (default 25).`),
     Options.withDefault(25)
@@ -32,7 +32,7 @@ const options = {
     Options.withDescription("Share (0..1) of API requests answered with a transient fault: 429, 500, 503 or a reset."),
     Options.withDefault(0)
   ),
-  latency: wholeNumber("latency").pipe(
+  latency: wholeNumber("latency", 0).pipe(
     Options.withPseudoName("MS"),
     Options.withDescription("Milliseconds added before every response."),
     Options.withDefault(0)

@@ -24,7 +24,7 @@ import {
 } from "../internal/summary.js"
 import * as Tasks from "../internal/tasks.js"
 import { stdoutColor, writeErr, writeOut } from "../internal/terminal.js"
-import { type Args, maxConcurrency } from "./export.js"
+import type { Args } from "./export.js"
 
 interface Source {
   readonly specs: ReadonlyArray<string>
@@ -155,11 +155,6 @@ const discover = (name: string | undefined) =>
 
 export const run = (args: Args): Effect.Effect<void, Exit> =>
   Effect.gen(function* () {
-    if (args.concurrency < 1 || args.concurrency > maxConcurrency)
-      return yield* new InvalidRequest({
-        field: "--concurrency",
-        reason: `must be between 1 and ${maxConcurrency} (got ${args.concurrency})`
-      })
     if (Option.isSome(args.name) && !args.all)
       return yield* new InvalidRequest({ field: "--name", reason: "selects among the servers of --all: add --all" })
     const given = yield* explicitTasks({ specs: args.task, tasksFile: args.tasksFile, all: args.all })

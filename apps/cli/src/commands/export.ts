@@ -49,7 +49,7 @@ const options = {
     Options.withDescription("Language of the results (X-Language header). Default: the service's."),
     Options.optional
   ),
-  concurrency: wholeNumber("concurrency").pipe(
+  concurrency: wholeNumber("concurrency", 1, maxConcurrency).pipe(
     Options.withPseudoName("N"),
     Options.withDescription(`Parallel calls, 1 to ${maxConcurrency} (default 4).`),
     Options.withDefault(4)

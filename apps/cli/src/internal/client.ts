@@ -10,7 +10,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
-import { type Connection, Exit, type Failure, maxRetries, parseTimeout } from "./common.js"
+import { type Connection, Exit, type Failure, parseTimeout } from "./common.js"
 import { errorJson, json } from "./render.js"
 import { writeErr, writeError, writeOut } from "./terminal.js"
 
@@ -22,17 +22,12 @@ export const overrides = (c: Connection): Effect.Effect<SmsClient.ConfigOverride
       if (Either.isLeft(parsed)) return yield* new InvalidRequest({ field: "--timeout", reason: parsed.left })
       timeout = parsed.right
     }
-    const retries = Option.getOrUndefined(c.retries)
-    if (retries !== undefined && (retries < 0 || retries > maxRetries))
-      return yield* new InvalidRequest({
-        field: "--retries",
-        reason: `must be between 0 and ${maxRetries} (got ${retries})`
-      })
     return {
       region: Option.getOrUndefined(c.region),
       endpoint: Option.getOrUndefined(c.endpoint),
       timeout,
-      retries
+      // Within 0..maxRetries: the flag's parser (`wholeNumber`) checks it.
+      retries: Option.getOrUndefined(c.retries)
     }
   })
 

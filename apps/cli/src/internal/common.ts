@@ -19,37 +19,44 @@ export class Exit extends Data.TaggedError("Exit")<{ readonly code: number }> {}
 export type Failure = SmsError | Exit
 
 /**
- * A number flag whose parse error names it. Blanks around the number are ignored, as `--timeout` ignores them
- * (`--retries " 3"`, `--concurrency "$(wc -l < f)"`); within it, they are an error.
+ * A number flag read by `parse` (the reason it is no value on the left), whose error names it. Blanks around the
+ * number are ignored, as `--timeout` ignores them (`--retries " 3"`, `--concurrency "$(wc -l < f)"`); within it,
+ * they are an error.
  */
-const numberOption = (name: string, pattern: RegExp, expected: string, valid: (n: number) => boolean) =>
+const numberOption = (name: string, parse: (trimmed: string, text: string) => Either.Either<number, string>) =>
   Options.text(name).pipe(
     Options.mapTryCatch(
-      (text) => {
-        const trimmed = text.trim()
-        const n = Number(trimmed)
-        if (!pattern.test(trimmed) || !valid(n)) throw new Error(text)
-        return n
-      },
+      (text) => Either.getOrThrowWith(parse(text.trim(), text), (reason) => new Error(reason)),
       // @effect/cli's own message ("'x' is not a integer") does not name the flag.
-      (e) => HelpDoc.p(`--${name}: expected ${expected} (got ${JSON.stringify((e as Error).message)})`)
+      (e) => HelpDoc.p(`--${name}: ${(e as Error).message}`)
     )
   )
 
-/** An integer flag whose parse error names it: `--concurrency: expected a whole number (got "abc")`. */
-export const wholeNumber = (name: string) => numberOption(name, /^[+-]?\d+$/, "a whole number", Number.isSafeInteger)
+const notA = (expected: string, text: string) => Either.left(`expected ${expected} (got ${JSON.stringify(text)})`)
 
-/** A whole-number flag within `min..max`, whose error names it and the range: `--sources: must be 0..100000 (got -1)`. */
-export const wholeNumberIn = (name: string, min: number, max: number) =>
-  wholeNumber(name).pipe(
-    Options.mapTryCatch(
-      (n) => {
-        if (n < min || n > max) throw new Error(String(n))
-        return n
-      },
-      (e) => HelpDoc.p(`--${name}: must be ${min}..${max} (got ${(e as Error).message})`)
-    )
-  )
+/**
+ * What a whole number outside `min..max` is told: both bounds when the flag has both (`must be between 0 and
+ * 10`), else the one crossed, a flag's own (`must be non-negative`) or that of the safe integers.
+ */
+const outOfRange = (n: number, min: number, max: number): string => {
+  if (min > Number.MIN_SAFE_INTEGER && max < Number.MAX_SAFE_INTEGER) return `must be between ${min} and ${max}`
+  if (n > max) return `must be at most ${max}`
+  return min === 0 ? "must be non-negative" : `must be at least ${min}`
+}
+
+/**
+ * An integer flag within `min..max` (by default the safe integers), whose errors name it and, out of range, the
+ * range: `--concurrency: expected a whole number (got "abc")`, `--retries: must be between 0 and 10 (got 11)`. A
+ * whole number past the safe integers (`99999999999999999999`) is out of range too, not "not a whole number".
+ */
+export const wholeNumber = (name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) =>
+  numberOption(name, (trimmed, text) => {
+    if (!/^[+-]?\d+$/.test(trimmed)) return notA("a whole number", text)
+    const n = Number(trimmed)
+    return Number.isSafeInteger(n) && n >= min && n <= max
+      ? Either.right(n)
+      : Either.left(`${outOfRange(n, min, max)} (got ${trimmed})`)
+  })
 
 /** What ends a path's first component: `/`, and on Windows `\\` too. */
 const separators = sep === "/" ? "/" : /[/\\]/
@@ -85,7 +92,12 @@ export const maxSources = 100_000
 
 /** A decimal flag whose parse error names it. */
 export const decimal = (name: string) =>
-  numberOption(name, /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i, "a number", Number.isFinite)
+  numberOption(name, (trimmed, text) => {
+    const n = Number(trimmed)
+    return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed) && Number.isFinite(n)
+      ? Either.right(n)
+      : notA("a number", text)
+  })
 
 /** A text flag of at most `max` characters, whose error names it: `--name: must be at most 255 characters (got 300)`. */
 export const boundedText = (name: string, max: number) =>
@@ -146,7 +158,7 @@ export const connection = Options.all({
     ),
     Options.optional
   ),
-  retries: wholeNumber("retries").pipe(
+  retries: wholeNumber("retries", 0, maxRetries).pipe(
     Options.withPseudoName("N"),
     Options.withDescription(
       `Retries of transient failures (429, 5xx, network, timeout) per call, 0 to ${maxRetries}. Default 3.`
