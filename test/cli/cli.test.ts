@@ -844,6 +844,22 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       expected: /^error: --retries: expected a whole number \(got "x"\)$/
     },
     {
+      // --timeout is read as the line is parsed, as the number flags are: the first on the line is reported.
+      name: "a bad --timeout, then a bad number value: --timeout, the first on the line",
+      args: ["export", "--all", "--timeout", "x", "--retries", "y"],
+      expected: /^error: --timeout: expected seconds or a duration like 500ms, 30s, 2m \(got "x"\)$/
+    },
+    {
+      name: "a --timeout out of range, then a number value out of range: --timeout, the first on the line",
+      args: ["export", "--all", "--timeout", "1ms", "--concurrency", "0"],
+      expected: /^error: --timeout: must be at least 100ms \(got "1ms"\)$/
+    },
+    {
+      name: "a bad number value, then a bad --timeout: the number, the first on the line",
+      args: ["export", "--all", "--retries", "y", "--timeout", "x"],
+      expected: /^error: --retries: expected a whole number \(got "y"\)$/
+    },
+    {
       name: "--language not among its choices",
       args: ["export", "--all", "--language", "fr"],
       expected: /^error: --language: expected one of en-us, zh-cn \(got "fr"\)$/

@@ -3,33 +3,22 @@ import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as Transport from "@sms-consistency/sms/Transport"
 import { hint, InvalidRequest, type Operation, type SmsError } from "@sms-consistency/sms/SmsError"
 import * as Context from "effect/Context"
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
-import { type Connection, Exit, type Failure, parseTimeout } from "./common.js"
+import { type Connection, Exit, type Failure } from "./common.js"
 import { errorJson, json } from "./render.js"
 import { writeErr, writeError, writeOut } from "./terminal.js"
 
-export const overrides = (c: Connection): Effect.Effect<SmsClient.ConfigOverrides, InvalidRequest> =>
-  Effect.gen(function* () {
-    let timeout: Duration.Duration | undefined
-    if (Option.isSome(c.timeout)) {
-      const parsed = parseTimeout(c.timeout.value)
-      if (Either.isLeft(parsed)) return yield* new InvalidRequest({ field: "--timeout", reason: parsed.left })
-      timeout = parsed.right
-    }
-    return {
-      region: Option.getOrUndefined(c.region),
-      endpoint: Option.getOrUndefined(c.endpoint),
-      timeout,
-      // Within 0..maxRetries: the flag's parser (`wholeNumber`) checks it.
-      retries: Option.getOrUndefined(c.retries)
-    }
-  })
+export const overrides = (c: Connection): SmsClient.ConfigOverrides => ({
+  region: Option.getOrUndefined(c.region),
+  endpoint: Option.getOrUndefined(c.endpoint),
+  // Within their ranges: the flags' parsers check them (see `common.ts`).
+  timeout: Option.getOrUndefined(c.timeout),
+  retries: Option.getOrUndefined(c.retries)
+})
 
 /** Bytes received between two young-generation collections (see `transport`). */
 const collectEvery = 4 * 1024 * 1024
@@ -102,7 +91,7 @@ const regionUnused = (c: Connection, endpoint: string): Effect.Effect<void> =>
 
 /** The client from flags and the environment; fails before any request on bad flags or missing credentials. */
 export const clientLayer = (c: Connection): Layer.Layer<SmsClient.SmsClient, SmsError> =>
-  Layer.unwrapEffect(Effect.map(overrides(c), (o) => SmsClient.layerConfig(o, transport))).pipe(
+  SmsClient.layerConfig(overrides(c), transport).pipe(
     Layer.mapError((error) => {
       if (error._tag !== "InvalidRequest") return error
       const field = sourceOf(c, error.field)

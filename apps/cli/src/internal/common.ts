@@ -19,18 +19,25 @@ export class Exit extends Data.TaggedError("Exit")<{ readonly code: number }> {}
 export type Failure = SmsError | Exit
 
 /**
- * A number flag read by `parse` (the reason it is no value on the left), whose error names it. Blanks around the
- * number are ignored, as `--timeout` ignores them (`--retries " 3"`, `--concurrency "$(wc -l < f)"`); within it,
- * they are an error.
+ * A flag whose value `read` makes of its text, or says why there is none, after the flag's name. Read as the line
+ * is parsed, a bad value is a usage error, and of several, @effect/cli reports each (`Cli.firstReported` keeps the
+ * first on the line), none left to be found later, when the command runs.
  */
-const numberOption = (name: string, parse: (trimmed: string, text: string) => Either.Either<number, string>) =>
+const readOption = <A>(name: string, read: (text: string) => Either.Either<A, string>) =>
   Options.text(name).pipe(
     Options.mapTryCatch(
-      (text) => Either.getOrThrowWith(parse(text.trim(), text), (reason) => new Error(reason)),
-      // @effect/cli's own message ("'x' is not a integer") does not name the flag.
+      (text) => Either.getOrThrowWith(read(text), (reason) => new Error(reason)),
+      // @effect/cli's own messages ("'x' is not a integer") do not name the flag.
       (e) => HelpDoc.p(`--${name}: ${(e as Error).message}`)
     )
   )
+
+/**
+ * A number flag (see `readOption`). Blanks around the number are ignored, as `--timeout` ignores them
+ * (`--retries " 3"`, `--concurrency "$(wc -l < f)"`); within it, they are an error.
+ */
+const numberOption = (name: string, parse: (trimmed: string, text: string) => Either.Either<number, string>) =>
+  readOption(name, (text) => parse(text.trim(), text))
 
 const notA = (expected: string, text: string) => Either.left(`expected ${expected} (got ${JSON.stringify(text)})`)
 
@@ -76,13 +83,7 @@ export const expandHome = (path: string, home: string): Either.Either<string, st
 }
 
 /** A path flag whose leading `~` is the home directory, as in the shell (see `expandHome`). */
-export const pathText = (name: string) =>
-  Options.text(name).pipe(
-    Options.mapTryCatch(
-      (text) => Either.getOrThrowWith(expandHome(text, homedir()), (reason) => new Error(reason)),
-      (e) => HelpDoc.p(`--${name}: ${(e as Error).message}`)
-    )
-  )
+export const pathText = (name: string) => readOption(name, (text) => expandHome(text, homedir()))
 
 /**
  * The most source servers the emulator (and so `demo`) may seed. The emulator takes any number and builds them
@@ -131,6 +132,20 @@ export const emulatorOptionMessage = (message: string): string =>
  */
 export const timeoutRange = { minMs: 100, min: "100ms", maxMs: 24 * 3_600_000, max: "24h" } as const
 
+/** `--timeout`'s value, or why it is not one: unreadable, or outside `timeoutRange`. */
+export const parseTimeout = (raw: string): Either.Either<Duration.Duration, string> =>
+  Option.match(parseDuration(raw), {
+    onNone: () => Either.left(`expected seconds or a duration like 500ms, 30s, 2m (got ${JSON.stringify(raw)})`),
+    onSome: (duration) => {
+      const ms = Duration.toMillis(duration)
+      if (ms < timeoutRange.minMs)
+        return Either.left(`must be at least ${timeoutRange.min} (got ${JSON.stringify(raw)})`)
+      if (ms > timeoutRange.maxMs)
+        return Either.left(`must be at most ${timeoutRange.max} (got ${JSON.stringify(raw)})`)
+      return Either.right(duration)
+    }
+  })
+
 /** The most `--retries` allowed: more only delays a failure that is not transient after all. */
 export const maxRetries = 10
 
@@ -151,7 +166,7 @@ export const connection = Options.all({
     Options.withDescription("SMS endpoint URL; wins over --region (default: env SMS_ENDPOINT)."),
     Options.optional
   ),
-  timeout: Options.text("timeout").pipe(
+  timeout: readOption("timeout", parseTimeout).pipe(
     Options.withPseudoName("DURATION"),
     Options.withDescription(
       `Per attempt, the longest wait for the response, then for more of its body (a large file may take longer in all): seconds, or with a unit (500ms, 30s, 2m, 1h), from ${timeoutRange.min} to ${timeoutRange.max}. Default 30s.`
@@ -170,7 +185,7 @@ export const connection = Options.all({
 export interface Connection {
   readonly region: Option.Option<string>
   readonly endpoint: Option.Option<string>
-  readonly timeout: Option.Option<string>
+  readonly timeout: Option.Option<Duration.Duration>
   readonly retries: Option.Option<number>
 }
 
@@ -181,17 +196,3 @@ export const credentialsHelp =
   "~/.huaweicloud/credentials (HUAWEICLOUD_SDK_CREDENTIALS_FILE). Region and endpoint: --region/--endpoint, env " +
   "SMS_REGION, SMS_ENDPOINT, HUAWEICLOUD_SDK_REGION, HUAWEICLOUD_SDK_REGION_SMS_<REGION>, ~/.huaweicloud/regions.yaml. " +
   "Secrets are never printed."
-
-/** `--timeout`'s value, or why it is not one: unreadable, or outside `timeoutRange`. */
-export const parseTimeout = (raw: string): Either.Either<Duration.Duration, string> =>
-  Option.match(parseDuration(raw), {
-    onNone: () => Either.left(`expected seconds or a duration like 500ms, 30s, 2m (got ${JSON.stringify(raw)})`),
-    onSome: (duration) => {
-      const ms = Duration.toMillis(duration)
-      if (ms < timeoutRange.minMs)
-        return Either.left(`must be at least ${timeoutRange.min} (got ${JSON.stringify(raw)})`)
-      if (ms > timeoutRange.maxMs)
-        return Either.left(`must be at most ${timeoutRange.max} (got ${JSON.stringify(raw)})`)
-      return Either.right(duration)
-    }
-  })
