@@ -240,6 +240,26 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
     })
   )
 
+  it.scopedLive("a 404 whose body has a null optional field is still the service's: it is split", () =>
+    Effect.gen(function* () {
+      const handle = yield* Emulator.start({ sources: 10, seed: 3 })
+      const tasks = seeded(handle).slice(0, 4)
+      expect(tasks.length).toBe(4)
+      // The first call is answered 404 with `error_param: null`; its halves then export as usual.
+      yield* handle.script([
+        {
+          _tag: "Status",
+          status: 404,
+          contentType: "application/json",
+          body: '{"error_code":"SMS.9003","error_msg":"task_info[1]: not found","error_param":null,"request_id":null}'
+        }
+      ])
+      const result = yield* BatchExport.exportAll(tasks).pipe(Effect.provide(clientOf(handle)))
+      expect(result.failed.map((f) => f.error.message)).toEqual([])
+      expect(result.exported).toBe(4)
+    })
+  )
+
   it.scopedLive("isolateMissing: false keeps the call's 404 for all its tasks, in one call", () =>
     Effect.gen(function* () {
       const handle = yield* Emulator.start({ sources: 20, seed: 3 })

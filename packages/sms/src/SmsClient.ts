@@ -214,7 +214,41 @@ const decodeJson = (text: string): Option.Option<unknown> => {
   }
 }
 
-const decodeErrorBody = Schema.decodeUnknownOption(Model.ForbiddenBody)
+/** The documented fields of an error body (`Model.ForbiddenBody`, the widest), as far as each is valid. */
+interface ErrorFields {
+  readonly errorCode?: string | undefined
+  readonly errorMsg?: string | undefined
+  readonly requestId?: string | undefined
+  readonly encodedAuthorizationMessage?: string | undefined
+  readonly errorParam?: ReadonlyArray<string> | undefined
+  readonly details?:
+    | ReadonlyArray<{ readonly errorCode?: string | undefined; readonly errorMsg?: string | undefined }>
+    | undefined
+}
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const textField = (u: unknown): string | undefined => (typeof u === "string" ? u : undefined)
+
+/**
+ * An error body's fields, leniently: a field of the wrong type (a `null` `error_param`, a numeric `error_code`) is
+ * left out, not the body. Decoding it strictly lost the code and message of a body whose only fault was an
+ * optional `null`, and with the code the service's own 404 (`isServiceNotFound`). `undefined` if not an object.
+ */
+const errorFields = (json: unknown): ErrorFields | undefined => {
+  if (!isRecord(json)) return undefined
+  const { error_param: param, details } = json
+  return {
+    errorCode: textField(json.error_code),
+    errorMsg: textField(json.error_msg),
+    requestId: textField(json.request_id),
+    encodedAuthorizationMessage: textField(json.encoded_authorization_message),
+    errorParam: Array.isArray(param) ? param.filter((p): p is string => typeof p === "string") : undefined,
+    details: Array.isArray(details)
+      ? details.filter(isRecord).map((d) => ({ errorCode: textField(d.error_code), errorMsg: textField(d.error_msg) }))
+      : undefined
+  }
+}
 
 /**
  * A span for the call when the caller traces (runs inside a span), none otherwise: on a small export a span
@@ -234,31 +268,32 @@ const statusError = (response: Response, nowMs: number) =>
       Effect.map((bytes) => new TextDecoder().decode(bytes.subarray(0, maxErrorBody))),
       Effect.orElseSucceed(() => "")
     )
-    const body = Option.flatMap(decodeJson(text), decodeErrorBody)
+    const json = decodeJson(text)
+    const body = Option.isSome(json) ? errorFields(json.value) : undefined
     const contentType = header(response, "content-type") ?? "no content type"
-    const fields = Option.match(body, {
-      onNone: () => ({
-        ...meta,
-        errorMsg: text === "" ? undefined : `non-JSON error body (${contentType}, ${text.length} characters)`
-      }),
-      onSome: (b) => ({
-        ...meta,
-        requestId: meta.requestId ?? b.request_id,
-        errorCode: b.error_code,
-        errorMsg: b.error_msg
-      })
-    })
+    const size = `${contentType}, ${text.length} characters`
+    const fields = body
+      ? { ...meta, requestId: meta.requestId ?? body.requestId, errorCode: body.errorCode, errorMsg: body.errorMsg }
+      : {
+          ...meta,
+          // Valid JSON that is not an object (an array, a string) is still JSON: not called "non-JSON".
+          errorMsg:
+            text === ""
+              ? undefined
+              : Option.isSome(json)
+                ? `non-object JSON error body (${size})`
+                : `non-JSON error body (${size})`
+        }
     const retryAfterMs = parseRetryAfter(header(response, "retry-after"), nowMs)
     const status = response.status
     if (status === 400) return new BadRequest(fields)
     if (status === 401) return new Unauthorized(fields)
     if (status === 403) {
-      const b = Option.getOrUndefined(body)
       return new Forbidden({
         ...fields,
-        encodedAuthorizationMessage: b?.encoded_authorization_message,
-        errorParam: b?.error_param,
-        details: b?.details?.map((d) => ({ errorCode: d.error_code, errorMsg: d.error_msg }))
+        encodedAuthorizationMessage: body?.encodedAuthorizationMessage,
+        errorParam: body?.errorParam,
+        details: body?.details
       })
     }
     if (status === 404) return new NotFound(fields)

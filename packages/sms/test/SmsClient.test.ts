@@ -457,6 +457,39 @@ for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
         }).pipe(Effect.scoped)
       )
 
+      it.live("a JSON error body with a null or wrongly typed field keeps every field that is valid", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          const found = { error_code: "SMS.9003", error_msg: "task_info[3]: not found" }
+          const bodies = [
+            { ...found, error_param: null },
+            { ...found, request_id: null },
+            { ...found, details: null },
+            { ...found, error_msg: 42, details: [null, { error_code: 7, error_msg: "m" }] }
+          ]
+          server.respond(...bodies.map((body) => Server.json(404, body, { "x-request-id": "" })))
+          for (const body of bodies) {
+            const error = yield* withClient(server.url, Effect.flip(exportOne))
+            expect(error).toMatchObject({
+              _tag: "NotFound",
+              errorCode: "SMS.9003",
+              errorMsg: typeof body.error_msg === "string" ? body.error_msg : undefined
+            })
+            expect(SmsError.isServiceNotFound(error)).toBe(true)
+          }
+          server.respond(Server.json(403, { ...forbidden, error_code: 9004, error_param: ["p", 1], details: [1, {}] }))
+          const error = yield* withClient(server.url, Effect.flip(exportOne))
+          assert(error._tag === "Forbidden")
+          expect(error).toMatchObject({ errorMsg: forbidden.error_msg, errorParam: ["p"], details: [{}] })
+          expect(error.errorCode).toBeUndefined()
+          // Valid JSON that is not an object is not called "non-JSON".
+          server.respond(Server.json(400, "[1,2]"))
+          const array = yield* withClient(server.url, Effect.flip(exportOne))
+          expect(array.message).toContain("non-object JSON error body (application/json")
+          expect(array.message).not.toContain("non-JSON")
+        }).pipe(Effect.scoped)
+      )
+
       it.live("an HTML page from a proxy becomes ServerError without the page in the message", () =>
         Effect.gen(function* () {
           const server = yield* Server.start
