@@ -260,18 +260,41 @@ const traced = <A, E>(name: string, effect: () => Effect.Effect<A, E>): Effect.E
     Context.getOption(context, Tracer.ParentSpan)._tag === "Some" ? Effect.withSpan(effect(), name) : effect()
   )
 
+/**
+ * The first 64 KiB of an error body (a proxy's page can be hundreds of MiB), and whether there was more. Reading
+ * stops there: the transport then aborts the rest of the exchange (its connection is not reused). A body that
+ * fails mid-way is read as empty.
+ */
+const errorBody = (response: Response) =>
+  Stream.runFoldWhile(
+    response.stream,
+    { chunks: [] as Array<Uint8Array>, received: 0 },
+    (read) => read.received < maxErrorBody,
+    (read, chunk) => {
+      read.chunks.push(chunk)
+      read.received += chunk.byteLength
+      return read
+    }
+  ).pipe(
+    Effect.map(({ chunks, received }) => ({
+      bytes: Buffer.concat(chunks, received).subarray(0, maxErrorBody),
+      cut: received >= maxErrorBody
+    })),
+    Effect.orElseSucceed(() => ({ bytes: new Uint8Array(0), cut: false }))
+  )
+
 /** Maps a non-2xx response to its tagged error, reading at most 64 KiB of the body. */
 const statusError = (response: Response, nowMs: number) =>
   Effect.gen(function* () {
     const meta = metaOf(response)
-    const text = yield* response.bytes.pipe(
-      Effect.map((bytes) => new TextDecoder().decode(bytes.subarray(0, maxErrorBody))),
-      Effect.orElseSucceed(() => "")
-    )
+    const read = yield* errorBody(response)
+    const text = new TextDecoder().decode(read.bytes)
     const json = decodeJson(text)
     const body = Option.isSome(json) ? errorFields(json.value) : undefined
     const contentType = header(response, "content-type") ?? "no content type"
-    const size = `${contentType}, ${text.length} characters`
+    // The size as the response gives it, else as far as it was read.
+    const length = contentLength(response)
+    const size = `${contentType}, ${length !== undefined ? `${length} bytes` : read.cut ? "at least 64 KiB" : `${read.bytes.byteLength} bytes`}`
     const fields = body
       ? { ...meta, requestId: meta.requestId ?? body.requestId, errorCode: body.errorCode, errorMsg: body.errorMsg }
       : {

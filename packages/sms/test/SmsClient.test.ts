@@ -12,6 +12,7 @@ import {
   LogLevel,
   Option,
   Redacted,
+  Stream,
   TestClock,
   TestServices,
   Tracer
@@ -503,6 +504,36 @@ for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
         }).pipe(Effect.scoped)
       )
 
+      it.live(
+        "an endless error body is read in part: the call fails, the connection is closed, the next is served",
+        () =>
+          Effect.gen(function* () {
+            const server = yield* Server.start
+            let closed = false
+            const endless: Server.Handler = (_req, res) => {
+              res.writeHead(502, { "content-type": "text/html", "x-request-id": "r-endless" })
+              const chunk = Buffer.alloc(64 * 1024, "x")
+              const pump = () => {
+                while (!res.destroyed) if (!res.write(chunk)) return void res.once("drain", pump)
+              }
+              res.on("close", () => {
+                closed = true
+              })
+              pump()
+            }
+            server.respond(endless, Server.bytes(new Uint8Array([7])))
+            const [error, next] = yield* withClient(server.url, Effect.all([Effect.flip(exportOne), exportOne]), {
+              retries: 0
+            })
+            expect(error).toMatchObject({ _tag: "ServerError", status: 502, requestId: "r-endless" })
+            expect(error.message).toContain("non-JSON error body (text/html, at least 64 KiB)")
+            expect(next).toMatchObject({ _tag: "File", byteLength: 1 })
+            // The close reaches the server soon after; a loaded machine may take longer than a fixed wait.
+            for (let waited = 0; !closed && waited < 5_000; waited += 10) yield* Effect.sleep("10 millis")
+            expect(closed).toBe(true)
+          }).pipe(Effect.scoped)
+      )
+
       it.live("a transport failure (connection refused) is a TransportError after bounded retries", () =>
         Effect.gen(function* () {
           const error = yield* withClient("http://127.0.0.1:1", Effect.flip(exportOne), { retries: 2 })
@@ -594,6 +625,53 @@ for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
     })
   })
 }
+
+describe("SmsClient: a large error body", () => {
+  /** A transport answering 502 with `size` bytes in chunks of at most 64 KiB, made as they are pulled; counts them. */
+  const counting = (size: number, headers: Record<string, string>) => {
+    const pulled = { bytes: 0 }
+    const chunk = new Uint8Array(Math.min(size, 64 * 1024)).fill(0x78)
+    const stream = Stream.repeatEffect(
+      Effect.sync(() => {
+        pulled.bytes += chunk.byteLength
+        return chunk
+      })
+    ).pipe(Stream.take(size / chunk.byteLength))
+    const response: Transport.Response = {
+      status: 502,
+      header: (name) => headers[name],
+      bytes: Effect.map(Stream.runCollect(stream), (chunks) => Buffer.concat(Chunk.toReadonlyArray(chunks))),
+      stream
+    }
+    const layer = SmsClient.layerWithTransport({ endpoint: "http://127.0.0.1:1", credentials: akSk, retries: 0 }).pipe(
+      Layer.provide(Layer.succeed(Transport.Transport, { send: () => Effect.succeed(response) }))
+    )
+    return { pulled, layer }
+  }
+
+  it.effect("is read no further than 64 KiB, and its size is given as the Content-Length says", () =>
+    Effect.gen(function* () {
+      const size = 8 * 1024 * 1024
+      const { pulled, layer } = counting(size, { "content-type": "text/html", "content-length": String(size) })
+      const error = yield* Effect.flip(Effect.provide(exportOne, layer))
+      expect(error).toMatchObject({ _tag: "ServerError", status: 502 })
+      expect(error.message).toContain(`non-JSON error body (text/html, ${size} bytes)`)
+      expect(pulled.bytes).toBe(64 * 1024)
+    })
+  )
+
+  it.effect("without a Content-Length, one cut short is said to be at least 64 KiB; a small one by its size", () =>
+    Effect.gen(function* () {
+      const big = counting(8 * 1024 * 1024, { "content-type": "text/html" })
+      const error = yield* Effect.flip(Effect.provide(exportOne, big.layer))
+      expect(error.message).toContain("non-JSON error body (text/html, at least 64 KiB)")
+      expect(big.pulled.bytes).toBe(64 * 1024)
+      const small = counting(1000, { "content-type": "text/html" })
+      const read = yield* Effect.flip(Effect.provide(exportOne, small.layer))
+      expect(read.message).toContain("non-JSON error body (text/html, 1000 bytes)")
+    })
+  )
+})
 
 describe("BatchExport", () => {
   beforeAll(() => {
