@@ -61,7 +61,11 @@ export interface Options {
   /** IAM endpoint for the domain-id look-up (default `https://iam.myhuaweicloud.com`). */
   readonly iamEndpoint?: string | undefined
   readonly credentials: Credentials.Credentials
-  /** Per-attempt timeout: the longest wait for the response, then for each more of its body (default 30 s). */
+  /**
+   * Per-attempt timeout: the longest wait for the response, then for each more of its body (default 30 s). Zero,
+   * negative or `NaN` is the default, as for `retries`; above 2^31 - 1 ms (about 24.8 days, the most a timer
+   * holds), `Duration.infinity` included, it is that most: effectively no timeout.
+   */
   readonly timeout?: Duration.DurationInput | undefined
   /** Retries of transient failures after the first attempt (default 3). */
   readonly retries?: number | undefined
@@ -378,7 +382,9 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   const credentials = options.credentials
   const endpoint = options.endpoint.replace(/\/+$/, "")
   const iamEndpoint = (options.iamEndpoint ?? Region.defaultIamEndpoint).replace(/\/+$/, "")
-  const timeoutMs = Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(30)))
+  // `Duration.decode` makes `NaN` and negatives zero; zero would time every attempt out at once.
+  const givenTimeoutMs = Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(30)))
+  const timeoutMs = givenTimeoutMs > 0 ? Math.min(givenTimeoutMs, Transport.maxTimeoutMs) : 30_000
   // Not a finite number (`NaN`, `Infinity`: retrying forever): the default.
   const retries = Math.max(0, Math.floor(Number.isFinite(options.retries) ? (options.retries as number) : 3))
   const baseDelayMs = Duration.toMillis(Duration.decode(options.retryBaseDelay ?? Duration.millis(250)))

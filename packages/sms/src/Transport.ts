@@ -22,10 +22,21 @@ export interface Request {
   readonly body?: Uint8Array | undefined
   /**
    * The longest wait: for the response to start, then for each more of its body. An idle timeout once the body
-   * flows, so a large body on a slow link is not cut off while it is still arriving.
+   * flows, so a large body on a slow link is not cut off while it is still arriving. Taken as a timer can hold
+   * it: at most `maxTimeoutMs` (also for `Infinity` and `NaN`: effectively no limit), at least 1 ms.
    */
   readonly timeoutMs: number
 }
+
+/** The longest a Node.js timer waits (2^31 - 1 ms, about 24.8 days). */
+export const maxTimeoutMs = 2 ** 31 - 1
+
+/**
+ * A request's timeout as its timer can take it. Past `maxTimeoutMs` (or `NaN`), `setTimeout` warns
+ * (TimeoutOverflowWarning) and fires after 1 ms: a timeout of 30 days would time every exchange out at once.
+ */
+const timerMs = (timeoutMs: number): number =>
+  Number.isNaN(timeoutMs) ? maxTimeoutMs : Math.min(Math.max(timeoutMs, 1), maxTimeoutMs)
 
 export interface Response {
   readonly status: number
@@ -438,7 +449,7 @@ export const makeUndici = (options: { readonly connections?: number } = {}) =>
     )
     const send = (request: Request) =>
       Effect.async<Response, TransportError | Timeout>((resume) => {
-        const exchange = new Exchange(request.timeoutMs, resume)
+        const exchange = new Exchange(timerMs(request.timeoutMs), resume)
         try {
           agent.dispatch(
             {
@@ -496,7 +507,7 @@ export const makeNodeHttp = (options: NodeHttpOptions = {}) =>
     )
     const send = (request: Request) =>
       Effect.async<Response, TransportError | Timeout>((resume, interrupted) => {
-        const exchange = deadline(interrupted, request.timeoutMs)
+        const exchange = deadline(interrupted, timerMs(request.timeoutMs))
         const signal = exchange.signal
         const secure = request.url.protocol === "https:"
         let req: ReturnType<typeof http.request>
@@ -582,13 +593,15 @@ export const fromHttpClient: Layer.Layer<Transport, never, HttpClient.HttpClient
   Effect.gen(function* () {
     const http = (yield* HttpClient.HttpClient).pipe(HttpClient.withTracerPropagation(false))
     const send = (request: Request) => {
+      // Effect's timers take any duration, but the same bounds keep the transports alike (`NaN`: no limit).
+      const timeoutMs = timerMs(request.timeoutMs)
       let req = HttpClientRequest.make(request.method)(request.url).pipe(HttpClientRequest.setHeaders(request.headers))
       if (request.body) req = HttpClientRequest.bodyUint8Array(req, request.body, request.headers["content-type"])
       return http.execute(req).pipe(
         Effect.mapError((e) => new TransportError({ reason: reasonOf(e.cause ?? e) })),
         Effect.timeoutFail({
-          duration: Duration.millis(request.timeoutMs),
-          onTimeout: () => new Timeout({ timeoutMs: request.timeoutMs })
+          duration: Duration.millis(timeoutMs),
+          onTimeout: () => new Timeout({ timeoutMs })
         }),
         Effect.map((res): Response => {
           const header = (name: string) => {
@@ -598,7 +611,7 @@ export const fromHttpClient: Layer.Layer<Transport, never, HttpClient.HttpClient
           const meta = { status: res.status, requestId: header("x-request-id") }
           const stream = res.stream.pipe(
             Stream.mapError((e) => new TransportError({ ...meta, reason: reasonOf(e.cause ?? e) })),
-            Stream.timeoutFail(() => new Timeout({ ...meta, timeoutMs: request.timeoutMs }), request.timeoutMs)
+            Stream.timeoutFail(() => new Timeout({ ...meta, timeoutMs }), timeoutMs)
           )
           return {
             status: res.status,

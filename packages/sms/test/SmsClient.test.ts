@@ -626,6 +626,41 @@ for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
   })
 }
 
+describe("SmsClient: the timeout option", () => {
+  it.effect("not a positive number is the default 30 s; above 2^31 - 1 ms (a timer's most) is that most", () =>
+    Effect.gen(function* () {
+      const given: Array<number> = []
+      const recording = Layer.succeed(Transport.Transport, {
+        send: (request) => {
+          given.push(request.timeoutMs)
+          return Effect.succeed<Transport.Response>({
+            status: 200,
+            header: (name) => (name === "content-type" ? "application/octet-stream" : undefined),
+            bytes: Effect.succeed(new Uint8Array([1])),
+            stream: Stream.make(new Uint8Array([1]))
+          })
+        }
+      })
+      const timeouts: ReadonlyArray<Duration.DurationInput> = [
+        0,
+        -5,
+        Number.NaN,
+        Duration.zero,
+        Duration.seconds(5),
+        Duration.days(30),
+        Duration.infinity,
+        2 ** 31
+      ]
+      for (const timeout of timeouts) {
+        const layer = SmsClient.layerWithTransport({ endpoint: "http://127.0.0.1:1", credentials: akSk, timeout })
+        yield* Effect.provide(exportOne, layer.pipe(Layer.provide(recording)))
+      }
+      const most = 2 ** 31 - 1
+      expect(given).toEqual([30_000, 30_000, 30_000, 30_000, 5_000, most, most, most])
+    })
+  )
+})
+
 describe("SmsClient: a large error body", () => {
   /** A transport answering 502 with `size` bytes in chunks of at most 64 KiB, made as they are pulled; counts them. */
   const counting = (size: number, headers: Record<string, string>) => {

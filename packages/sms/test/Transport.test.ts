@@ -5,7 +5,7 @@
  */
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
+import { Duration, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import { Writable } from "node:stream"
 import * as Transport from "../src/Transport.js"
@@ -137,6 +137,17 @@ for (const [name, layer] of Object.entries(transports)) {
         expect(response.status).toBe(200)
         const body = yield* Effect.flip(response.bytes)
         expect(body).toMatchObject({ _tag: "Timeout", timeoutMs: 150 })
+      }).pipe(Effect.provide(layer), Effect.scoped)
+    )
+
+    it.live("a timeout past what a timer holds (2^31 - 1 ms), infinite or NaN does not fire at once", () =>
+      Effect.gen(function* () {
+        const server = yield* Server.start
+        server.respond((_req, res) => setTimeout(() => res.end("late"), 100).unref())
+        for (const timeoutMs of [2 ** 31, Duration.toMillis(Duration.days(30)), Number.POSITIVE_INFINITY, Number.NaN]) {
+          const response = yield* send(get(server.url, timeoutMs))
+          expect(new TextDecoder().decode(yield* response.bytes), `timeout ${timeoutMs}`).toBe("late")
+        }
       }).pipe(Effect.provide(layer), Effect.scoped)
     )
 
