@@ -55,10 +55,18 @@ export { version } from "./Version.js"
 import { version } from "./Version.js"
 
 export interface Options {
-  /** SMS endpoint origin, e.g. `https://sms.ap-southeast-3.myhuaweicloud.com` or the emulator's URL. */
+  /**
+   * SMS endpoint origin, e.g. `https://sms.ap-southeast-3.myhuaweicloud.com` or the emulator's URL. Checked as
+   * `layerConfig` checks it (`Region.parseEndpoint`): an http or https URL without user info, of which only the
+   * origin is used (a path is dropped: the API's paths start at the root). One that is not makes every call fail
+   * with `InvalidRequest` (field `endpoint`), sending nothing.
+   */
   readonly endpoint: string
   readonly region?: string | undefined
-  /** IAM endpoint for the domain-id look-up (default `https://iam.myhuaweicloud.com`). */
+  /**
+   * IAM endpoint for the domain-id look-up (default `https://iam.myhuaweicloud.com`), checked as `endpoint` (field
+   * `iamEndpoint`) when the look-up is needed.
+   */
   readonly iamEndpoint?: string | undefined
   readonly credentials: Credentials.Credentials
   /**
@@ -380,8 +388,14 @@ const jsonResult = (response: Response, bytes: Uint8Array, contentType: string) 
 export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   const transport = yield* Transport.Transport
   const credentials = options.credentials
-  const endpoint = options.endpoint.replace(/\/+$/, "")
-  const iamEndpoint = (options.iamEndpoint ?? Region.defaultIamEndpoint).replace(/\/+$/, "")
+  // As `layerConfig` checks them: explicit options did not, and `ftp://…` was retried as a transport error, a path
+  // kept (a gateway's 404 for every call).
+  const checkedEndpoint = yield* Effect.either(Region.parseEndpoint(options.endpoint, "endpoint"))
+  const endpoint = Either.getOrElse(checkedEndpoint, () => options.endpoint)
+  const checkedIam = yield* Effect.either(
+    Region.parseEndpoint(options.iamEndpoint ?? Region.defaultIamEndpoint, "iamEndpoint")
+  )
+  const iamEndpoint = Either.getOrElse(checkedIam, () => options.iamEndpoint ?? Region.defaultIamEndpoint)
   // `Duration.decode` makes `NaN` and negatives zero; zero would time every attempt out at once.
   const givenTimeoutMs = Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(30)))
   const timeoutMs = givenTimeoutMs > 0 ? Math.min(givenTimeoutMs, Transport.maxTimeoutMs) : 30_000
@@ -433,7 +447,9 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   let warnedLookUp = false
 
   /** `GET {iam}/v3/auth/domains`, remembered only on success. */
-  const lookUpDomainId = () =>
+  const lookUpDomainId = () => (Either.isLeft(checkedIam) ? Effect.fail(checkedIam.left) : lookUpDomainIdAt())
+
+  const lookUpDomainIdAt = () =>
     sendJson(
       "SmsClient.lookUpDomainId",
       { method: "GET", base: iamEndpoint, path: "/v3/auth/domains", scoped: false },
@@ -838,8 +854,21 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
       })
     )
 
+  const info = { endpoint, region: options.region, identity: Credentials.describe(credentials) }
+  if (Either.isLeft(checkedEndpoint)) {
+    const invalid = () => Effect.fail(checkedEndpoint.left)
+    return SmsClient.of({
+      info,
+      exportConsistencyResults: invalid,
+      exportConsistencyResultsToFile: invalid,
+      listSources: invalid,
+      listAllSources: invalid,
+      listTasks: invalid,
+      showConsistencyResult: invalid
+    })
+  }
   return SmsClient.of({
-    info: { endpoint, region: options.region, identity: Credentials.describe(credentials) },
+    info,
     exportConsistencyResults,
     exportConsistencyResultsToFile,
     listSources,

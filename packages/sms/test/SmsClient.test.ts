@@ -626,6 +626,73 @@ for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
   })
 }
 
+describe("SmsClient: the endpoint option", () => {
+  it.live("one that is not an http(s) URL fails every call with InvalidRequest, unretried, sending nothing", () =>
+    Effect.gen(function* () {
+      const server = yield* Server.start
+      const port = new URL(server.url).port
+      const directory = join(yield* Effect.promise(() => mkdtemp(join(tmpdir(), "sms-endpoint-"))), "not-made")
+      const cases = [
+        [`ftp://127.0.0.1:${port}`, "endpoint: must be an http or https URL (got ftp:)"],
+        [`http://user:secret@127.0.0.1:${port}`, "endpoint: must not contain user info"],
+        ["127.0.0.1", 'endpoint: not a URL: "127.0.0.1"']
+      ] as const
+      for (const [endpoint, message] of cases) {
+        const errors = yield* Effect.flatMap(SmsClient.SmsClient, (c) =>
+          Effect.all([
+            Effect.flip(c.exportConsistencyResults({ task_info: [task(1)] })),
+            Effect.flip(c.exportConsistencyResultsToFile({ task_info: [task(1)] }, { directory })),
+            Effect.flip(c.listSources()),
+            Effect.flip(c.listAllSources()),
+            Effect.flip(c.listTasks()),
+            Effect.flip(c.showConsistencyResult("t"))
+          ])
+        ).pipe(Effect.provide(SmsClient.layer({ endpoint, credentials: akSk, retries: 3 })))
+        for (const error of errors) expect(error).toMatchObject({ _tag: "InvalidRequest", field: "endpoint", message })
+      }
+      expect(server.received).toHaveLength(0)
+      expect(yield* Effect.promise(() => readdir(join(directory, "..")))).toEqual([])
+    }).pipe(Effect.scoped)
+  )
+
+  it.live(
+    "an iamEndpoint that is not an http(s) URL fails a call that needs the domain id look-up, sending nothing",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* Server.start
+        server.respond(Server.json(200, { count: 0, tasks: [] }))
+        const options = { endpoint: server.url, iamEndpoint: `ftp://127.0.0.1:${new URL(server.url).port}`, retries: 3 }
+        const noDomain = new Credentials.AkSk({ ak: akSk.ak, sk: akSk.sk })
+        const listTasks = Effect.flatMap(SmsClient.SmsClient, (c) => c.listTasks())
+        const error = yield* Effect.flip(
+          Effect.provide(listTasks, SmsClient.layer({ ...options, credentials: noDomain }))
+        )
+        expect(error).toMatchObject({
+          _tag: "InvalidRequest",
+          message: "iamEndpoint: must be an http or https URL (got ftp:)"
+        })
+        expect(server.received).toHaveLength(0)
+        // Not needed, not in the way.
+        yield* Effect.provide(listTasks, SmsClient.layer({ ...options, credentials: akSk }))
+        expect(server.received).toHaveLength(1)
+      }).pipe(Effect.scoped)
+  )
+
+  it.live("a path in it is dropped, as layerConfig (Region.parseEndpoint) drops it: the API is at the origin", () =>
+    Effect.gen(function* () {
+      const server = yield* Server.start
+      server.respond(Server.json(200, { count: 0, tasks: [] }))
+      const layer = SmsClient.layer({ endpoint: `${server.url}/some/prefix/`, credentials: akSk })
+      const info = yield* Effect.provide(
+        Effect.flatMap(SmsClient.SmsClient, (c) => Effect.as(c.listTasks(), c.info)),
+        layer
+      )
+      expect(info.endpoint).toBe(server.url)
+      expect(server.received.map((r) => r.url)).toEqual(["/v3/tasks"])
+    }).pipe(Effect.scoped)
+  )
+})
+
 describe("SmsClient: the timeout option", () => {
   it.effect("not a positive number is the default 30 s; above 2^31 - 1 ms (a timer's most) is that most", () =>
     Effect.gen(function* () {
