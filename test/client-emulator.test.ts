@@ -11,7 +11,7 @@ import * as Credentials from "@sms-consistency/sms/Credentials"
 import * as Model from "@sms-consistency/sms/Model"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as SmsError from "@sms-consistency/sms/SmsError"
-import { Cause, Duration, Effect, Exit, Layer, Logger, Redacted } from "effect"
+import { Cause, ConfigProvider, Duration, Effect, Exit, Layer, Logger, Redacted } from "effect"
 import { createHash } from "node:crypto"
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -149,6 +149,27 @@ describe("the core client against the emulator", () => {
       yield* expectError(ok, [task], { _tag: "Throttled", status: 429, errorCode: "APIGW.0308" })
       yield* expectError(ok, [task], { _tag: "ServerError", status: 503, errorCode: "SMS.0001" })
       yield* expectError(ok, [task], { _tag: "UnexpectedStatus", status: 418, errorCode: "X.1" })
+    })
+  )
+
+  it.scopedLive("signs with an SK past ASCII, loaded as the environment gives it", () =>
+    Effect.gen(function* () {
+      const sk = "SKé-ünïcode-секрет"
+      const handle = yield* Emulator.start({ sources: 3, credentials: { sk: Redacted.make(sk) } })
+      const credentials = yield* Credentials.load.pipe(
+        Effect.withConfigProvider(
+          ConfigProvider.fromMap(
+            new Map([
+              ["HUAWEICLOUD_SDK_AK", handle.credentials.ak],
+              ["HUAWEICLOUD_SDK_SK", sk],
+              ["HUAWEICLOUD_SDK_DOMAIN_ID", handle.credentials.domainId],
+              ["HUAWEICLOUD_SDK_CREDENTIALS_FILE", "/nonexistent/credentials"]
+            ])
+          )
+        )
+      )
+      const result = yield* exportTasks(seeded(handle).slice(0, 1)).pipe(Effect.provide(clientOf(handle, credentials)))
+      expect(result._tag).toBe("File")
     })
   )
 

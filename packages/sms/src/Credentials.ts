@@ -149,22 +149,31 @@ export const missingMessage = (fileGap: string) =>
 const unsendable = /[^\x20-\x7e]/
 
 /**
+ * What a signing key (the SK) should not hold: control characters (C0, DEL, C1), a copy's leftovers (a signature made with them
+ * fails, as 401 on every call). Anything past ASCII it may: it is an HMAC key (its UTF-8 bytes), never sent.
+ */
+const controlCharacter = /[^\x20-\x7e\xa0-\uffff]/
+
+/**
  * The credential whose value could not be sent as a header (Node refuses it, so every call would fail), as
  * `MissingCredentials` naming where it came from and why, never the value. A trailing `\r` is the usual cause:
- * a value copied from a file with Windows line endings.
+ * a value copied from a file with Windows line endings. An entry marked `"key"` (the SK) is checked for control
+ * characters only.
  */
 const checkSendable = (
-  values: ReadonlyArray<readonly [source: string, value: string | Redacted.Redacted<string> | undefined]>
+  values: ReadonlyArray<
+    readonly [source: string, value: string | Redacted.Redacted<string> | undefined, kind?: "key" | undefined]
+  >
 ): Effect.Effect<void, MissingCredentials> => {
-  for (const [source, raw] of values) {
+  for (const [source, raw, kind] of values) {
     const value = raw === undefined || typeof raw === "string" ? raw : Redacted.value(raw)
-    const bad = value === undefined ? null : unsendable.exec(value)
+    const bad = value === undefined ? null : (kind === "key" ? controlCharacter : unsendable).exec(value)
     if (bad) {
       const code = bad[0].charCodeAt(0)
       const what =
         code === 13 || code === 10
           ? "a line break (from a file with Windows line endings?)"
-          : code < 0x20 || code === 0x7f
+          : code < 0x20 || (code >= 0x7f && code <= 0x9f)
             ? "a control character"
             : "a character past ASCII, which an HTTP header cannot carry"
       return Effect.fail(
@@ -180,8 +189,8 @@ const checkSendable = (
 
 /**
  * Loads credentials from the environment (via `ConfigProvider`) and, failing that, the credentials file.
- * Fails with `MissingCredentials` (nothing is sent) when none is found, only half a pair is, or a value could
- * not be sent in a header.
+ * Fails with `MissingCredentials` (nothing is sent) when none is found, only half a pair is, a value could
+ * not be sent in a header, or the SK holds a control character.
  */
 export const load: Effect.Effect<Credentials, MissingCredentials> = Effect.gen(function* () {
   const env = yield* envConfig.pipe(
@@ -200,7 +209,7 @@ export const load: Effect.Effect<Credentials, MissingCredentials> = Effect.gen(f
   if (Option.isSome(env.ak) && Option.isSome(env.sk)) {
     yield* checkSendable([
       [env.ak.value.name, env.ak.value.value],
-      [env.sk.value.name, env.sk.value.value],
+      [env.sk.value.name, env.sk.value.value, "key"],
       ...scopeValues
     ])
     return new AkSk({
@@ -224,7 +233,7 @@ export const load: Effect.Effect<Credentials, MissingCredentials> = Effect.gen(f
     const c = fromFile.right
     yield* checkSendable([
       [`ak in ${file}`, c.ak],
-      [`sk in ${file}`, c.sk],
+      [`sk in ${file}`, c.sk, "key"],
       [`security_token in ${file}`, c.securityToken],
       [`domain_id in ${file}`, c.domainId],
       [`project_id in ${file}`, c.projectId],

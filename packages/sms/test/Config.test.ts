@@ -99,6 +99,22 @@ describe("Credentials.load", () => {
     })
   )
 
+  it.live("an SK past ASCII is kept, from the environment or the file: it is an HMAC key, never a header", () =>
+    Effect.gen(function* () {
+      const sk = "SKé-ünïcode-секрет"
+      const env = yield* Credentials.load.pipe(
+        withEnv({ ...noFile, HUAWEICLOUD_SDK_AK: "AKIAFULLACCESSKEY123", HUAWEICLOUD_SDK_SK: sk })
+      )
+      assert(env._tag === "AkSk")
+      expect(Redacted.value(env.sk)).toBe(sk)
+      const file = join(yield* Effect.promise(() => mkdtemp(join(tmpdir(), "sms-cred-"))), "credentials")
+      yield* Effect.promise(() => writeFile(file, `[basic]\nak = FILEAK000000\nsk = ${sk}\n`))
+      const fromFile = yield* Credentials.load.pipe(withEnv({ HUAWEICLOUD_SDK_CREDENTIALS_FILE: file }))
+      assert(fromFile._tag === "AkSk")
+      expect(Redacted.value(fromFile.sk)).toBe(sk)
+    })
+  )
+
   it.live("without credentials, says what the file lacks: no file, half a pair (which half, where), no pair", () =>
     Effect.gen(function* () {
       const dir = yield* Effect.promise(() => mkdtemp(join(tmpdir(), "sms-cred-")))
