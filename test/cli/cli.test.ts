@@ -1168,6 +1168,12 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       expected: "error: --endpoint: must be an http or https URL (got ftp:)"
     },
     { args: ["tasks"], env: { SMS_ENDPOINT: "notaurl" }, expected: 'error: SMS_ENDPOINT: not a URL: "notaurl"' },
+    // No region anywhere: the CLI's own way to give one is named (the library names its option).
+    {
+      args: ["tasks"],
+      env: {},
+      expected: "error: region: not set: pass --region or set SMS_REGION (one of cn-north-4, "
+    },
     {
       args: ["tasks", "--region", "nowhere-1"],
       env: {},

@@ -73,6 +73,13 @@ export const parseRegionsYaml = (text: string, service = "SMS"): ReadonlyMap<str
   return out
 }
 
+/**
+ * Why no region is set, naming where to give one: `option` is the caller's own way (the library's `region` option,
+ * a CLI's `--region` flag: a CLI reports this error in its own words with it).
+ */
+export const regionNotSet = (option: string): string =>
+  `not set: pass ${option} or set SMS_REGION (one of ${regionIds.join(", ")}), or set SMS_ENDPOINT`
+
 const envKey = (region: string) => `HUAWEICLOUD_SDK_REGION_SMS_${region.toUpperCase().replace(/-/g, "_")}`
 
 const regionsFile = () => join(process.env.HOME || homedir(), ".huaweicloud", "regions.yaml")
@@ -110,12 +117,8 @@ export const resolve = Effect.fn("Region.resolve")(function* (input: ResolveInpu
     const endpoint = yield* parseEndpoint(explicit, input.endpoint !== undefined ? "endpoint" : "SMS_ENDPOINT")
     return { endpoint, region, iamEndpoint } satisfies Resolved
   }
-  if (region === undefined) {
-    return yield* new InvalidRequest({
-      field: "region",
-      reason: `not set: pass --region or set SMS_REGION (one of ${regionIds.join(", ")}), or set SMS_ENDPOINT`
-    })
-  }
+  if (region === undefined)
+    return yield* new InvalidRequest({ field: "region", reason: regionNotSet("the region option") })
   const fromEnv = yield* Config.option(Config.nonEmptyString(envKey(region))).pipe(
     Effect.orElseSucceed(() => Option.none<string>())
   )

@@ -1,4 +1,5 @@
 /** The client from the connection flags, and failure reporting: loaded only when a command runs. */
+import * as Region from "@sms-consistency/sms/Region"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as Transport from "@sms-consistency/sms/Transport"
 import { hint, InvalidRequest, type Operation, type SmsError } from "@sms-consistency/sms/SmsError"
@@ -63,7 +64,7 @@ const envSet = (...names: ReadonlyArray<string>): string | undefined =>
  * The library names a bad region or endpoint by its field (`region: unknown region …`, `endpoint: not a URL …`),
  * whichever way it was given; the CLI names where it was given: the flag (`--region`, `--endpoint`), or else the
  * environment variable it was read from (`SMS_REGION`, else `HUAWEICLOUD_SDK_REGION`). A region that is not set
- * at all keeps its field name: its reason says where to set it.
+ * at all keeps its field name: its reason says where to set it (see `clientLayer`).
  */
 export const sourceOf = (c: Connection, field: string): string => {
   switch (field) {
@@ -95,6 +96,9 @@ export const clientLayer = (c: Connection): Layer.Layer<SmsClient.SmsClient, Sms
     Layer.mapError((error) => {
       if (error._tag !== "InvalidRequest") return error
       const field = sourceOf(c, error.field)
+      // Given neither by flag nor variable, a region can only be missing: the library's reason names its own
+      // option (`region`), the CLI names its flag.
+      if (field === "region") return new InvalidRequest({ field, reason: Region.regionNotSet("--region") })
       return field === error.field ? error : new InvalidRequest({ field, reason: error.reason })
     }),
     Layer.tap((context) => regionUnused(c, Context.get(context, SmsClient.SmsClient).info.endpoint))
