@@ -11,6 +11,13 @@ const WireFields = {
   errorMsg: Schema.optional(Schema.String)
 }
 
+/**
+ * Text from the server, as one line: each run of whitespace or control characters (a line break, a tab, a NUL) one
+ * space. A message is one line; an `error_msg` with CR/LF in it would otherwise split it (and a log line with it).
+ */
+const oneLine = (text: string | undefined): string | undefined =>
+  text === undefined ? undefined : text.replace(/[\s\p{Cc}]+/gu, " ").trim()
+
 const describe = (
   title: string,
   e: {
@@ -20,10 +27,13 @@ const describe = (
     readonly requestId?: string | undefined
   }
 ) => {
+  const errorCode = oneLine(e.errorCode)
+  const errorMsg = oneLine(e.errorMsg)
+  const requestId = oneLine(e.requestId)
   const head = [title, e.status !== undefined ? `(HTTP ${e.status})` : undefined].filter(Boolean).join(" ")
-  const code = e.errorCode ? `${e.errorCode}: ` : ""
-  const msg = e.errorMsg ? ` — ${code}${e.errorMsg}` : e.errorCode ? ` — ${e.errorCode}` : ""
-  const rid = e.requestId ? ` [request id ${e.requestId}]` : ""
+  const code = errorCode ? `${errorCode}: ` : ""
+  const msg = errorMsg ? ` — ${code}${errorMsg}` : errorCode ? ` — ${errorCode}` : ""
+  const rid = requestId ? ` [request id ${requestId}]` : ""
   return `${head}${msg}${rid}`
 }
 
@@ -74,7 +84,7 @@ export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
   )
 }) {
   override get message() {
-    const params = this.errorParam && this.errorParam.length > 0 ? ` (${this.errorParam.join(", ")})` : ""
+    const params = this.errorParam && this.errorParam.length > 0 ? ` (${oneLine(this.errorParam.join(", "))})` : ""
     return describe("Forbidden", this) + params
   }
 }
@@ -227,7 +237,7 @@ export const hint = (e: SmsError, operation: Operation = "export"): string | und
       // The permission the service names, else the one the call needs.
       const needed =
         e.errorParam && e.errorParam.length > 0
-          ? `the IAM permission ${e.errorParam.join(", ")}`
+          ? `the IAM permission ${oneLine(e.errorParam.join(", "))}`
           : operation === "export"
             ? "the IAM permission sms:server:getBatchConsistencyResults"
             : "SMS read access"

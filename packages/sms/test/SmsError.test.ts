@@ -47,3 +47,24 @@ describe("hint", () => {
     expect(SmsError.hint(new SmsError.FileError({ path: "/x", reason: "ENOSPC" }))).toMatch(/written to/)
   })
 })
+
+describe("message", () => {
+  it("is one line: the server's text has its runs of line breaks, tabs and control characters made one space", () => {
+    const bad = new SmsError.BadRequest({
+      status: 400,
+      errorCode: "SMS.\t0201\n",
+      errorMsg: "line1\nline2\r\nline3\u0000\u0085 \t end ",
+      requestId: "r\r\n1"
+    })
+    expect(bad.message).toBe("Bad request (HTTP 400) — SMS. 0201: line1 line2 line3 end [request id r 1]")
+    // The fields keep what the wire gave.
+    expect(bad.errorMsg).toBe("line1\nline2\r\nline3\u0000\u0085 \t end ")
+    const forbidden = new SmsError.Forbidden({ status: 403, errorMsg: "no\nway", errorParam: ["a\nb", "c"] })
+    expect(forbidden.message).toBe("Forbidden (HTTP 403) — no way (a b, c)")
+    expect(SmsError.hint(forbidden)).toBe(
+      "The identity lacks the IAM permission a b, c; ask an administrator to grant it."
+    )
+    for (const error of [bad, forbidden, new SmsError.DecodeError({ errorMsg: "x\ny", reason: "r" })])
+      expect(error.message).not.toMatch(/[\r\n]/)
+  })
+})
