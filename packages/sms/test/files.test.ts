@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
 import { existsSync } from "node:fs"
-import { mkdtemp, stat, writeFile } from "node:fs/promises"
+import { mkdtemp, readdir, stat, unlink, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as files from "../src/internal/files.js"
@@ -46,5 +47,32 @@ describe("files.makeDirectories", () => {
     async () => {
       await expect(files.makeDirectories("/proc/sms-no-such/x")).rejects.toHaveProperty("code")
     }
+  )
+})
+
+describe("files.place", () => {
+  it.live("tries the wanted name first, also once it is free again; the others follow on without a gap", () =>
+    Effect.gen(function* () {
+      const directory = yield* Effect.promise(() => mkdtemp(join(tmpdir(), "sms-place-")))
+      const placeOne = Effect.gen(function* () {
+        const temporary = files.temporaryPath(directory, "report.zip")
+        yield* Effect.promise(() => writeFile(temporary, "x"))
+        return (yield* files.place(temporary, directory, "report.zip", false)).slice(directory.length + 1)
+      })
+      const removeAll = Effect.promise(async () => {
+        for (const name of await readdir(directory)) await unlink(join(directory, name))
+      })
+      expect(yield* Effect.all([placeOne, placeOne, placeOne])).toEqual(["report.zip", "report-1.zip", "report-2.zip"])
+      yield* removeAll
+      expect(yield* Effect.all([placeOne, placeOne])).toEqual(["report.zip", "report-1.zip"])
+      // Only the wanted name freed: it is taken again; the next continues after the suffixes still there.
+      yield* Effect.promise(() => unlink(join(directory, "report.zip")))
+      expect(yield* Effect.all([placeOne, placeOne])).toEqual(["report.zip", "report-2.zip"])
+      expect((yield* Effect.promise(() => readdir(directory))).sort()).toEqual([
+        "report-1.zip",
+        "report-2.zip",
+        "report.zip"
+      ])
+    })
   )
 })

@@ -123,8 +123,9 @@ export const errnoCode = (cause: unknown): unknown =>
   typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
 
 /**
- * The next suffix to try per target path: chunks of one batch often get the same name from the service
- * (its timestamp has one-second resolution), and probing from 1 each time would be quadratic.
+ * The next suffix to try per target path, once the name itself is taken: chunks of one batch often get the same
+ * name from the service (its timestamp has one-second resolution), and probing from 1 each time would be quadratic.
+ * The name itself is always tried first (a name freed since, say a file deleted, is used again, not `-N`).
  */
 const nextSuffix = new Map<string, number>()
 
@@ -153,8 +154,9 @@ export const place = (temporary: string, directory: string, name: string, overwr
       return target
     }
     const key = join(directory, name)
-    const first = nextSuffix.get(key) ?? 0
-    for (let k = first; k < first + 10_000; k++) {
+    const first = Math.max(1, nextSuffix.get(key) ?? 1)
+    // The name, then suffixes from the remembered one on.
+    for (let k = 0; k < first + 10_000; k = k === 0 ? first : k + 1) {
       const target = join(directory, k === 0 ? name : withSuffix(name, k))
       const placed = yield* Effect.tryPromise({ try: () => link(temporary, target), catch: (cause) => cause }).pipe(
         Effect.as(true),
@@ -165,6 +167,7 @@ export const place = (temporary: string, directory: string, name: string, overwr
       if (placed) {
         yield* removeQuietly(temporary)
         if (nextSuffix.size > 1_000) nextSuffix.clear()
+        // Placed under the name itself: it was free again, and so may the suffixes be (from 1 again).
         nextSuffix.set(key, k + 1)
         return target
       }
