@@ -172,7 +172,11 @@ export class SmsClient extends Context.Tag("@sms-consistency/sms/SmsClient")<Sms
 
 const exportPath = "/v3/tasks/consistency-results/export"
 const pageSize = 200
-const maxErrorBody = 64 * 1024
+/**
+ * How much of an error body is read: a 403's `encoded_authorization_message` alone may be 65,535 characters
+ * (API.md), and a proxy's page hundreds of MiB.
+ */
+const maxErrorBody = 128 * 1024
 const maxRetryAfterMs = 60_000
 /** Bodies up to this size (by Content-Length) are read whole before being written. */
 const wholeBodyLimit = 1024 * 1024
@@ -273,7 +277,7 @@ const traced = <A, E>(name: string, effect: () => Effect.Effect<A, E>): Effect.E
   )
 
 /**
- * The first 64 KiB of an error body (a proxy's page can be hundreds of MiB), and whether there was more. Reading
+ * The first `maxErrorBody` bytes of an error body, and whether there was more. Reading
  * stops there: the transport then aborts the rest of the exchange (its connection is not reused). A body that
  * fails mid-way is read as empty.
  */
@@ -295,7 +299,7 @@ const errorBody = (response: Response) =>
     Effect.orElseSucceed(() => ({ bytes: new Uint8Array(0), cut: false }))
   )
 
-/** Maps a non-2xx response to its tagged error, reading at most 64 KiB of the body. */
+/** Maps a non-2xx response to its tagged error, reading at most `maxErrorBody` of the body. */
 const statusError = (response: Response, nowMs: number) =>
   Effect.gen(function* () {
     const meta = metaOf(response)
@@ -306,7 +310,7 @@ const statusError = (response: Response, nowMs: number) =>
     const contentType = header(response, "content-type") ?? "no content type"
     // The size as the response gives it, else as far as it was read.
     const length = contentLength(response)
-    const size = `${contentType}, ${length !== undefined ? `${length} bytes` : read.cut ? "at least 64 KiB" : `${read.bytes.byteLength} bytes`}`
+    const size = `${contentType}, ${length !== undefined ? `${length} bytes` : read.cut ? `at least ${maxErrorBody / 1024} KiB` : `${read.bytes.byteLength} bytes`}`
     const fields = body
       ? { ...meta, requestId: meta.requestId ?? body.requestId, errorCode: body.errorCode, errorMsg: body.errorMsg }
       : {
