@@ -145,6 +145,22 @@ export const plainExportRequest = (input: unknown): ExportRequest | undefined =>
 /** The JSON body actually sent. */
 export const ExportBody = Schema.Struct({ task_info: Schema.Array(TaskRef) })
 
+/**
+ * `ExportBody` as JSON text: all three keys of each task, always, in the documented order, each value as
+ * `JSON.stringify` writes it. The same text as `JSON.stringify` of `{ task_info: [{ task_id, source_id,
+ * source_name }, …] }` (a property test holds it to that), written without building those objects first.
+ */
+export const exportBodyJson = (tasks: ReadonlyArray<TaskRef>): string => {
+  let json = '{"task_info":['
+  for (let i = 0; i < tasks.length; i++) {
+    const t = tasks[i] as TaskRef
+    json +=
+      `${i === 0 ? "" : ","}{"task_id":${JSON.stringify(t.task_id)},"source_id":${JSON.stringify(t.source_id)},` +
+      `"source_name":${JSON.stringify(t.source_name)}}`
+  }
+  return `${json}]}`
+}
+
 // --- error bodies -------------------------------------------------------------------------------
 
 /** 400 / 404 body (and the gateway's own, which adds `request_id`). */

@@ -245,6 +245,66 @@ export const sign = (request: SignableRequest, key: SigningKey, options: SignOpt
   return { headers, authorization, signedHeaders, canonicalRequest: cr, stringToSign }
 }
 
+/** The `Authorization` header of one request signed by a `prepare`d signer: its body and its date. */
+export type PreparedSigner = (body: Uint8Array | string | undefined, date: string) => string
+
+/**
+ * A signer for a run of requests that differ only in their body and `X-Sdk-Date` (one method, URL and set of
+ * headers): what depends on neither (the canonical URI, query and headers, the signed-header list) is worked out
+ * once, and the canonical request up to its payload hash once a second. A request then costs its hashes and
+ * little else: the string work and garbage of `sign` are most of a small export's own CPU time, which a request
+ * loop pays several times over (BENCHMARKS.md). The `Authorization` it gives is `sign`'s for the same request
+ * with `{ date }` (`derived` keys excepted: `sign` them), and so is held to it by the tests.
+ */
+export const prepare = (
+  request: Omit<SignableRequest, "body">,
+  key: SigningKey,
+  options: Pick<SignOptions, "includeHost"> = {}
+): PreparedSigner => {
+  const url = typeof request.url === "string" ? new URL(request.url) : request.url
+  // The headers as `sign` sends them with a given date, that date standing in as a marker found once.
+  const marker = "\u0000date\u0000"
+  const headers: Record<string, string> = {}
+  let hasHost = false
+  for (const name in request.headers) {
+    const lower = name.toLowerCase()
+    if (lower === "x-sdk-date") continue
+    if (lower === "host") hasHost = true
+    headers[name] = request.headers[name] ?? ""
+  }
+  headers[DateHeader] = marker
+  if (options.includeHost !== false && !hasHost) headers.host = hostOf(url)
+  // The canonical request ends with the payload's hash: a fixed one (an X-Sdk-Content-Sha256 header), else the
+  // body's, here the empty body's.
+  const fixedPayload = payloadHash(headers, undefined)
+  const { canonicalRequest: template, signedHeaders } = canonicalRequest({ method: request.method, url, headers })
+  const head = template.slice(0, template.length - fixedPayload.length)
+  const at = head.indexOf(marker)
+  // A marker that is not there once (a header value holding it): each request signed in full.
+  if (!template.endsWith(fixedPayload) || at < 0 || head.indexOf(marker, at + 1) >= 0)
+    return (body, date) => sign({ ...request, url, body }, key, { ...options, date }).authorization
+  const start = head.slice(0, at)
+  const end = head.slice(at + marker.length)
+  const bodyHashed = findHeader(headers, ContentSha256Header) === undefined
+  const authorizationPrefix = `${Algorithm} Access=${key.ak}, SignedHeaders=${signedHeaders}, Signature=`
+  let lastDate: string | undefined
+  let lastHead = ""
+  return (body, date) => {
+    if (date !== lastDate) {
+      // As a header value, trimmed (see `canonicalHeaders`).
+      lastHead = start + date.trim() + end
+      lastDate = date
+    }
+    const payload = !bodyHashed
+      ? fixedPayload
+      : body === undefined || body.length === 0
+        ? EmptyPayloadHash
+        : sha256Hex(body)
+    const crHash = sha256Hex(lastHead + payload)
+    return authorizationPrefix + hmacSha256Hex(Redacted.value(key.sk), `${Algorithm}\n${date}\n${crHash}`)
+  }
+}
+
 export interface ParsedAuthorization {
   readonly algorithm: typeof Algorithm | typeof DerivedAlgorithm
   readonly access: string

@@ -125,3 +125,23 @@ describe("Model: the fast path agrees with the schema", () => {
     expect(Model.plainExportRequest({ task_info: [] })).toBeUndefined()
   })
 })
+
+describe("Model.exportBodyJson", () => {
+  it("is JSON.stringify of the body's objects, for any strings (5,000 task lists)", () => {
+    // Any UTF-16 text: quotes, backslashes, control characters, non-ASCII, lone surrogates.
+    const text = fc.oneof(
+      fc.string({ unit: "binary", maxLength: 20 }),
+      fc.constantFrom("", '"', "\\", "\u2028", "\ud800")
+    )
+    const task = fc.record({ task_id: text, source_id: text, source_name: text, extra: fc.string() })
+    fc.assert(
+      fc.property(fc.array(task, { maxLength: 6 }), (tasks) => {
+        const reference = JSON.stringify({
+          task_info: tasks.map((t) => ({ task_id: t.task_id, source_id: t.source_id, source_name: t.source_name }))
+        })
+        expect(Model.exportBodyJson(tasks)).toBe(reference)
+      }),
+      { numRuns: 5_000 }
+    )
+  })
+})
