@@ -240,8 +240,12 @@ const tooLarge = (res: Http.ServerResponse, requestId: string) =>
     res.end(body, () => res.socket?.destroy())
   })
 
-/** The default body of a status fault: what the gateway or the service would say for that status. */
-const faultReply = (fault: Extract<ScriptedFault, { _tag: "Status" }>, requestId: string): Reply.Reply => {
+/** A status fault's reply: its own body if scripted with one, else what the gateway or the service would say. */
+const faultReply = (
+  fault: Extract<ScriptedFault, { _tag: "Status" }>,
+  incoming: Routes.Incoming,
+  settings: Routes.Settings
+): Reply.Reply => {
   const headers: Record<string, string> = {}
   if (fault.retryAfter !== undefined) headers["Retry-After"] = fault.retryAfter
   if (fault.body !== undefined)
@@ -249,21 +253,7 @@ const faultReply = (fault: Extract<ScriptedFault, { _tag: "Status" }>, requestId
       "Content-Type": fault.contentType ?? "text/plain;charset=UTF-8",
       ...headers
     })
-  const base =
-    fault.status === 429
-      ? Routes.gatewayError(
-          429,
-          Routes.ErrorCodes.throttled,
-          "The throttling threshold has been reached: policy user over ratelimit",
-          requestId
-        )
-      : Routes.serviceError(
-          fault.status,
-          Routes.ErrorCodes.internal,
-          fault.status === 503
-            ? "The service is temporarily unavailable."
-            : `Internal error (emulated ${fault.status}).`
-        )
+  const base = Routes.statusFault(fault.status, incoming, settings)
   return {
     ...base,
     headers: {
@@ -416,22 +406,18 @@ export const start: (options?: EmulatorOptions) => Effect.Effect<EmulatorHandle,
           : new URL("http://emulator/")
         const fault = Routes.isApiPath(url.pathname) ? faults.next() : undefined
         const settings = { dataset, account, domainName: credentials.domainName, exportMode, largeBodyBytes }
+        const incoming: Routes.Incoming = {
+          method,
+          target,
+          pathname: url.pathname,
+          query: url.searchParams,
+          headers,
+          body,
+          nowMillis,
+          requestId
+        }
         const routed =
-          fault?._tag === "Status"
-            ? faultReply(fault, requestId)
-            : Routes.route(
-                {
-                  method,
-                  target,
-                  pathname: url.pathname,
-                  query: url.searchParams,
-                  headers,
-                  body,
-                  nowMillis,
-                  requestId
-                },
-                settings
-              )
+          fault?._tag === "Status" ? faultReply(fault, incoming, settings) : Routes.route(incoming, settings)
         const reply: Reply.Reply = { ...routed, headers: { ...routed.headers, "X-Request-Id": requestId } }
         record(
           {

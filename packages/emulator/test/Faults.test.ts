@@ -1,7 +1,7 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Emulator } from "../src/index.js"
-import { type RawResult, raw } from "./support.js"
+import { exportBody, type RawResult, raw, withToken } from "./support.js"
 
 const sources = { path: "/v3/sources", query: "limit=0" }
 
@@ -45,6 +45,70 @@ describe("Emulator faults", () => {
       assert.strictEqual(normal.status, 200)
       expect(JSON.parse(normal.body.toString("utf8"))).toMatchObject({ count: 3 })
       expect(emulator.stats()).toMatchObject({ requests: 6, faults: 4 })
+    })
+  )
+
+  it.scoped("a scripted 400, 401, 403 or 404 without a body answers as the service or the gateway would", () =>
+    Effect.gen(function* () {
+      const emulator = yield* Emulator.start({ sources: 2 })
+      const json = (result: RawResult) => JSON.parse(result.body.toString("utf8")) as Record<string, unknown>
+      const keys = (result: RawResult) => Object.keys(json(result)).sort()
+      const exportCall = {
+        method: "POST",
+        path: "/v3/tasks/consistency-results/export",
+        headers: { "Content-Type": "application/json" },
+        body: exportBody(emulator, 1)
+      }
+      // What the emulator answers for real: the scripted defaults must have the same shape and codes.
+      const real = {
+        400: yield* raw(emulator, { ...exportCall, body: JSON.stringify({ task_info: [] }) }),
+        401: yield* raw(emulator, { ...sources, token: false }),
+        403: (yield* withToken(emulator, exportCall, emulator.credentials.deniedToken)).bytes,
+        404: yield* raw(emulator, { path: "/v3/tasks/no-such-task/consistency-result" })
+      }
+      assert.deepStrictEqual(
+        [real[400].status, real[401].status, real[404].status],
+        [400, 401, 404],
+        "the real answers the defaults are compared with"
+      )
+      const realForbidden = JSON.parse(real[403].toString("utf8")) as Record<string, unknown>
+
+      yield* emulator.script([400, 401, 403, 403, 404].map((status) => ({ _tag: "Status", status }) as const))
+      const badRequest = yield* raw(emulator, sources)
+      assert.strictEqual(badRequest.status, 400)
+      assert.deepStrictEqual(keys(badRequest), keys(real[400]))
+      expect(json(badRequest)).toMatchObject({ error_code: "SMS.9002" })
+
+      const unauthorized = yield* raw(emulator, sources)
+      assert.strictEqual(unauthorized.status, 401)
+      assert.deepStrictEqual(keys(unauthorized), keys(real[401]))
+      expect(json(unauthorized)).toMatchObject({
+        error_code: "APIGW.0301",
+        error_msg: expect.stringMatching(/^Incorrect IAM authentication information: /),
+        request_id: unauthorized.headers?.["x-request-id"]
+      })
+
+      // The permission named is the one the call needs (API pages: sms:server:list for GET /v3/sources).
+      for (const [call, action] of [
+        [sources, "sms:server:list"],
+        [exportCall, "sms:server:getBatchConsistencyResults"]
+      ] as const) {
+        const forbidden = yield* raw(emulator, call)
+        assert.strictEqual(forbidden.status, 403)
+        assert.deepStrictEqual(keys(forbidden), Object.keys(realForbidden).sort())
+        expect(json(forbidden)).toMatchObject({
+          error_code: "SMS.9004",
+          error_msg: expect.stringContaining(action),
+          encoded_authorization_message: expect.stringMatching(/^[A-Za-z0-9+/=]{200,}$/),
+          error_param: [action],
+          details: [{ error_code: "SMS.9004", error_msg: expect.stringContaining(action) }]
+        })
+      }
+
+      const notFound = yield* raw(emulator, sources)
+      assert.strictEqual(notFound.status, 404)
+      assert.deepStrictEqual(keys(notFound), keys(real[404]))
+      expect(json(notFound)).toMatchObject({ error_code: "SMS.9003" })
     })
   )
 

@@ -42,7 +42,9 @@ export type AuthResult =
 export const maxSkewMillis = 15 * 60 * 1000
 
 // The gateway's own wording: it does not say which part of a signature was wrong.
-const signatureFail = "verify aksk signature fail"
+export const signatureFail = "verify aksk signature fail"
+/** The gateway's wording for a token it cannot read (unknown, expired or mangled). */
+export const tokenFail = "decrypt token fail"
 
 const refuse = (reason: string): AuthResult => ({ _tag: "Refused", reason })
 
@@ -74,7 +76,7 @@ const checkScope = (request: AuthRequest, account: Account): string | undefined 
 
 const verifyToken = (token: string, request: AuthRequest, account: Account): AuthResult => {
   const identity = account.identities.find((id) => safeEqual(Redacted.value(id.token), token))
-  if (identity === undefined) return refuse("decrypt token fail")
+  if (identity === undefined) return refuse(tokenFail)
   const scope = checkScope(request, account)
   return scope === undefined ? { _tag: "Ok", principal: identity.principal } : refuse(scope)
 }

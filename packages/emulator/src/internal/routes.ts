@@ -65,7 +65,7 @@ export const gatewayError = (status: number, code: string, message: string, requ
 export const serviceError = (status: number, code: string, message: string): Reply.Reply =>
   Reply.json(status, { error_code: code, error_msg: message })
 
-const authFailure = (reason: string, requestId: string): Reply.Reply =>
+export const authFailure = (reason: string, requestId: string): Reply.Reply =>
   gatewayError(401, ErrorCodes.auth, `Incorrect IAM authentication information: ${reason}`, requestId)
 
 const versions = (incoming: Incoming): Reply.Reply =>
@@ -166,15 +166,26 @@ const consistencyResult = (taskId: string, settings: Settings): Reply.Reply => {
 
 const exportAction = "sms:server:getBatchConsistencyResults"
 
-const forbidden = (incoming: Incoming, settings: Settings): Reply.Reply => {
-  const message = `Permission denied: the policy of this identity does not allow ${exportAction}.`
+/** The permission each SMS path needs, as its API page names it. */
+const actionOf = (pathname: string): string => {
+  const path = pathname.replace(/\/+$/, "")
+  if (path === "/v3/sources") return "sms:server:list"
+  if (path === "/v3/tasks") return "sms:server:listTask"
+  if (consistencyResultPath.test(path)) return "sms:server:getConsistencyCheckResult"
+  // The export, and any other path (a fault on the IAM paths, say): the permission this emulator is about.
+  return exportAction
+}
+
+/** The service's 403: the documented body, naming the permission `action` the identity's policy denies. */
+export const forbidden = (action: string, domainId: string, requestId: string): Reply.Reply => {
+  const message = `Permission denied: the policy of this identity does not allow ${action}.`
   // Opaque, long and stable per request, like the real encoded authorization message.
   const decoded = JSON.stringify({
     allowed: false,
     explicit_deny: true,
-    action: exportAction,
-    domain_id: settings.account.domainId,
-    request_id: incoming.requestId,
+    action,
+    domain_id: domainId,
+    request_id: requestId,
     context: { resource: "sms:*:*:server:*", conditions: [] }
   })
   const encoded = Buffer.concat([
@@ -186,8 +197,8 @@ const forbidden = (incoming: Incoming, settings: Settings): Reply.Reply => {
     error_code: ErrorCodes.forbidden,
     error_msg: message,
     encoded_authorization_message: encoded,
-    error_param: [exportAction],
-    details: [{ error_code: ErrorCodes.forbidden, error_msg: `Policy doesn't allow ${exportAction} to be performed.` }]
+    error_param: [action],
+    details: [{ error_code: ErrorCodes.forbidden, error_msg: `Policy doesn't allow ${action} to be performed.` }]
   })
 }
 
@@ -198,7 +209,7 @@ const compactStamp = (millis: number) => {
 }
 
 const exportResults = (incoming: Incoming, settings: Settings, principal: Auth.Principal): Reply.Reply => {
-  if (principal === "denied") return forbidden(incoming, settings)
+  if (principal === "denied") return forbidden(exportAction, settings.account.domainId, incoming.requestId)
   const validation = ExportResults.validate(incoming.body)
   if (validation._tag === "Malformed") return serviceError(400, ErrorCodes.malformed, validation.message)
   if (validation._tag === "Invalid") return serviceError(400, ErrorCodes.invalidParameter, validation.message)
@@ -286,6 +297,43 @@ const domains = (settings: Settings): Reply.Reply =>
     domains: [{ id: settings.account.domainId, name: settings.domainName, enabled: true, description: "" }],
     links: { self: "/v3/auth/domains" }
   })
+
+// --- scripted status faults ----------------------------------------------------------------------
+
+/**
+ * The body of a scripted `Status` fault given none: what the gateway or the service answers for that status on
+ * this path, from the same builders as the real cases (401 the gateway's, 403/404/400 the service's documented
+ * bodies, 429 the gateway's throttling), else the service's internal error.
+ */
+export const statusFault = (status: number, incoming: Incoming, settings: Settings): Reply.Reply => {
+  switch (status) {
+    case 400:
+      return serviceError(400, ErrorCodes.invalidParameter, "A request parameter is invalid (emulated 400).")
+    case 401:
+      // The gateway's wording for each kind of credential.
+      return authFailure(
+        incoming.headers["x-auth-token"] !== undefined ? Auth.tokenFail : Auth.signatureFail,
+        incoming.requestId
+      )
+    case 403:
+      return forbidden(actionOf(incoming.pathname), settings.account.domainId, incoming.requestId)
+    case 404:
+      return serviceError(404, ErrorCodes.notFound, "The resource does not exist (emulated 404).")
+    case 429:
+      return gatewayError(
+        429,
+        ErrorCodes.throttled,
+        "The throttling threshold has been reached: policy user over ratelimit",
+        incoming.requestId
+      )
+    default:
+      return serviceError(
+        status,
+        ErrorCodes.internal,
+        status === 503 ? "The service is temporarily unavailable." : `Internal error (emulated ${status}).`
+      )
+  }
+}
 
 // --- dispatch ------------------------------------------------------------------------------------
 
