@@ -38,11 +38,11 @@ export interface EmulatorOptions {
   readonly sources?: number
   /** Seeds the data and the random faults. Default 1. */
   readonly seed?: number
-  /** Added before every response. Default 0. */
+  /** Added before every response, 0..`maxLatencyMs` (60,000). Default 0. */
   readonly latencyMs?: number
   /** 0..1: share of API requests (not `GET /`) answered with a transient fault. Default 0. */
   readonly faultRate?: number
-  /** Body of a successful export. Default "zip". */
+  /** Body of a successful export, one of `exportModes`. Default "zip". */
   readonly exportMode?: ExportMode
   /** Size of the "large" export body, streamed and never held in memory. Default 200 MiB. */
   readonly largeBodyBytes?: number
@@ -79,7 +79,8 @@ export interface EmulatorHandle {
   readonly stats: () => EmulatorStats
   /** Faults served to the next API requests, in order, before any random fault. */
   readonly script: (faults: ReadonlyArray<ScriptedFault>) => Effect.Effect<void>
-  readonly setExportMode: (mode: ExportMode) => Effect.Effect<void>
+  /** Fails with `InvalidOptions` for a mode not in `exportModes`, keeping the current one. */
+  readonly setExportMode: (mode: ExportMode) => Effect.Effect<void, EmulatorError>
   readonly seeded: {
     readonly sources: ReadonlyArray<Model.SourceServer>
     readonly tasks: ReadonlyArray<Model.MigrationTask>
@@ -110,6 +111,14 @@ export const iamPassword = Routes.iamPassword
 export const ErrorCodes = Routes.ErrorCodes
 
 const logLimit = 10_000
+
+export const exportModes: ReadonlyArray<ExportMode> = Routes.exportModes
+
+/**
+ * The most `latencyMs` accepted: a minute is slower than any client's timeout worth testing, and far beyond it
+ * (Infinity, or past 2^31-1 ms where Node fires timers at once) every request would hang or misbehave.
+ */
+export const maxLatencyMs = 60_000
 
 // --- configuration from the environment ----------------------------------------------------------
 
@@ -147,7 +156,7 @@ export const optionsFromEnv: Config.Config<EmulatorOptions> = Config.all({
   seed: Config.option(Config.integer("SMS_EMULATOR_SEED")),
   latencyMs: Config.option(Config.integer("SMS_EMULATOR_LATENCY_MS")),
   faultRate: Config.option(Config.number("SMS_EMULATOR_FAULT_RATE")),
-  exportMode: Config.option(Config.literal("zip", "json", "text", "large")("SMS_EMULATOR_EXPORT_MODE")),
+  exportMode: Config.option(Config.literal(...Routes.exportModes)("SMS_EMULATOR_EXPORT_MODE")),
   largeBodyBytes: Config.option(Config.integer("SMS_EMULATOR_LARGE_BODY_BYTES")),
   credentials: credentialsFromEnv
 }).pipe(
@@ -169,16 +178,24 @@ export const optionsFromEnv: Config.Config<EmulatorOptions> = Config.all({
 
 const invalid = (message: string) => new EmulatorError({ reason: "InvalidOptions", message })
 
+/** A mode outside the type (from JavaScript, or a cast) would leave every export request unanswered. */
+const checkExportMode = (mode: ExportMode): EmulatorError | undefined =>
+  exportModes.includes(mode)
+    ? undefined
+    : invalid(`exportMode must be one of ${exportModes.join(", ")} (got ${JSON.stringify(mode)})`)
+
+/** Every option in one place: a bad one fails `start` with one line naming it and what it accepts. */
 const checkOptions = (options: EmulatorOptions): EmulatorError | undefined => {
   const { port = 0, sources = 25, faultRate = 0, latencyMs = 0, largeBodyBytes = LargeBody.defaultBytes } = options
   if (!Number.isInteger(port) || port < 0 || port > 65535) return invalid(`port must be 0..65535 (got ${port})`)
   if (!Number.isInteger(sources) || sources < 0)
     return invalid(`sources must be a non-negative integer (got ${sources})`)
   if (!(faultRate >= 0 && faultRate <= 1)) return invalid(`faultRate must be between 0 and 1 (got ${faultRate})`)
-  if (!(latencyMs >= 0)) return invalid(`latencyMs must be non-negative (got ${latencyMs})`)
+  if (!(latencyMs >= 0 && latencyMs <= maxLatencyMs))
+    return invalid(`latencyMs must be 0..${maxLatencyMs} (got ${latencyMs})`)
   if (!Number.isInteger(largeBodyBytes) || largeBodyBytes < 0)
     return invalid(`largeBodyBytes must be a non-negative integer (got ${largeBodyBytes})`)
-  return undefined
+  return options.exportMode === undefined ? undefined : checkExportMode(options.exportMode)
 }
 
 const flattenHeaders = (headers: Http.IncomingHttpHeaders): Record<string, string> => {
@@ -491,10 +508,14 @@ export const start: (options?: EmulatorOptions) => Effect.Effect<EmulatorHandle,
       requests: () => log.slice(-logLimit),
       stats: () => ({ requests: requestCount, faults: faultCount, byStatus: { ...byStatus } }),
       script: (scripted) => Effect.sync(() => faults.script(scripted)),
-      setExportMode: (mode) =>
-        Effect.sync(() => {
-          exportMode = mode
-        }),
+      setExportMode: (mode) => {
+        const problem = checkExportMode(mode)
+        return problem !== undefined
+          ? Effect.fail(problem)
+          : Effect.sync(() => {
+              exportMode = mode
+            })
+      },
       seeded: { sources: dataset.sources, tasks: dataset.tasks }
     }
     return handle_

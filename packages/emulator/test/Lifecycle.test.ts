@@ -1,7 +1,7 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Fiber, Redacted, Scope } from "effect"
+import { ConfigProvider, Effect, Either, Exit, Fiber, Redacted, Scope } from "effect"
 import { Emulator } from "../src/index.js"
-import { raw } from "./support.js"
+import { exportBody, raw } from "./support.js"
 
 describe("Emulator lifecycle and configuration", () => {
   it.live("closing the scope ends open connections at once", () =>
@@ -48,6 +48,42 @@ describe("Emulator lifecycle and configuration", () => {
 
       const none = yield* Effect.withConfigProvider(Emulator.optionsFromEnv, ConfigProvider.fromMap(new Map()))
       assert.deepStrictEqual(none, { credentials: {} })
+    })
+  )
+
+  it.scoped("refuses a bad exportMode or latencyMs with one line naming the option and what it accepts", () =>
+    Effect.gen(function* () {
+      const mode = (value: string) => value as Emulator.ExportMode
+      const cases: ReadonlyArray<readonly [Emulator.EmulatorOptions, string]> = [
+        [{ exportMode: mode("xml") }, 'exportMode must be one of zip, json, text, large (got "xml")'],
+        [{ latencyMs: Number.POSITIVE_INFINITY }, "latencyMs must be 0..60000 (got Infinity)"],
+        [{ latencyMs: 60_001 }, "latencyMs must be 0..60000 (got 60001)"],
+        [{ latencyMs: -1 }, "latencyMs must be 0..60000 (got -1)"],
+        [{ latencyMs: Number.NaN }, "latencyMs must be 0..60000 (got NaN)"]
+      ]
+      // "accepted" rather than the handle as a failure: the message compared is all a failure shows.
+      const refusal = <A, R>(effect: Effect.Effect<A, Emulator.EmulatorError, R>) =>
+        Effect.map(Effect.either(effect), (result) =>
+          Either.isLeft(result) ? `${result.left.reason}: ${result.left.message}` : "accepted"
+        )
+      for (const [options, message] of cases)
+        assert.strictEqual(yield* refusal(Emulator.start({ sources: 1, ...options })), `InvalidOptions: ${message}`)
+      // The largest latency accepted; the setter refuses a bad mode and keeps the one it had.
+      const emulator = yield* Emulator.start({ sources: 1, latencyMs: 60_000 })
+      assert.strictEqual(
+        yield* refusal(emulator.setExportMode(mode("bogus"))),
+        'InvalidOptions: exportMode must be one of zip, json, text, large (got "bogus")'
+      )
+      const quick = yield* Emulator.start({ sources: 1, exportMode: "text" })
+      yield* Effect.either(quick.setExportMode(mode("bogus")))
+      const answer = yield* raw(quick, {
+        method: "POST",
+        path: "/v3/tasks/consistency-results/export",
+        headers: { "Content-Type": "application/json" },
+        body: exportBody(quick, 1)
+      })
+      assert.strictEqual(answer.status, 200)
+      assert.strictEqual(answer.body.toString("utf8"), "OK")
     })
   )
 

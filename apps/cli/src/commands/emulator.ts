@@ -34,7 +34,7 @@ const options = {
   ),
   latency: wholeNumber("latency", 0).pipe(
     Options.withPseudoName("MS"),
-    Options.withDescription("Milliseconds added before every response."),
+    Options.withDescription("Milliseconds added before every response, 0..60000 (the emulator's limit)."),
     Options.withDefault(0)
   ),
   seed: wholeNumber("seed").pipe(

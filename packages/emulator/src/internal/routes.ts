@@ -6,7 +6,9 @@ import * as Auth from "./auth.js"
 import * as ExportResults from "./exportResults.js"
 import * as Reply from "./reply.js"
 
-export type ExportMode = "zip" | "json" | "text" | "large"
+export const exportModes = ["zip", "json", "text", "large"] as const
+
+export type ExportMode = (typeof exportModes)[number]
 
 export interface Incoming {
   readonly method: string
