@@ -14,7 +14,7 @@ import { closeSync, existsSync, openSync } from "node:fs"
 import { lstat, mkdir, readdir, readFile, stat, symlink, truncate, writeFile } from "node:fs/promises"
 import { createServer } from "node:net"
 import { dirname, join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest"
 import { bin, binBuilt, captureServer, cleanEnv, run, stackFrame, tempDir } from "./support.js"
 
 const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest("hex")
@@ -1534,6 +1534,10 @@ describe("emulator and demo", () => {
       env: cleanEnv(home),
       stdio: ["ignore", "pipe", "pipe"]
     })
+    // A failed expectation must not leave the emulator serving (after the SIGTERM below, this does nothing).
+    onTestFinished(() => {
+      child.kill("SIGKILL")
+    })
     let out = ""
     let err = ""
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
@@ -1562,6 +1566,27 @@ describe("emulator and demo", () => {
     const s = await cli(["sources", "--json"], { env: cleanEnv(home, env) })
     expect(s.code).toBe(0)
     expect(JSON.parse(s.stdout).count).toBe(3)
+    // The temporary credentials printed work as given, and only with their security token.
+    const temporary = out.split("\n").find((l) => l.startsWith("Temporary credentials"))
+    expect(temporary).toMatch(
+      /^Temporary credentials \(AK\/SK \+ security token\): HUAWEICLOUD_SDK_AK=\S+ HUAWEICLOUD_SDK_SK=\S+ HUAWEICLOUD_SDK_SECURITY_TOKEN=\S+$/
+    )
+    const temporaryEnv = {
+      ...env,
+      ...Object.fromEntries(
+        (temporary ?? "")
+          .replace(/^[^:]+: /, "")
+          .split(" ")
+          .map((kv) => kv.split("=", 2))
+      )
+    }
+    const t = await cli(["sources", "--json"], { env: cleanEnv(home, temporaryEnv) })
+    expect(t.code).toBe(0)
+    expect(JSON.parse(t.stdout).count).toBe(3)
+    const { HUAWEICLOUD_SDK_SECURITY_TOKEN: _, ...withoutToken } = temporaryEnv
+    const u = await cli(["sources"], { env: cleanEnv(home, withoutToken) })
+    expect(u.code).toBe(3)
+    expect(u.stderr).toContain("APIGW.0301")
     const code = await new Promise<number | null>((resolve) => {
       child.on("close", (c) => resolve(c))
       child.kill("SIGTERM")

@@ -23,6 +23,8 @@ const secret = {
   sk: "SKRELIABILITYSECRETVALUE0000000000000042",
   token: "tok-reliability-SECRET-token-0000000042",
   securityToken: "sts-reliability-SECRET-security-token-42",
+  temporaryAk: "AKRELIABILITYTEMP042",
+  temporarySk: "SKRELIABILITYTEMPSECRET00000000000000042",
   deniedAk: "AKRELIABILITYDENIED1",
   deniedSk: "SKRELIABILITYDENIEDSECRET000000000000042",
   deniedToken: "tok-reliability-DENIED-token-000000042",
@@ -77,7 +79,10 @@ beforeAll(async () => {
           token: Redacted.make(secret.token),
           deniedAk: secret.deniedAk,
           deniedSk: Redacted.make(secret.deniedSk),
-          deniedToken: Redacted.make(secret.deniedToken)
+          deniedToken: Redacted.make(secret.deniedToken),
+          temporaryAk: secret.temporaryAk,
+          temporarySk: Redacted.make(secret.temporarySk),
+          securityToken: Redacted.make(secret.securityToken)
         }
       }),
       scope
@@ -218,7 +223,7 @@ describe("CLI error paths", () => {
     {
       name: "404 unknown task, with a security token, debug",
       args: ["export", "--task", "no-such-task,,", "--output", `${out()}/`, "--log-level", "debug"],
-      env: akSkEnv(secret.ak, secret.sk, { HUAWEICLOUD_SDK_SECURITY_TOKEN: secret.securityToken }),
+      env: akSkEnv(secret.temporaryAk, secret.temporarySk, { HUAWEICLOUD_SDK_SECURITY_TOKEN: secret.securityToken }),
       codes: [4]
     },
     {
@@ -250,7 +255,7 @@ describe("CLI error paths", () => {
     {
       name: "success with a security token, debug (the control: files are written and searched)",
       args: [...exportArgs(4), "--log-level", "debug"],
-      env: akSkEnv(secret.ak, secret.sk, { HUAWEICLOUD_SDK_SECURITY_TOKEN: secret.securityToken }),
+      env: akSkEnv(secret.temporaryAk, secret.temporarySk, { HUAWEICLOUD_SDK_SECURITY_TOKEN: secret.securityToken }),
       codes: [0]
     }
   ]
@@ -288,7 +293,7 @@ describe("MCP server (stdio) error paths", () => {
   const cases = (): ReadonlyArray<McpCase> => [
     {
       name: "wrong SK",
-      env: akSkEnv(secret.ak, secret.wrongSk, { HUAWEICLOUD_SDK_SECURITY_TOKEN: secret.securityToken }),
+      env: akSkEnv(secret.temporaryAk, secret.wrongSk, { HUAWEICLOUD_SDK_SECURITY_TOKEN: secret.securityToken }),
       calls: [
         ["export_consistency_results", valid()],
         ["list_sources_with_results", {}],
@@ -313,7 +318,7 @@ describe("MCP server (stdio) error paths", () => {
     },
     {
       name: "valid identity with a security token: invalid args, 404, 5xx, success",
-      env: akSkEnv(secret.ak, secret.sk, { HUAWEICLOUD_SDK_SECURITY_TOKEN: secret.securityToken }),
+      env: akSkEnv(secret.temporaryAk, secret.temporarySk, { HUAWEICLOUD_SDK_SECURITY_TOKEN: secret.securityToken }),
       calls: [
         ["export_consistency_results", { task_info: [{ task_id: 7 }] }],
         ["export_consistency_results", { task_info: [{ task_id: "no-such-task", source_id: "", source_name: "" }] }],
@@ -370,11 +375,12 @@ describe("core: thrown and failed values", () => {
   const errorPaths: ReadonlyArray<readonly [string, Credentials.Credentials, ReadonlyArray<Emulator.ScriptedFault>]> = [
     ["wrong SK", new Credentials.AkSk({ ak: secret.ak, sk: Redacted.make(secret.wrongSk), domainId: "d" }), []],
     ["wrong token", new Credentials.Token({ token: Redacted.make(secret.wrongToken) }), []],
+    ["denied", new Credentials.AkSk({ ak: secret.deniedAk, sk: Redacted.make(secret.deniedSk) }), []],
     [
-      "denied, with a security token",
+      "temporary credentials, wrong SK",
       new Credentials.AkSk({
-        ak: secret.deniedAk,
-        sk: Redacted.make(secret.deniedSk),
+        ak: secret.temporaryAk,
+        sk: Redacted.make(secret.wrongSk),
         securityToken: Redacted.make(secret.securityToken)
       }),
       []
@@ -437,7 +443,10 @@ describe("the verdict", () => {
     const leaks: Array<string> = []
     for (const [where, text] of collected)
       for (const [name, needle] of needles)
-        if (text.includes(needle) && !(where.endsWith("credentials object") && /^(ak|deniedAk)\b/.test(name)))
+        if (
+          text.includes(needle) &&
+          !(where.endsWith("credentials object") && /^(ak|deniedAk|temporaryAk)\b/.test(name))
+        )
           leaks.push(`${name} in ${where}`)
     expect(leaks).toEqual([])
     process.stderr.write(

@@ -25,6 +25,13 @@ export interface EmulatorCredentials {
   readonly deniedAk: string
   readonly deniedSk: Redacted.Redacted<string>
   readonly deniedToken: Redacted.Redacted<string>
+  /**
+   * Temporary credentials (AK/SK + security token) of the allowed identity: signed requests with this AK must
+   * carry this `X-Security-Token`, signed; no other AK may carry one.
+   */
+  readonly temporaryAk: string
+  readonly temporarySk: Redacted.Redacted<string>
+  readonly securityToken: Redacted.Redacted<string>
 }
 
 export type ExportMode = Routes.ExportMode
@@ -102,7 +109,10 @@ export const defaultCredentials: EmulatorCredentials = {
   projectId: "b1c2d3e4f5a6978899aabbccddeeff00",
   deniedAk: "EMULATORDENIEDAK0000",
   deniedSk: Redacted.make("EMULATORDENIEDSK000000000000000000000000"),
-  deniedToken: Redacted.make("emulator-denied-token")
+  deniedToken: Redacted.make("emulator-denied-token"),
+  temporaryAk: "EMULATORTEMPAK000000",
+  temporarySk: Redacted.make("EMULATORTEMPSK00000000000000000000000000"),
+  securityToken: Redacted.make("emulator-security-token")
 }
 
 /** The IAM password of both emulated users: `<domainName>` and `<domainName>-denied`. */
@@ -384,6 +394,12 @@ export const start: (options?: EmulatorOptions) => Effect.Effect<EmulatorHandle,
           sk: credentials.deniedSk,
           token: credentials.deniedToken,
           principal: "denied" as const
+        },
+        {
+          ak: credentials.temporaryAk,
+          sk: credentials.temporarySk,
+          securityToken: credentials.securityToken,
+          principal: "allowed" as const
         }
       ]
     }

@@ -250,7 +250,6 @@ describe("Emulator", () => {
       const good = [
         yield* signed(emulator, call),
         yield* signed(emulator, call, { date: Signer.formatDate(new Date(Date.now() - 14 * 60 * 1000)) }),
-        yield* signed(emulator, { ...call, headers: { "X-Security-Token": "sts-token" } }),
         yield* signed(emulator, { ...call, headers: { "X-Project-Id": emulator.credentials.projectId } }),
         yield* withToken(emulator, call),
         yield* signed(emulator, call, { domainHeader: false }),
@@ -258,7 +257,61 @@ describe("Emulator", () => {
       ]
       assert.deepStrictEqual(
         good.map((a) => a.status),
-        [200, 200, 200, 200, 200, 200, 200]
+        [200, 200, 200, 200, 200, 200]
+      )
+    })
+  )
+
+  it.scoped("takes a security token only with the temporary AK, and the temporary AK only with its own token", () =>
+    Effect.gen(function* () {
+      const emulator = yield* Emulator.start({ sources: 2 })
+      const call = { method: "POST", path: exportPath, body: exportBody(emulator, 1) }
+      const c = emulator.credentials
+      const temporary = { ak: c.temporaryAk, sk: c.temporarySk }
+      const securityToken = Redacted.value(c.securityToken)
+      const refused = [
+        // A security token belongs to one temporary AK: with the permanent AK it is not the AK's, whatever it is.
+        ["permanent AK with a security token", signed(emulator, { ...call, headers: { "X-Security-Token": "sts" } })],
+        [
+          "permanent AK with the temporary AK's token",
+          signed(emulator, { ...call, headers: { "X-Security-Token": securityToken } })
+        ],
+        ["temporary AK without its token", signed(emulator, call, { key: temporary })],
+        [
+          "temporary AK with a wrong token",
+          signed(emulator, { ...call, headers: { "X-Security-Token": `${securityToken}x` } }, { key: temporary })
+        ],
+        [
+          "temporary AK with its token, wrong SK",
+          signed(
+            emulator,
+            { ...call, headers: { "X-Security-Token": securityToken } },
+            { key: { ak: c.temporaryAk, sk: c.sk } }
+          )
+        ]
+      ] as const
+      for (const [label, attempt] of refused) {
+        const answer = yield* attempt
+        assert.strictEqual(answer.status, 401, label)
+        const body = answer.json()
+        expect(body, label).toMatchObject({
+          error_code: "APIGW.0301",
+          error_msg: expect.stringMatching(/^Incorrect IAM authentication information: /),
+          request_id: answer.headers.get("x-request-id")
+        })
+        // The token is never echoed.
+        assert.notInclude(JSON.stringify(body), securityToken, label)
+      }
+      // Done right: the temporary AK/SK with its token, signed, on SMS and on the IAM domain lookup.
+      const withSts = { "X-Security-Token": securityToken }
+      const good = [
+        yield* signed(emulator, { ...call, headers: withSts }, { key: temporary }),
+        yield* signed(emulator, { path: "/v3/sources", headers: withSts }, { key: temporary }),
+        yield* signed(emulator, { path: "/v3/auth/domains", headers: withSts }, { key: temporary, domainHeader: false })
+      ]
+      assert.deepStrictEqual(
+        good.map((a) => a.status),
+        [200, 200, 200]
       )
     })
   )

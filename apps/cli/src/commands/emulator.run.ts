@@ -50,6 +50,7 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
           "",
           `Token auth instead: export SMS_ENDPOINT=${handle.url} SMS_AUTH_TOKEN=${Redacted.value(c.token)}`,
           `An identity denied the export (403): HUAWEICLOUD_SDK_AK=${c.deniedAk} HUAWEICLOUD_SDK_SK=${Redacted.value(c.deniedSk)}`,
+          `Temporary credentials (AK/SK + security token): HUAWEICLOUD_SDK_AK=${c.temporaryAk} HUAWEICLOUD_SDK_SK=${Redacted.value(c.temporarySk)} HUAWEICLOUD_SDK_SECURITY_TOKEN=${Redacted.value(c.securityToken)}`,
           "",
           "Then: sms-consistency export --all    (Ctrl+C stops the emulator)"
         ].join("\n")

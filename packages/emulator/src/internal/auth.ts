@@ -1,7 +1,8 @@
 /**
  * The API gateway's authentication, as the emulator enforces it: `X-Auth-Token`, or an SDK-HMAC-SHA256 (or
  * V11-HMAC-SHA256 derived-key) signature recomputed with the core signer over exactly the headers the client
- * listed, the received path and query, and the raw received body bytes.
+ * listed, the received path and query, and the raw received body bytes; a temporary AK only with its own signed
+ * `X-Security-Token`, and a security token with no other AK.
  */
 import { Signer } from "@sms-consistency/sms"
 import { Redacted } from "effect"
@@ -12,7 +13,10 @@ export type Principal = "allowed" | "denied"
 export interface Identity {
   readonly ak: string
   readonly sk: Redacted.Redacted<string>
-  readonly token: Redacted.Redacted<string>
+  /** The identity's `X-Auth-Token`; temporary credentials have none. */
+  readonly token?: Redacted.Redacted<string>
+  /** Temporary credentials: the `X-Security-Token` that must come, signed, with this AK. */
+  readonly securityToken?: Redacted.Redacted<string>
   readonly principal: Principal
 }
 
@@ -45,6 +49,8 @@ export const maxSkewMillis = 15 * 60 * 1000
 export const signatureFail = "verify aksk signature fail"
 /** The gateway's wording for a token it cannot read (unknown, expired or mangled). */
 export const tokenFail = "decrypt token fail"
+// The emulator's own wording (no source gives the gateway's); it never repeats the token.
+const securityTokenFail = "the X-Security-Token is not this AK's"
 
 const refuse = (reason: string): AuthResult => ({ _tag: "Refused", reason })
 
@@ -75,7 +81,7 @@ const checkScope = (request: AuthRequest, account: Account): string | undefined 
 }
 
 const verifyToken = (token: string, request: AuthRequest, account: Account): AuthResult => {
-  const identity = account.identities.find((id) => safeEqual(Redacted.value(id.token), token))
+  const identity = account.identities.find((id) => id.token !== undefined && safeEqual(Redacted.value(id.token), token))
   if (identity === undefined) return refuse(tokenFail)
   const scope = checkScope(request, account)
   return scope === undefined ? { _tag: "Ok", principal: identity.principal } : refuse(scope)
@@ -92,8 +98,13 @@ const verifySignature = (authorization: string, request: AuthRequest, account: A
   if (dateMillis === undefined) return refuse("x-sdk-date is invalid")
   if (Math.abs(request.nowMillis - dateMillis) > maxSkewMillis) return refuse("x-sdk-date expired")
   // A temporary credential's token must be covered by the signature, or it could be swapped in transit.
-  if (request.headers["x-security-token"] !== undefined && !parsed.signedHeaders.includes("x-security-token"))
-    return refuse(signatureFail)
+  const securityToken = request.headers["x-security-token"]
+  if (securityToken !== undefined && !parsed.signedHeaders.includes("x-security-token")) return refuse(signatureFail)
+  // A security token names its temporary AK: it is worth nothing with any other AK, and that AK nothing without it.
+  if (identity.securityToken === undefined) {
+    if (securityToken !== undefined) return refuse(securityTokenFail)
+  } else if (securityToken === undefined) return refuse("no X-Security-Token with a temporary AK")
+  else if (!safeEqual(Redacted.value(identity.securityToken), securityToken)) return refuse(securityTokenFail)
   const signed: Record<string, string> = {}
   for (const name of parsed.signedHeaders) {
     const value = request.headers[name]

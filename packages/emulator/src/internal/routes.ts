@@ -270,8 +270,9 @@ const issueToken = (incoming: Incoming, settings: Settings): Reply.Reply => {
   const domainOk = domainName === settings.domainName || domainId === settings.account.domainId
   const principal: Auth.Principal | undefined =
     name === settings.domainName ? "allowed" : name === `${settings.domainName}-denied` ? "denied" : undefined
-  const identity = settings.account.identities.find((id) => id.principal === principal)
-  if (!domainOk || password !== iamPassword || identity === undefined)
+  // The user's own token: temporary credentials have none.
+  const identity = settings.account.identities.find((id) => id.principal === principal && id.token !== undefined)
+  if (!domainOk || password !== iamPassword || identity?.token === undefined)
     return serviceError(401, ErrorCodes.iamLogin, "The username or password is wrong.")
   const scopeProject = field(body, "auth", "scope", "project")
   const now = new Date(incoming.nowMillis)
