@@ -135,7 +135,23 @@ describe("Emulator", () => {
       assert.strictEqual(mismatched.status, 404)
       expect(mismatched.json()).toMatchObject({
         error_code: "SMS.9003",
-        error_msg: expect.stringContaining(s0?.current_task?.id ?? "?")
+        error_msg: `task_info[0].source_id: task ${s0?.current_task?.id} migrates the source server with id "${s0?.id}", not "${s1?.id}".`
+      })
+      // The right source_id and a wrong source_name: the message names source_name, not the (right) source_id.
+      const misnamed = yield* signed(emulator, {
+        method: "POST",
+        path: exportPath,
+        body: JSON.stringify({
+          task_info: [
+            { task_id: s1?.current_task?.id ?? "", source_id: s1?.id ?? "", source_name: s1?.name ?? "" },
+            { task_id: s0?.current_task?.id ?? "", source_id: s0?.id ?? "", source_name: "zz" }
+          ]
+        })
+      })
+      assert.strictEqual(misnamed.status, 404)
+      expect(misnamed.json()).toMatchObject({
+        error_code: "SMS.9003",
+        error_msg: `task_info[1].source_name: task ${s0?.current_task?.id} migrates the source server named "${s0?.name}", not "zz".`
       })
     })
   )

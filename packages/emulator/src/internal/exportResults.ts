@@ -82,13 +82,18 @@ export const lookup = (dataset: Dataset.Dataset, tasks: ReadonlyArray<ValidTask>
     const entry = dataset.byTaskId.get(task.taskId)
     if (entry === undefined)
       return { _tag: "NotFound", message: `task_info[${task.index}].task_id: task ${task.taskId} does not exist.` }
-    if (
-      (task.sourceId !== "" && task.sourceId !== entry.source.id) ||
-      (task.sourceName !== "" && task.sourceName !== entry.source.name)
-    )
+    // The message names the field that does not match, and what the task has instead: with the right source_id
+    // and a wrong source_name, naming the source_id would point at the one value that is right.
+    const mismatch =
+      task.sourceId !== "" && task.sourceId !== entry.source.id
+        ? { field: "source_id", what: "with id", expected: entry.source.id, given: task.sourceId }
+        : task.sourceName !== "" && task.sourceName !== entry.source.name
+          ? { field: "source_name", what: "named", expected: entry.source.name, given: task.sourceName }
+          : undefined
+    if (mismatch !== undefined)
       return {
         _tag: "NotFound",
-        message: `task_info[${task.index}]: task ${task.taskId} does not migrate source server ${task.sourceId || task.sourceName}.`
+        message: `task_info[${task.index}].${mismatch.field}: task ${task.taskId} migrates the source server ${mismatch.what} ${JSON.stringify(mismatch.expected)}, not ${JSON.stringify(mismatch.given)}.`
       }
     entries.push([task, entry])
   }
