@@ -1,6 +1,7 @@
 /**
- * The READMEs show what the code is: the library example is `packages/sms/examples/export.ts` word for word (it is
- * typechecked), and `export --help` is the built bin's, in full in apps/cli/README.md and condensed in README.md.
+ * The READMEs show what the code is: the library example is `packages/sms/examples/export.ts` word for word, the
+ * emulator's `packages/emulator/examples/start.ts` (both typechecked), and `export --help` is the built bin's, in
+ * full in apps/cli/README.md and condensed in README.md.
  * An edit to one without the other fails here.
  */
 import { spawnSync } from "node:child_process"
@@ -17,10 +18,20 @@ const read = (path: string) => readFileSync(fileURLToPath(new URL(`../${path}`, 
 const blocks = (markdown: string, language: string) =>
   [...markdown.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, "g"))].map((m) => (m[1] ?? "").trimEnd())
 
+/** A typechecked example file from its first import: what a README shows of it. */
+const fromFirstImport = (path: string) => {
+  const example = read(path)
+  return example.slice(example.search(/^import /m)).trimEnd()
+}
+
 it("README.md shows packages/sms/examples/export.ts as it is, from its first import", () => {
-  const example = read("packages/sms/examples/export.ts")
-  const code = example.slice(example.search(/^import /m)).trimEnd()
-  expect(blocks(read("README.md"), "ts")).toContain(code)
+  expect(blocks(read("README.md"), "ts")).toContain(fromFirstImport("packages/sms/examples/export.ts"))
+})
+
+it("packages/emulator/README.md shows packages/emulator/examples/start.ts as it is, from its first import", () => {
+  expect(blocks(read("packages/emulator/README.md"), "ts")).toContain(
+    fromFirstImport("packages/emulator/examples/start.ts")
+  )
 })
 
 const exportHelp = (): string => {
