@@ -1534,7 +1534,7 @@ describe("the bin's usage errors", () => {
       ["SMS_EMULATOR_PORT", "0 to 65535", "default 0"],
       ["SMS_EMULATOR_SOURCES", "0 to 100000", "default 25"],
       ["SMS_EMULATOR_SEED", "0 to 4294967295", "default 1"],
-      ["SMS_EMULATOR_LATENCY_MS", "0 to 3600000", "default 0"],
+      ["SMS_EMULATOR_LATENCY_MS", "0 to 60000", "default 0"],
       ["SMS_EMULATOR_FAULT_RATE", "0 to 1", "default 0"],
       ["SMS_EMULATOR_EXPORT_MODE", "large", "default zip"],
       ["SMS_EMULATOR_LARGE_BODY_BYTES", "0 to 1099511627776", "default 209715200"]
@@ -1556,7 +1556,7 @@ describe("the bin's usage errors", () => {
     [{ SMS_EMULATOR_SEED: "x" }, 'SMS_EMULATOR_SEED must be a whole number from 0 to 4294967295 (got "x")'],
     [
       { SMS_EMULATOR_LATENCY_MS: "-1" },
-      'SMS_EMULATOR_LATENCY_MS must be a whole number of milliseconds from 0 to 3600000 (got "-1")'
+      'SMS_EMULATOR_LATENCY_MS must be a whole number of milliseconds from 0 to 60000 (got "-1")'
     ],
     [{ SMS_EMULATOR_FAULT_RATE: "2" }, 'SMS_EMULATOR_FAULT_RATE must be a number from 0 to 1 (got "2")'],
     [{ SMS_EMULATOR_EXPORT_MODE: "pdf" }, 'SMS_EMULATOR_EXPORT_MODE must be one of zip, json, text, large (got "pdf")'],

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Emulator from "@sms-consistency/emulator/Emulator"
 import * as Model from "@sms-consistency/sms/Model"
 import { firstReported, flagProblem, reworded, splitFlagValues } from "../src/Cli.js"
 import { lastLine } from "../src/commands/demo.run.js"
 import { tasksPerCall } from "../src/commands/export.js"
+import { maxLatencyMs } from "../src/internal/common.js"
 import { informational } from "../src/internal/route.js"
 import { interrupted, renderSummary } from "../src/internal/summary.js"
 
@@ -10,6 +12,10 @@ describe("light command definitions", () => {
   it("export's help states the core's per-call limit", () => {
     expect(tasksPerCall).toBe(Model.Limits.tasksPerCall)
   })
+})
+
+describe("the emulator's limits, as the CLI checks them", () => {
+  it("--latency stops where the emulator does", () => expect(maxLatencyMs).toBe(Emulator.maxLatencyMs))
 })
 
 describe("informational", () => {

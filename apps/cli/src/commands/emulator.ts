@@ -5,7 +5,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { decimal, maxSources, wholeNumber } from "../internal/common.js"
+import { decimal, maxLatencyMs, maxSources, wholeNumber } from "../internal/common.js"
 import { Handlers } from "../internal/handlers.js"
 
 /** Set once the emulator serves: a signal is then the normal way to stop, exit 0. */
@@ -32,9 +32,9 @@ const options = {
     Options.withDescription("Share (0..1) of API requests answered with a transient fault: 429, 500, 503 or a reset."),
     Options.withDefault(0)
   ),
-  latency: wholeNumber("latency", 0).pipe(
+  latency: wholeNumber("latency", 0, maxLatencyMs).pipe(
     Options.withPseudoName("MS"),
-    Options.withDescription("Milliseconds added before every response, 0..60000 (the emulator's limit)."),
+    Options.withDescription(`Milliseconds added before every response, 0 to ${maxLatencyMs}.`),
     Options.withDefault(0)
   ),
   seed: wholeNumber("seed").pipe(

@@ -91,6 +91,12 @@ export const pathText = (name: string) => readOption(name, (text) => expandHome(
  */
 export const maxSources = 100_000
 
+/**
+ * The emulator's `maxLatencyMs`, checked as the line is parsed. Not imported: `--help` would load the emulator (a
+ * test holds the two equal).
+ */
+export const maxLatencyMs = 60_000
+
 /** A decimal flag whose parse error names it. */
 export const decimal = (name: string) =>
   numberOption(name, (trimmed, text) => {

@@ -5,7 +5,7 @@
  * table makes both the checks and the `--help` lines, so the two cannot drift apart. The identity the emulator
  * accepts (`SMS_EMULATOR_AK`, `_SK`, …) is any text, read as the emulator reads it (`Emulator.credentialsFromEnv`).
  */
-import type { EmulatorOptions } from "@sms-consistency/emulator/Emulator"
+import { type EmulatorOptions, maxLatencyMs } from "@sms-consistency/emulator/Emulator"
 import * as Either from "effect/Either"
 
 export type Settable = Omit<EmulatorOptions, "credentials">
@@ -40,9 +40,6 @@ const maxSources = 100_000
  * The emulator's random draws take 32 bits of the seed: a larger one would seed the same data as a smaller one.
  */
 const maxSeed = 2 ** 32 - 1
-
-/** The longest `SMS_TIMEOUT`: a longer latency makes every call time out (and Node fires a timer past 2^31-1 ms at once). */
-const maxLatencyMs = 3_600_000
 
 /** The "large" body is streamed, never held; past 1 TiB a test only fills the disk it is written to. */
 const maxLargeBodyBytes = 2 ** 40
