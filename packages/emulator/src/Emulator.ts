@@ -267,6 +267,26 @@ const tooLarge = (res: Http.ServerResponse, requestId: string) =>
     res.end(body, () => res.socket?.destroy())
   })
 
+/**
+ * A defect in handling a request (a bug, or a scripted fault HTTP cannot carry, such as status 99) answered as the
+ * service answers its own internal errors, if nothing was sent yet, else with the connection cut: a client (a
+ * test) is never left waiting for its timeout.
+ */
+const internalError = (res: Http.ServerResponse, defect: unknown) => {
+  if (res.headersSent) return void res.destroy()
+  const reason = (defect instanceof Error ? defect.message : String(defect)).replace(/\s+/g, " ").trim()
+  const body = JSON.stringify({
+    error_code: Routes.ErrorCodes.internal,
+    error_msg: `Internal error of the emulator: ${reason}`
+  })
+  res.writeHead(500, {
+    "Content-Type": "application/json;charset=UTF-8",
+    "Content-Length": String(Buffer.byteLength(body)),
+    "X-Request-Id": Crypto.randomUUID()
+  })
+  res.end(body)
+}
+
 /** A status fault's reply: its own body if scripted with one, else what the gateway or the service would say. */
 const faultReply = (
   fault: Extract<ScriptedFault, { _tag: "Status" }>,
@@ -469,6 +489,7 @@ export const start: (options?: EmulatorOptions) => Effect.Effect<EmulatorHandle,
       }).pipe(
         // A client that vanished mid-request needs no answer.
         Effect.catchAll(() => Effect.sync(() => req.socket.destroy())),
+        Effect.catchAllDefect((defect) => Effect.sync(() => internalError(res, defect))),
         Effect.withClock(liveClock)
       )
 

@@ -191,4 +191,21 @@ describe("Emulator faults", () => {
       assert.isAtLeast(result.endAtMs, 140)
     })
   )
+
+  it.scoped(
+    "a fault it cannot serve (a status HTTP has not) is answered 500, not left hanging; the next is served",
+    () =>
+      Effect.gen(function* () {
+        const emulator = yield* Emulator.start({ sources: 3 })
+        yield* emulator.script([{ _tag: "Status", status: 99 }])
+        const failed = yield* raw(emulator, sources)
+        assert.strictEqual(failed.status, 500)
+        const body = JSON.parse(failed.body.toString("utf8"))
+        assert.strictEqual(body.error_code, Emulator.ErrorCodes.internal)
+        expect(body.error_msg).toMatch(/^Internal error of the emulator: .*99/)
+        assert.isString(failed.headers?.["x-request-id"])
+        const next = yield* raw(emulator, sources)
+        assert.strictEqual(next.status, 200)
+      })
+  )
 })
