@@ -1324,7 +1324,8 @@ describe("stdio, not configured", () => {
       expect(result.isError).toBe(true)
       const text = textOf(result)
       expect(text).toContain("MissingCredentials")
-      expect(text).toContain("SMS_REGION")
+      expect(text).toContain("region: not set: set SMS_REGION (one of")
+      expect(text).not.toContain("region option")
       expect(text).toContain("HUAWEICLOUD_SDK_AK")
       expect(text).toContain("HUAWEICLOUD_SDK_SK")
     } finally {

@@ -179,7 +179,14 @@ const unconfigured = (error: SmsError.SmsError, info: SmsClient.Info) =>
 /** Region/endpoint and credentials exactly as the core reads them; problems are kept, not fatal. */
 const clientFromEnvironment = (settings: ClientSettings) =>
   Effect.gen(function* () {
-    const region = yield* Effect.either(Region.resolve({}))
+    // No region given: said in the server's terms (its environment), not the library's (a `region` option).
+    const region = yield* Effect.either(
+      Effect.mapError(Region.resolve({}), (e) =>
+        e._tag === "InvalidRequest" && e.field === "region" && e.reason === Region.regionNotSet("the region option")
+          ? new SmsError.InvalidRequest({ field: "region", reason: Region.regionNotSet() })
+          : e
+      )
+    )
     const credentials = yield* Effect.either(Credentials.load)
     if (Either.isRight(region) && Either.isRight(credentials))
       return SmsClient.layer({ ...region.right, credentials: credentials.right, ...settings })

@@ -75,10 +75,12 @@ export const parseRegionsYaml = (text: string, service = "SMS"): ReadonlyMap<str
 
 /**
  * Why no region is set, naming where to give one: `option` is the caller's own way (the library's `region` option,
- * a CLI's `--region` flag: a CLI reports this error in its own words with it).
+ * a CLI's `--region` flag: a CLI reports this error in its own words with it); without one (a server configured by
+ * its environment), the variables alone.
  */
-export const regionNotSet = (option: string): string =>
-  `not set: pass ${option} or set SMS_REGION (one of ${regionIds.join(", ")}), or set SMS_ENDPOINT`
+export const regionNotSet = (option?: string): string =>
+  `not set: ${option === undefined ? "set" : `pass ${option} or set`} SMS_REGION (one of ${regionIds.join(", ")}), ` +
+  "or set SMS_ENDPOINT"
 
 const envKey = (region: string) => `HUAWEICLOUD_SDK_REGION_SMS_${region.toUpperCase().replace(/-/g, "_")}`
 

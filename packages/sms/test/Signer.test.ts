@@ -193,11 +193,7 @@ describe("Signer.prepare", () => {
       fc.string({ minLength: 1, maxLength: 10 })
     )
     const value = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("  padded  ", "", "UNSIGNED-PAYLOAD"))
-    const body = fc.oneof(
-      fc.constant(undefined),
-      fc.string({ maxLength: 40 }),
-      fc.uint8Array({ maxLength: 40 })
-    )
+    const body = fc.oneof(fc.constant(undefined), fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }))
     const date = fc.oneof(
       fc.constantFrom("20240101T000000Z", "20240101T000001Z", " 20261130T235959Z "),
       fc.string({ maxLength: 16 })
