@@ -822,6 +822,11 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       expected: /^error: --retries: expected a whole number \(got "1\.5"\)$/
     },
     {
+      name: "emulator --fault-rate too large to hold: out of range, not 'not a number'",
+      args: ["emulator", "--fault-rate", "1e999"],
+      expected: /^error: --fault-rate: must be between 0 and 1 \(got 1e999\)$/
+    },
+    {
       name: "non-numeric emulator --fault-rate",
       args: ["emulator", "--fault-rate", "often"],
       expected: /^error: --fault-rate: expected a number \(got "often"\)$/
@@ -1525,6 +1530,16 @@ describe("emulator and demo", () => {
     } finally {
       await new Promise((closed) => taken.close(closed))
     }
+  })
+
+  it("emulator --host it cannot listen on: exit 2, one line naming --host", async () => {
+    const r = await cli(["emulator", "--host", "203.0.113.7"], { env: cleanEnv(home) })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(
+      /^error: --host 203\.0\.113\.7: cannot listen on 203\.0\.113\.7:0: .+; give an address of this machine/
+    )
+    expect(r.stderr.trim().split("\n")).toHaveLength(1)
+    expect(r.stdout).toBe("")
   })
 
   it("emulator prints the environment to paste and stops with exit 0 on SIGTERM", async () => {

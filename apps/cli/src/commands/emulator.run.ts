@@ -22,7 +22,9 @@ export const envLines = (handle: Emulator.EmulatorHandle): ReadonlyArray<string>
 const startError = (error: Emulator.EmulatorError, args: Args): string =>
   error.reason === "PortInUse"
     ? `--port ${args.port}: address already in use on ${args.host} (another process listens on it); choose another port, or 0 for any free one`
-    : emulatorOptionMessage(error.message)
+    : error.reason === "ListenFailed"
+      ? `--host ${args.host}: ${error.message}; give an address of this machine (127.0.0.1, ::1, 0.0.0.0)`
+      : emulatorOptionMessage(error.message)
 
 export const run = (args: Args): Effect.Effect<void, Exit> =>
   Effect.scoped(

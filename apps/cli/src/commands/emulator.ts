@@ -27,7 +27,7 @@ const options = {
     Options.withDescription(`Seeded source servers, one migration task each, 0 to ${maxSources} (default 25).`),
     Options.withDefault(25)
   ),
-  faultRate: decimal("fault-rate").pipe(
+  faultRate: decimal("fault-rate", 0, 1).pipe(
     Options.withPseudoName("P"),
     Options.withDescription("Share (0..1) of API requests answered with a transient fault: 429, 500, 503 or a reset."),
     Options.withDefault(0)

@@ -97,13 +97,15 @@ export const maxSources = 100_000
  */
 export const maxLatencyMs = 60_000
 
-/** A decimal flag whose parse error names it. */
-export const decimal = (name: string) =>
+/**
+ * A decimal flag within `min..max`, whose errors name it, and out of range the range: `--fault-rate: must be
+ * between 0 and 1 (got 1.5)`, also for a number too large to hold (`1e999`), which is not "not a number".
+ */
+export const decimal = (name: string, min: number, max: number) =>
   numberOption(name, (trimmed, text) => {
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed)) return notA("a number", text)
     const n = Number(trimmed)
-    return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed) && Number.isFinite(n)
-      ? Either.right(n)
-      : notA("a number", text)
+    return n >= min && n <= max ? Either.right(n) : Either.left(`must be between ${min} and ${max} (got ${trimmed})`)
   })
 
 /** A text flag of at most `max` characters, whose error names it: `--name: must be at most 255 characters (got 300)`. */
