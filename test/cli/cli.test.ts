@@ -937,10 +937,14 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       expected: /^error: --sources: must be between 0 and 100000 \(got 99999999999999999999\)$/
     },
     {
-      // A flag without a limit of its own has that of the safe integers.
       name: "emulator --seed past the safe integers",
       args: ["emulator", "--seed", "-99999999999999999999"],
-      expected: /^error: --seed: must be at least -9007199254740991 \(got -99999999999999999999\)$/
+      expected: /^error: --seed: must be between 0 and 4294967295 \(got -99999999999999999999\)$/
+    },
+    {
+      name: "emulator --seed past the emulator's 32 bits",
+      args: ["emulator", "--seed", "4294967296"],
+      expected: /^error: --seed: must be between 0 and 4294967295 \(got 4294967296\)$/
     },
     {
       name: "emulator --latency past the safe integers",

@@ -4,7 +4,7 @@ import * as Model from "@sms-consistency/sms/Model"
 import { firstReported, flagProblem, reworded, splitFlagValues } from "../src/Cli.js"
 import { lastLine } from "../src/commands/demo.run.js"
 import { tasksPerCall } from "../src/commands/export.js"
-import { maxLatencyMs } from "../src/internal/common.js"
+import { maxLatencyMs, maxSeed } from "../src/internal/common.js"
 import { informational } from "../src/internal/route.js"
 import { interrupted, renderSummary } from "../src/internal/summary.js"
 
@@ -16,6 +16,7 @@ describe("light command definitions", () => {
 
 describe("the emulator's limits, as the CLI checks them", () => {
   it("--latency stops where the emulator does", () => expect(maxLatencyMs).toBe(Emulator.maxLatencyMs))
+  it("--seed stops where the emulator does", () => expect(maxSeed).toBe(Emulator.maxSeed))
 })
 
 describe("informational", () => {

@@ -43,7 +43,7 @@ export interface EmulatorOptions {
   readonly port?: number
   /** Number of seeded source servers (one task each). Default 25. */
   readonly sources?: number
-  /** Seeds the data and the random faults. Default 1. */
+  /** Seeds the data and the random faults, 0..`maxSeed`. Default 1. */
   readonly seed?: number
   /** Added before every response, 0..`maxLatencyMs` (60,000). Default 0. */
   readonly latencyMs?: number
@@ -130,6 +130,12 @@ export const exportModes: ReadonlyArray<ExportMode> = Routes.exportModes
  */
 export const maxLatencyMs = 60_000
 
+/**
+ * The largest `seed`: the emulator's random draws take 32 bits of it, so a larger one (or a negative one, or a
+ * fraction) would seed the same data as another, smaller one.
+ */
+export const maxSeed = 2 ** 32 - 1
+
 // --- configuration from the environment ----------------------------------------------------------
 
 type Mutable<A> = { -readonly [K in keyof A]?: A[K] }
@@ -203,6 +209,8 @@ const checkOptions = (options: EmulatorOptions): EmulatorError | undefined => {
   if (!(faultRate >= 0 && faultRate <= 1)) return invalid(`faultRate must be between 0 and 1 (got ${faultRate})`)
   if (!(latencyMs >= 0 && latencyMs <= maxLatencyMs))
     return invalid(`latencyMs must be 0..${maxLatencyMs} (got ${latencyMs})`)
+  if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0 && options.seed <= maxSeed))
+    return invalid(`seed must be a whole number 0..${maxSeed} (got ${options.seed})`)
   if (!Number.isInteger(largeBodyBytes) || largeBodyBytes < 0)
     return invalid(`largeBodyBytes must be a non-negative integer (got ${largeBodyBytes})`)
   return options.exportMode === undefined ? undefined : checkExportMode(options.exportMode)

@@ -59,7 +59,11 @@ describe("Emulator lifecycle and configuration", () => {
         [{ latencyMs: Number.POSITIVE_INFINITY }, "latencyMs must be 0..60000 (got Infinity)"],
         [{ latencyMs: 60_001 }, "latencyMs must be 0..60000 (got 60001)"],
         [{ latencyMs: -1 }, "latencyMs must be 0..60000 (got -1)"],
-        [{ latencyMs: Number.NaN }, "latencyMs must be 0..60000 (got NaN)"]
+        [{ latencyMs: Number.NaN }, "latencyMs must be 0..60000 (got NaN)"],
+        [{ seed: Number.NaN }, "seed must be a whole number 0..4294967295 (got NaN)"],
+        [{ seed: 1.5 }, "seed must be a whole number 0..4294967295 (got 1.5)"],
+        [{ seed: -1 }, "seed must be a whole number 0..4294967295 (got -1)"],
+        [{ seed: 2 ** 32 + 1 }, "seed must be a whole number 0..4294967295 (got 4294967297)"]
       ]
       // "accepted" rather than the handle as a failure: the message compared is all a failure shows.
       const refusal = <A, R>(effect: Effect.Effect<A, Emulator.EmulatorError, R>) =>

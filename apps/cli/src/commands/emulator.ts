@@ -5,7 +5,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import { decimal, maxLatencyMs, maxSources, wholeNumber } from "../internal/common.js"
+import { decimal, maxLatencyMs, maxSeed, maxSources, wholeNumber } from "../internal/common.js"
 import { Handlers } from "../internal/handlers.js"
 
 /** Set once the emulator serves: a signal is then the normal way to stop, exit 0. */
@@ -37,7 +37,7 @@ const options = {
     Options.withDescription(`Milliseconds added before every response, 0 to ${maxLatencyMs}.`),
     Options.withDefault(0)
   ),
-  seed: wholeNumber("seed").pipe(
+  seed: wholeNumber("seed", 0, maxSeed).pipe(
     Options.withPseudoName("N"),
     Options.withDescription("Seed of the data and of the random faults."),
     Options.withDefault(1)

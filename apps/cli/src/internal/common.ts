@@ -97,6 +97,9 @@ export const maxSources = 100_000
  */
 export const maxLatencyMs = 60_000
 
+/** The emulator's `maxSeed`, as `maxLatencyMs`. */
+export const maxSeed = 2 ** 32 - 1
+
 /**
  * A decimal flag within `min..max`, whose errors name it, and out of range the range: `--fault-rate: must be
  * between 0 and 1 (got 1.5)`, also for a number too large to hold (`1e999`), which is not "not a number".

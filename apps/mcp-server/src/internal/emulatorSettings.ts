@@ -5,7 +5,7 @@
  * table makes both the checks and the `--help` lines, so the two cannot drift apart. The identity the emulator
  * accepts (`SMS_EMULATOR_AK`, `_SK`, …) is any text, read as the emulator reads it (`Emulator.credentialsFromEnv`).
  */
-import { type EmulatorOptions, maxLatencyMs } from "@sms-consistency/emulator/Emulator"
+import { type EmulatorOptions, maxLatencyMs, maxSeed } from "@sms-consistency/emulator/Emulator"
 import * as Either from "effect/Either"
 
 export type Settable = Omit<EmulatorOptions, "credentials">
@@ -35,11 +35,6 @@ const wholeNumberIn =
  * 330 MB).
  */
 const maxSources = 100_000
-
-/**
- * The emulator's random draws take 32 bits of the seed: a larger one would seed the same data as a smaller one.
- */
-const maxSeed = 2 ** 32 - 1
 
 /** The "large" body is streamed, never held; past 1 TiB a test only fills the disk it is written to. */
 const maxLargeBodyBytes = 2 ** 40
