@@ -4,10 +4,22 @@ import { Effect, Redacted } from "effect"
 import * as Http from "node:http"
 import * as Zlib from "node:zlib"
 import { Emulator } from "../src/index.js"
-import { exportBody, extract, plain, readZip, signed, withToken } from "./support.js"
+import { type Answer, exportBody, extract, plain, readZip, signed, withToken } from "./support.js"
 
 const exportPath = "/v3/tasks/consistency-results/export"
 const csvHeader = "directory,files_checked,files_different,missing_on_target,extra_on_target,checked_at"
+
+/** Checks `answer` is the gateway's 401 (its code, its wording, the request id); returns its body. */
+const expectGateway401 = (answer: Answer, label: string) => {
+  assert.strictEqual(answer.status, 401, label)
+  const body = answer.json()
+  expect(body, label).toMatchObject({
+    error_code: "APIGW.0301",
+    error_msg: expect.stringMatching(/^Incorrect IAM authentication information: /),
+    request_id: answer.headers.get("x-request-id")
+  })
+  return body
+}
 
 describe("Emulator", () => {
   it.scoped("answers GET / without auth, with a request id", () =>
@@ -247,13 +259,7 @@ describe("Emulator", () => {
       ] as const
       for (const [label, attempt] of attempts) {
         const answer = yield* attempt
-        assert.strictEqual(answer.status, 401, label)
-        const json = answer.json()
-        expect(json, label).toMatchObject({
-          error_code: "APIGW.0301",
-          error_msg: expect.stringMatching(/^Incorrect IAM authentication information: /),
-          request_id: answer.headers.get("x-request-id")
-        })
+        expectGateway401(answer, label)
       }
       const staleAnswer = yield* signed(emulator, call, { date: stale })
       expect(staleAnswer.json()).toMatchObject({ error_msg: expect.stringContaining("x-sdk-date expired") })
@@ -308,13 +314,7 @@ describe("Emulator", () => {
       ] as const
       for (const [label, attempt] of refused) {
         const answer = yield* attempt
-        assert.strictEqual(answer.status, 401, label)
-        const body = answer.json()
-        expect(body, label).toMatchObject({
-          error_code: "APIGW.0301",
-          error_msg: expect.stringMatching(/^Incorrect IAM authentication information: /),
-          request_id: answer.headers.get("x-request-id")
-        })
+        const body = expectGateway401(answer, label)
         // The token is never echoed.
         assert.notInclude(JSON.stringify(body), securityToken, label)
       }
