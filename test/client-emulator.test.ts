@@ -389,18 +389,18 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
       expect(result.exported + result.failed.length).toBe(450)
       expect(result.outcomes.flatMap((o) => o.tasks)).toEqual(tasks)
       expect(warnings).toEqual([
-        expect.stringMatching(/^the 192 extra calls this export may spend isolating missing tasks are spent: \d+ tasks/)
+        expect.stringMatching(/^call 1 has spent the extra calls it may make to isolate missing tasks \(64, and what/)
       ])
     })
   )
 
-  it.effect("the split budget is shared: a chunk with many missing tasks uses what the others do not need", () =>
+  it.effect("a chunk with many missing tasks may use the extra calls that finished chunks left unspent", () =>
     Effect.gen(function* () {
       const calls: Array<ReadonlyArray<string>> = []
       const warnings: Array<string> = []
-      // Eight tasks missing, spread through the first chunk: isolating them takes more than maxSplitCalls calls,
-      // which the second chunk (nothing missing) does not need.
-      const missing = new Set(Array.from({ length: 8 }, (_, i) => `t${i * 25}`))
+      // Eight tasks missing, spread through the second chunk: isolating them takes more than maxSplitCalls calls,
+      // which the first chunk (nothing missing, finished) did not need.
+      const missing = new Set(Array.from({ length: 8 }, (_, i) => `t${200 + i * 25}`))
       const layer = exportStub((ids) => ids.some((id) => missing.has(id)), calls)
       const tasks = numbered(400)
       const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(
@@ -410,6 +410,24 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
       expect(result.failed.map((f) => f.task.task_id)).toEqual([...missing])
       expect(result.exported).toBe(392)
       expect(warnings).toEqual([])
+    })
+  )
+
+  it.effect("a chunk never spends the extra calls a chunk still to come may need", () =>
+    Effect.gen(function* () {
+      const calls: Array<ReadonlyArray<string>> = []
+      // Every 6th task of the first chunk missing (more than its calls can isolate), one of the second's: the
+      // second still isolates its own, and its other 199 tasks are exported.
+      const missing = new Set([...Array.from({ length: 34 }, (_, i) => `t${i * 6}`), "t300"])
+      const layer = exportStub((ids) => ids.some((id) => missing.has(id)), calls)
+      const tasks = numbered(400)
+      const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(
+        Effect.provide(Layer.merge(layer, warningsInto([])))
+      )
+      const failed = result.failed.map((f) => Number(f.task.task_id.slice(1)))
+      expect(failed.filter((n) => n >= 200)).toEqual([300])
+      expect(failed.filter((n) => n < 200).length).toBeGreaterThan(34)
+      expect(result.exported + result.failed.length).toBe(400)
     })
   )
 

@@ -6,10 +6,11 @@
  * given). Such a chunk is split in halves, and those again, until the missing tasks stand alone: the others
  * are exported, and only the missing ones fail, each with its own 404 (about 2·log₂(n) extra calls per missing
  * task). Only the service's own 404s (an `SMS.*` error code) are split: a gateway's "no such API" or a 404 page
- * says the endpoint is wrong, which no split can help. An export spends at most `maxSplitCalls` extra calls per
- * chunk in all (each enough to isolate about four missing tasks among 200), shared by its chunks: one chunk with
- * many missing tasks may use what the others do not need. Once it is spent, a call answered 404 fails whole, the
- * tasks that do exist among it too (a warning says so, once). And once
+ * says the endpoint is wrong, which no split can help. A chunk may spend `maxSplitCalls` extra calls of its own
+ * (enough to isolate about four missing tasks among 200), then what chunks already finished left unspent: one
+ * chunk with many missing tasks uses what the others did not need, never what a chunk still running may need.
+ * Once a chunk has none left, its calls answered 404 fail whole, the tasks that do exist among them too (a
+ * warning says so, once). And once
  * `missingBeforeGivingUp` tasks have been found missing one by one while none was exported, no more splits are
  * made in the whole export: such a batch is likely missing throughout (another account's or region's tasks, a
  * file's columns swapped), and splitting every chunk would multiply its calls ~65 times to learn little more.
@@ -28,7 +29,7 @@ import * as Model from "./Model.js"
 import { type ExportResult, type FileTarget, SmsClient } from "./SmsClient.js"
 import { InvalidRequest, isServiceNotFound, type SmsError } from "./SmsError.js"
 
-/** Extra calls an export may spend isolating missing tasks, per chunk it has (shared by all its chunks). */
+/** Extra calls a chunk may spend isolating missing tasks, besides what finished chunks left (see the module's note). */
 export const maxSplitCalls = 64
 
 /** Tasks found missing one by one, with none exported yet, after which an export splits no more (see above). */
@@ -186,9 +187,17 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
   let exportedTasks = 0
   let missingAlone = 0
   let gaveUp = false
-  // Shared by every chunk (see the module's note); `spentWarned` once it ran out.
-  const budget = { splitCalls: maxSplitCalls * chunks.length }
+  // Extra calls the chunks already finished left unspent, which any chunk may use past its own (see the module's
+  // note); `spentWarned` once a chunk had none left.
+  let leftUnspent = 0
   let spentWarned = false
+  /** Takes the 2 calls of a split from the chunk's own extra calls, else from what finished chunks left. */
+  const takeSplit = (budget: { own: number }): boolean => {
+    if (budget.own >= 2) budget.own -= 2
+    else if (leftUnspent >= 2) leftUnspent -= 2
+    else return false
+    return true
+  }
   const splitsUseful = () => exportedTasks > 0 || missingAlone < missingBeforeGivingUp
   // The failure that stopped the export (see the module's note), which the calls not yet made fail with.
   let stopped: SmsError | undefined
@@ -211,7 +220,8 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     chunk: number,
     tasks: ReadonlyArray<Model.TaskRef>,
     piece: Piece | undefined,
-    last: boolean
+    last: boolean,
+    budget: { own: number }
   ): Effect.Effect<ReadonlyArray<ChunkOutcome>> => {
     const request = options.language ? { task_info: tasks, language: options.language } : { task_info: tasks }
     const exported = (result: ExportResult): ChunkOutcome => ({
@@ -263,7 +273,7 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
         else if (missing && tasks.length === 1) missingAlone += 1
         const wanted = isolate && missing && tasks.length > 1
         const useful = wanted && splitsUseful()
-        if (!useful || budget.splitCalls < 2) {
+        if (!useful || !takeSplit(budget)) {
           const done = Effect.as(reported ? Effect.void : report(chunk, outcome, last), [outcome])
           if (!wanted) return done
           if (!useful) {
@@ -281,21 +291,20 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
           spentWarned = true
           return Effect.zipRight(
             Effect.logWarning(
-              `the ${maxSplitCalls * chunks.length} extra calls this export may spend isolating missing tasks are ` +
-                `spent: ${tasks.length} tasks of a call answered 404 fail together, and so may others, though some ` +
-                "of them may exist (export the failed tasks again to isolate them)"
+              `call ${chunk + 1} has spent the extra calls it may make to isolate missing tasks (${maxSplitCalls}, ` +
+                `and what finished calls left): ${tasks.length} of its tasks answered 404 fail together, and so ` +
+                "may others' from now on, though some of them exist (export the failed tasks again to isolate them)"
             ),
             done
           )
         }
-        budget.splitCalls -= 2
         const offset = piece?.offset ?? 0
         const half = Math.ceil(tasks.length / 2)
         return Effect.zipRight(
           Effect.logDebug(`call ${chunk + 1}: ${outcome.error.message}; splitting its ${tasks.length} tasks`),
           Effect.zipWith(
-            exportPart(chunk, tasks.slice(0, half), { offset, size: half }, false),
-            exportPart(chunk, tasks.slice(half), { offset: offset + half, size: tasks.length - half }, last),
+            exportPart(chunk, tasks.slice(0, half), { offset, size: half }, false, budget),
+            exportPart(chunk, tasks.slice(half), { offset: offset + half, size: tasks.length - half }, last, budget),
             (first, second) => [...first, ...second]
           )
         )
@@ -303,9 +312,21 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     )
   }
   const concurrency = Math.max(1, Math.floor(finiteOr(options.concurrency, 4)))
-  const perChunk = yield* Effect.forEach(chunks, (chunk, index) => exportPart(index, chunk, undefined, true), {
-    concurrency
-  })
+  const perChunk = yield* Effect.forEach(
+    chunks,
+    (chunk, index) => {
+      const budget = { own: maxSplitCalls }
+      return exportPart(index, chunk, undefined, true, budget).pipe(
+        Effect.ensuring(
+          Effect.sync(() => {
+            leftUnspent += budget.own
+            budget.own = 0
+          })
+        )
+      )
+    },
+    { concurrency }
+  )
   const outcomes = perChunk.flat()
   return resultOf(outcomes, prepared.duplicates)
 })
