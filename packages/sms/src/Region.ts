@@ -29,12 +29,17 @@ export interface Resolved {
 }
 
 /** Validates an explicit endpoint: http(s) only, no credentials in it, path dropped to its origin. */
+/** `raw` with what may be user info (`//user:password@`) masked: it is not printed, even from a text that is not a URL. */
+const withoutUserInfo = (raw: string): string => raw.replace(/\/\/[^/?#]*@/, "//***@")
+
 export const parseEndpoint = (raw: string, field = "endpoint"): Effect.Effect<string, InvalidRequest> => {
   let url: URL
   try {
     url = new URL(raw)
   } catch {
-    return Effect.fail(new InvalidRequest({ field, reason: `not a URL: ${JSON.stringify(raw.slice(0, 80))}` }))
+    return Effect.fail(
+      new InvalidRequest({ field, reason: `not a URL: ${JSON.stringify(withoutUserInfo(raw).slice(0, 80))}` })
+    )
   }
   if (url.protocol !== "http:" && url.protocol !== "https:")
     return Effect.fail(new InvalidRequest({ field, reason: `must be an http or https URL (got ${url.protocol})` }))

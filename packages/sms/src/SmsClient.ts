@@ -918,7 +918,12 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
       })
     )
 
-  const info = { endpoint, region: options.region, identity: Credentials.describe(credentials) }
+  // An endpoint refused is not shown: it may hold user info (a password).
+  const info = {
+    endpoint: Either.isRight(checkedEndpoint) ? endpoint : "(invalid endpoint)",
+    region: options.region,
+    identity: Credentials.describe(credentials)
+  }
   if (Either.isLeft(checkedEndpoint)) {
     const invalid = () => Effect.fail(checkedEndpoint.left)
     return SmsClient.of({

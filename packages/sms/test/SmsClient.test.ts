@@ -636,9 +636,16 @@ describe("SmsClient: the endpoint option", () => {
       const cases = [
         [`ftp://127.0.0.1:${port}`, "endpoint: must be an http or https URL (got ftp:)"],
         [`http://user:secret@127.0.0.1:${port}`, "endpoint: must not contain user info"],
-        ["127.0.0.1", 'endpoint: not a URL: "127.0.0.1"']
+        ["127.0.0.1", 'endpoint: not a URL: "127.0.0.1"'],
+        // Not a URL (the port is out of range), with a password in it: not printed.
+        ["http://user:secret@127.0.0.1:99999", 'endpoint: not a URL: "http://***@127.0.0.1:99999"']
       ] as const
       for (const [endpoint, message] of cases) {
+        const info = yield* Effect.map(SmsClient.SmsClient, (c) => c.info).pipe(
+          Effect.provide(SmsClient.layer({ endpoint, credentials: akSk }))
+        )
+        // The endpoint refused is not shown: it may hold a password.
+        expect(info.endpoint).toBe("(invalid endpoint)")
         const errors = yield* Effect.flatMap(SmsClient.SmsClient, (c) =>
           Effect.all([
             Effect.flip(c.exportConsistencyResults({ task_info: [task(1)] })),
