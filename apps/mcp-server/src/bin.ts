@@ -9,6 +9,7 @@ import * as Credentials from "@sms-consistency/sms/Credentials"
 import * as Region from "@sms-consistency/sms/Region"
 import * as SmsClient from "@sms-consistency/sms/SmsClient"
 import * as SmsError from "@sms-consistency/sms/SmsError"
+import * as Transport from "@sms-consistency/sms/Transport"
 import { parseDuration } from "@sms-consistency/sms/internal/duration"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
@@ -176,6 +177,15 @@ const unconfigured = (error: SmsError.SmsError, info: SmsClient.Info) =>
     })
   )
 
+/**
+ * A client over Node's `http`, as the CLI's: it pauses a download for a slow disk whatever the server does with the
+ * connection, where undici 7 is not paused on a response that closes its connection (it would crash the process,
+ * see `Transport`) and so holds such a body in memory as fast as it arrives. An assistant's calls are few: undici's
+ * higher request rate buys nothing here.
+ */
+const clientLayer = (options: SmsClient.Options) =>
+  SmsClient.layerWithTransport(options).pipe(Layer.provide(Transport.nodeHttp))
+
 /** Region/endpoint and credentials exactly as the core reads them; problems are kept, not fatal. */
 const clientFromEnvironment = (settings: ClientSettings) =>
   Effect.gen(function* () {
@@ -189,7 +199,7 @@ const clientFromEnvironment = (settings: ClientSettings) =>
     )
     const credentials = yield* Effect.either(Credentials.load)
     if (Either.isRight(region) && Either.isRight(credentials))
-      return SmsClient.layer({ ...region.right, credentials: credentials.right, ...settings })
+      return clientLayer({ ...region.right, credentials: credentials.right, ...settings })
     // A problem as its own kind (a bad region is not missing credentials, and its hint is not to set an AK/SK);
     // both at once, as missing credentials whose reason names both.
     const problems: Array<SmsError.SmsError> = [
@@ -211,7 +221,7 @@ const clientFromEnvironment = (settings: ClientSettings) =>
   })
 
 const clientFromEmulator = (handle: Emulator.EmulatorHandle, settings: ClientSettings) =>
-  SmsClient.layer({
+  clientLayer({
     endpoint: handle.url,
     iamEndpoint: handle.url,
     credentials: new Credentials.AkSk({
