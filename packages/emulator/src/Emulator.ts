@@ -275,18 +275,39 @@ const tooLarge = (res: Http.ServerResponse, requestId: string) =>
     res.end(body, () => res.socket?.destroy())
   })
 
+/** What the emulator answers, with status 500, for an error of its own (a bug, or a fault it cannot serve). */
+const internalErrorBody = (reason: string) => ({
+  error_code: Routes.ErrorCodes.internal,
+  error_msg: `Internal error of the emulator: ${reason}`
+})
+
 /**
- * A defect in handling a request (a bug, or a scripted fault HTTP cannot carry, such as status 99) answered as the
- * service answers its own internal errors, if nothing was sent yet, else with the connection cut: a client (a
- * test) is never left waiting for its timeout.
+ * Statuses whose response has no body and no `Content-Length` (RFC 9110 §6.4.1, §8.6): a length sent with them
+ * announces a body that never comes, which undici reports as a broken response.
+ */
+const bodiless = (status: number) => status === 204 || status === 304
+
+/**
+ * Why a status fault cannot be served as scripted, if it cannot: a status outside 200..599 (1xx is informational,
+ * not an answer; HTTP has no other), or a body on a status that has none. Such a fault is answered as the
+ * emulator's internal error, not as an invalid response.
+ */
+const unservable = (fault: Extract<ScriptedFault, { _tag: "Status" }>): string | undefined => {
+  if (!(Number.isInteger(fault.status) && fault.status >= 200 && fault.status <= 599))
+    return `a scripted fault's status must be 200..599 (got ${fault.status})`
+  if (bodiless(fault.status) && fault.body !== undefined && fault.body !== "")
+    return `a scripted fault's status ${fault.status} carries no body (got ${Buffer.byteLength(fault.body)} bytes)`
+  return undefined
+}
+
+/**
+ * A defect in handling a request (a bug) answered as the service answers its own internal errors, if nothing was
+ * sent yet, else with the connection cut: a client (a test) is never left waiting for its timeout.
  */
 const internalError = (res: Http.ServerResponse, defect: unknown) => {
   if (res.headersSent) return void res.destroy()
   const reason = (defect instanceof Error ? defect.message : String(defect)).replace(/\s+/g, " ").trim()
-  const body = JSON.stringify({
-    error_code: Routes.ErrorCodes.internal,
-    error_msg: `Internal error of the emulator: ${reason}`
-  })
+  const body = JSON.stringify(internalErrorBody(reason))
   res.writeHead(500, {
     "Content-Type": "application/json;charset=UTF-8",
     "Content-Length": String(Buffer.byteLength(body)),
@@ -295,14 +316,24 @@ const internalError = (res: Http.ServerResponse, defect: unknown) => {
   res.end(body)
 }
 
-/** A status fault's reply: its own body if scripted with one, else what the gateway or the service would say. */
+/**
+ * A status fault's reply: its own body if scripted with one, else what the gateway or the service would say; none
+ * for 204 and 304; the emulator's internal error (500) for a fault it cannot serve (`unservable`).
+ */
 const faultReply = (
   fault: Extract<ScriptedFault, { _tag: "Status" }>,
   incoming: Routes.Incoming,
   settings: Routes.Settings
 ): Reply.Reply => {
+  const problem = unservable(fault)
+  if (problem !== undefined) return Reply.json(500, internalErrorBody(problem))
   const headers: Record<string, string> = {}
   if (fault.retryAfter !== undefined) headers["Retry-After"] = fault.retryAfter
+  if (bodiless(fault.status))
+    return Reply.bytes(fault.status, new Uint8Array(0), {
+      ...(fault.contentType !== undefined ? { "Content-Type": fault.contentType } : {}),
+      ...headers
+    })
   if (fault.body !== undefined)
     return Reply.bytes(fault.status, Buffer.from(fault.body, "utf8"), {
       "Content-Type": fault.contentType ?? "text/plain;charset=UTF-8",
@@ -361,7 +392,7 @@ const send = (
 ) =>
   Effect.gen(function* () {
     const length = Reply.bodyLength(reply.body)
-    const headers = { ...reply.headers, "Content-Length": String(length) }
+    const headers = bodiless(reply.status) ? reply.headers : { ...reply.headers, "Content-Length": String(length) }
     switch (fault?._tag) {
       case "ResetBeforeBody":
         req.socket.resetAndDestroy()

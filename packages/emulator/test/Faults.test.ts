@@ -208,4 +208,66 @@ describe("Emulator faults", () => {
         assert.strictEqual(next.status, 200)
       })
   )
+
+  it.scoped("a scripted 204 or 304 is answered with no body and no Content-Length; the next is served", () =>
+    Effect.gen(function* () {
+      const emulator = yield* Emulator.start({ sources: 3 })
+      yield* emulator.script([
+        { _tag: "Status", status: 204 },
+        { _tag: "Status", status: 304 },
+        { _tag: "Status", status: 204, retryAfter: "2" },
+        { _tag: "Status", status: 304 }
+      ])
+      // The client's undici 7 took the old answer's Content-Length (of a body never sent) for a broken one:
+      // UND_ERR_RES_CONTENT_LENGTH_MISMATCH, retried as transient.
+      for (const status of [204, 304]) {
+        const result = yield* raw(emulator, sources)
+        assert.strictEqual(result.status, status)
+        assert.isUndefined(result.error)
+        assert.strictEqual(result.received, 0)
+        assert.isUndefined(result.headers?.["content-length"])
+        assert.isUndefined(result.headers?.["transfer-encoding"])
+        assert.isString(result.headers?.["x-request-id"])
+      }
+      const noContent = yield* withToken(emulator, sources)
+      assert.strictEqual(noContent.status, 204)
+      assert.strictEqual(noContent.bytes.length, 0)
+      assert.strictEqual(noContent.headers.get("retry-after"), "2")
+      const notModified = yield* withToken(emulator, sources)
+      assert.strictEqual(notModified.status, 304)
+      assert.strictEqual(notModified.bytes.length, 0)
+      const next = yield* withToken(emulator, sources)
+      assert.strictEqual(next.status, 200)
+      expect(emulator.requests().map((r) => r.status)).toStrictEqual([204, 304, 204, 304, 200])
+    })
+  )
+
+  it.scoped("a status outside 200..599, or a body on a 204/304, is answered 500 naming it; the next is served", () =>
+    Effect.gen(function* () {
+      const emulator = yield* Emulator.start({ sources: 3 })
+      const refused = [
+        [{ _tag: "Status", status: 100 }, "a scripted fault's status must be 200..599 (got 100)"],
+        [{ _tag: "Status", status: 199 }, "(got 199)"],
+        [{ _tag: "Status", status: 600 }, "(got 600)"],
+        [{ _tag: "Status", status: 500.5 }, "(got 500.5)"],
+        [{ _tag: "Status", status: Number.NaN }, "(got NaN)"],
+        [{ _tag: "Status", status: 204, body: "x" }, "a scripted fault's status 204 carries no body"],
+        [{ _tag: "Status", status: 304, body: "{}" }, "a scripted fault's status 304 carries no body"]
+      ] as const
+      yield* emulator.script(refused.map(([fault]) => fault))
+      for (const [, message] of refused) {
+        const failed = yield* raw(emulator, sources)
+        assert.strictEqual(failed.status, 500)
+        assert.isUndefined(failed.error)
+        const body = JSON.parse(failed.body.toString("utf8"))
+        assert.strictEqual(body.error_code, Emulator.ErrorCodes.internal)
+        assert.include(body.error_msg, message)
+        expect(body.error_msg).toMatch(/^Internal error of the emulator: /)
+        assert.isString(failed.headers?.["x-request-id"])
+      }
+      const next = yield* raw(emulator, sources)
+      assert.strictEqual(next.status, 200)
+      expect(emulator.requests().map((r) => r.status)).toStrictEqual([...refused.map(() => 500), 200])
+    })
+  )
 })
