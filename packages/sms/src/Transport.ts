@@ -2,8 +2,10 @@
  * How bytes reach the endpoint. Three implementations:
  * - `undici` (the default): undici's dispatch API directly (no stream or abort signal per request), keep-alive
  *   connections, one timer per exchange. Its per-request cost matches a bare `undici.request` (BENCHMARKS.md):
- *   this is the hot path of every call.
- * - `nodeHttp`: Node's `http`/`https`, whose native parser keeps a short-lived process's peak memory lower.
+ *   this is the hot path of every call. A response that closes its connection is not paused for a slow reader
+ *   (undici 7 would crash, see `closesConnection`): its body is held as it arrives.
+ * - `nodeHttp`: Node's `http`/`https`, whose native parser keeps a short-lived process's peak memory lower, and
+ *   which pauses any download for a slow reader: the CLI's and the MCP server's.
  * - `fromHttpClient`: any `@effect/platform` `HttpClient` (proxies, custom middleware, tests).
  * The transport knows nothing of SMS: SmsClient builds, signs and interprets the requests.
  */
