@@ -1576,6 +1576,63 @@ describe("the bin's usage errors", () => {
     expect(result.stdout).toBe("")
   })
 
+  it.each([
+    [{ SMS_EMULATOR_AK: "ab\ncd" }, 'SMS_EMULATOR_AK must be visible ASCII characters, no spaces (got "ab\\ncd")'],
+    [{ SMS_EMULATOR_AK: "ab cd" }, 'SMS_EMULATOR_AK must be visible ASCII characters, no spaces (got "ab cd")'],
+    // A line break split the start-up log line ("Acted as AK … in domain d") in two.
+    [
+      { SMS_EMULATOR_DOMAIN_ID: "d\nx" },
+      'SMS_EMULATOR_DOMAIN_ID must be visible ASCII characters, no spaces (got "d\\nx")'
+    ],
+    [
+      { SMS_EMULATOR_PROJECT_ID: "p\u00e9" },
+      'SMS_EMULATOR_PROJECT_ID must be visible ASCII characters, no spaces (got "p\u00e9")'
+    ],
+    [
+      { SMS_EMULATOR_DOMAIN_NAME: " emulator" },
+      'SMS_EMULATOR_DOMAIN_NAME must be visible ASCII characters, no spaces (got " emulator")'
+    ],
+    // Secrets: what is wrong, never the value.
+    [
+      { SMS_EMULATOR_SK: "secret\tpart" },
+      "SMS_EMULATOR_SK must be visible ASCII characters, no spaces: it has a control character"
+    ],
+    [{ SMS_EMULATOR_SK: "secret part" }, "SMS_EMULATOR_SK must be visible ASCII characters, no spaces: it has a space"],
+    [
+      { SMS_EMULATOR_TOKEN: "secret\u00e9" },
+      "SMS_EMULATOR_TOKEN must be visible ASCII characters, no spaces: it has a non-ASCII character"
+    ]
+  ])("--emulator with the identity %j: refused at start, one line naming the variable, no secret echoed, exit 2", (env, expected) => {
+    const result = spawnSync(process.execPath, [binPath, "--emulator"], {
+      env: cleanEnv(env),
+      encoding: "utf8",
+      timeout: 10_000
+    })
+    expect(result.stderr.trimEnd()).toBe(`sms-consistency-mcp: ${expected}`)
+    expect(result.stderr).not.toContain("secret")
+    expect(result.status).toBe(2)
+    expect(result.stdout).toBe("")
+  })
+
+  it("--emulator with the identity variables blank: the default identity, as if unset (calls succeed)", async () => {
+    const blank = {
+      SMS_EMULATOR_AK: "",
+      SMS_EMULATOR_SK: "",
+      SMS_EMULATOR_TOKEN: " ",
+      SMS_EMULATOR_DOMAIN_ID: "",
+      SMS_EMULATOR_DOMAIN_NAME: "",
+      SMS_EMULATOR_PROJECT_ID: ""
+    }
+    const server = await connectStdio(["--emulator"], cleanEnv({ ...blank, SMS_EMULATOR_SOURCES: "3" }))
+    try {
+      const listed = await call(server.client, "list_sources_with_results", {})
+      expect(listed.isError, textOf(listed)).toBeFalsy()
+      expect(ListSourcesOut(listed.structuredContent).identity).toContain(Emulator.defaultCredentials.ak.slice(0, 4))
+    } finally {
+      await server.close()
+    }
+  })
+
   it("without --emulator, its settings are not read: a bad one does not stop the server", async () => {
     const server = await connectStdio([], cleanEnv({ SMS_EMULATOR_SOURCES: "lots" }))
     try {

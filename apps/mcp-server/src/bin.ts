@@ -264,16 +264,12 @@ const waitForSignal = Effect.async<void>((resume) => {
  * The emulator `--emulator` acts against. A port or host it cannot listen on is said with the variables that set
  * them (the emulator's message names neither).
  */
-const startEmulator = (options: EmulatorSettings.Settable) =>
-  Effect.flatMap(Emulator.credentialsFromEnv, (credentials) => Emulator.start({ ...options, credentials })).pipe(
-    Effect.mapError((error) =>
-      error._tag === "EmulatorError"
-        ? new Error(`emulator: ${error.message} (SMS_EMULATOR_HOST, SMS_EMULATOR_PORT)`)
-        : error
-    )
+const startEmulator = (options: Emulator.EmulatorOptions) =>
+  Emulator.start(options).pipe(
+    Effect.mapError((error) => new Error(`emulator: ${error.message} (SMS_EMULATOR_HOST, SMS_EMULATOR_PORT)`))
   )
 
-const main = (args: Args, settings: ClientSettings, emulatorOptions: EmulatorSettings.Settable | undefined) =>
+const main = (args: Args, settings: ClientSettings, emulatorOptions: Emulator.EmulatorOptions | undefined) =>
   Effect.gen(function* () {
     const emulator = emulatorOptions === undefined ? undefined : yield* startEmulator(emulatorOptions)
     const clientLayer = emulator ? clientFromEmulator(emulator, settings) : yield* clientFromEnvironment(settings)

@@ -3,10 +3,18 @@
  * error naming the variable and what it takes (as `SMS_TIMEOUT`'s is), not Effect's `(Invalid data at …)` nor the
  * emulator's own option name (`sources must be …`), and not 10^9 seeded servers filling the heap for a minute. One
  * table makes both the checks and the `--help` lines, so the two cannot drift apart. The identity the emulator
- * accepts (`SMS_EMULATOR_AK`, `_SK`, …) is any text, read as the emulator reads it (`Emulator.credentialsFromEnv`).
+ * accepts (`SMS_EMULATOR_AK`, `_SK`, …) is read here too, from the variables `Emulator.credentialsFromEnv` reads
+ * (a test holds the two lists together), and checked: the emulator took any text, so an empty AK started a server
+ * whose every call failed the signature check, and a line break in one made every call a "network problem".
  */
-import { type EmulatorOptions, maxLatencyMs, maxSeed } from "@sms-consistency/emulator/Emulator"
+import {
+  type EmulatorCredentials,
+  type EmulatorOptions,
+  maxLatencyMs,
+  maxSeed
+} from "@sms-consistency/emulator/Emulator"
 import * as Either from "effect/Either"
+import * as Redacted from "effect/Redacted"
 
 export type Settable = Omit<EmulatorOptions, "credentials">
 
@@ -104,16 +112,55 @@ export const settings: ReadonlyArray<Setting> = [
   }
 ]
 
+/**
+ * The identity, as `Emulator.credentialsFromEnv` names it; `secret` ones are never shown, not even in an error.
+ * The denied and temporary identities are fixed (the CLI's `emulator` prints them), not set from the environment.
+ */
+export const identity: ReadonlyArray<{
+  readonly variable: string
+  readonly field: "ak" | "sk" | "token" | "domainId" | "domainName" | "projectId"
+  readonly secret: boolean
+}> = [
+  { variable: "SMS_EMULATOR_AK", field: "ak", secret: false },
+  { variable: "SMS_EMULATOR_SK", field: "sk", secret: true },
+  { variable: "SMS_EMULATOR_TOKEN", field: "token", secret: true },
+  { variable: "SMS_EMULATOR_DOMAIN_ID", field: "domainId", secret: false },
+  { variable: "SMS_EMULATOR_DOMAIN_NAME", field: "domainName", secret: false },
+  { variable: "SMS_EMULATOR_PROJECT_ID", field: "projectId", secret: false }
+]
+
+/**
+ * What an identity value may hold: visible ASCII, no space. The AK, domain ID and token travel in HTTP headers,
+ * where a line break or a character past U+00FF cannot be sent at all and a space splits the `Authorization`
+ * header's fields; the SK signs what the client sends, and the rest are names and IDs: none needs more.
+ */
+const identityExpected = "visible ASCII characters, no spaces"
+
+/** What is wrong with `raw`, in words that give none of it away; undefined when nothing is. */
+const identityFault = (raw: string): string | undefined => {
+  for (const char of raw) {
+    const code = char.codePointAt(0) ?? 0
+    if (char === "\n" || char === "\r") return "a line break"
+    if (code < 0x20 || code === 0x7f) return "a control character"
+    if (code === 0x20 || /\s/u.test(char)) return "a space"
+    if (code > 0x7e) return "a non-ASCII character"
+  }
+  return undefined
+}
+
 /** The `--help` lines: `indent`, the variable, and its description from `column` on. */
 export const helpLines = (indent: string, column: number): string =>
   [
     ...settings.map((s) => `${indent}${s.variable.padEnd(column)}${s.help}`),
     `${indent}${"SMS_EMULATOR_AK, _SK, _TOKEN".padEnd(column)}the identity it accepts, with _DOMAIN_ID, _DOMAIN_NAME,`,
-    `${indent}${"".padEnd(column)}_PROJECT_ID; default a fixed test identity`
+    `${indent}${"".padEnd(column)}_PROJECT_ID: ${identityExpected}; default a fixed test identity`
   ].join("\n")
 
-/** The settings in `env` (a blank one is unset), or the first bad one's error: one line, naming the variable. */
-export const fromEnv = (env: NodeJS.ProcessEnv): Either.Either<Settable, string> => {
+/**
+ * The settings in `env` (a blank one is unset, so a blank identity variable is the default identity, as the CLI's
+ * `emulator` always serves), or the first bad one's error: one line, naming the variable.
+ */
+export const fromEnv = (env: NodeJS.ProcessEnv): Either.Either<EmulatorOptions, string> => {
   const options: Record<string, unknown> = {}
   for (const setting of settings) {
     const raw = env[setting.variable]
@@ -123,5 +170,19 @@ export const fromEnv = (env: NodeJS.ProcessEnv): Either.Either<Settable, string>
       return Either.left(`${setting.variable} must be ${setting.expected} (got ${JSON.stringify(raw)})`)
     options[setting.option] = value
   }
-  return Either.right(options as Settable)
+  const credentials: { -readonly [K in keyof EmulatorCredentials]?: EmulatorCredentials[K] } = {}
+  for (const { variable, field, secret } of identity) {
+    const raw = env[variable]
+    if (raw === undefined || raw.trim() === "") continue
+    const fault = identityFault(raw)
+    if (fault !== undefined)
+      return Either.left(
+        secret
+          ? `${variable} must be ${identityExpected}: it has ${fault}`
+          : `${variable} must be ${identityExpected} (got ${JSON.stringify(raw)})`
+      )
+    if (field === "sk" || field === "token") credentials[field] = Redacted.make(raw)
+    else credentials[field] = raw
+  }
+  return Either.right({ ...(options as Settable), credentials })
 }
