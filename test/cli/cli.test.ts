@@ -581,6 +581,20 @@ describe("export against the emulator", () => {
     expect(await readdir(cwd)).toEqual([])
   })
 
+  it("a folder literally named ~ (-o ./~) is shown as ./~/…: pasted back, ~/… would be the home directory", async () => {
+    const cwd = await tempDir()
+    const r = await cli(["export", "--all", "-o", "./~"], { cwd, env: envFor() })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^ *\.\/~\/consistency-results-\S+\.zip /m)
+    expect(r.stdout).not.toMatch(/(^|\s)~\//)
+    const dry = await cli(["export", "--all", "--dry-run", "-o", "./~/"], { cwd, env: envFor() })
+    expect(dry.stdout).toContain("into ./~/ (files named by the service)")
+    const d = await cli(["demo", "--sources", "3", "-o", "./~"], { cwd, env: envFor() })
+    expect(d.code).toBe(0)
+    expect(d.stdout).toMatch(/the files are in \.\/~\/$/m)
+    expect(d.stdout).not.toMatch(/(^|\s)~\//)
+  })
+
   it("exit 3: the identity is denied (403); the error names the permission and the request id", async () => {
     const cwd = await tempDir()
     const c = emu.credentials

@@ -1,12 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Emulator from "@sms-consistency/emulator/Emulator"
 import * as Model from "@sms-consistency/sms/Model"
+import { homedir } from "node:os"
+import { join } from "node:path"
 import { firstReported, flagProblem, reworded, splitFlagValues } from "../src/Cli.js"
 import { lastLine } from "../src/commands/demo.run.js"
 import { tasksPerCall } from "../src/commands/export.js"
 import { maxLatencyMs, maxSeed } from "../src/internal/common.js"
 import { informational } from "../src/internal/route.js"
-import { interrupted, renderSummary } from "../src/internal/summary.js"
+import { displayPath, interrupted, pasteable, renderSummary } from "../src/internal/summary.js"
 
 describe("light command definitions", () => {
   it("export's help states the core's per-call limit", () => {
@@ -255,6 +257,28 @@ describe("usage errors", () => {
       "--verison: unknown option (did you mean --version?); see sms-consistency --help"
     )
     expect(reworded("Something\n  else\n", [])).toBe("Something else")
+  })
+})
+
+describe("displayPath", () => {
+  it("shows a path under the working directory relative to it, and one elsewhere as it is", () => {
+    expect(displayPath(join(process.cwd(), "out", "r.zip"))).toBe(join("out", "r.zip"))
+    expect(displayPath("/elsewhere/r.zip")).toBe("/elsewhere/r.zip")
+    // The home directory is not shortened to `~` (unless it is the working directory's parent, it prints whole).
+    const home = join(homedir(), "r.zip")
+    expect(displayPath(home)).toBe(home.startsWith(`${process.cwd()}/`) ? home.slice(process.cwd().length + 1) : home)
+  })
+
+  it("shows a folder literally named ~ as ./~: pasted back, ~/… would be the home directory", () => {
+    expect(displayPath(join(process.cwd(), "~", "r.zip"))).toBe("./~/r.zip")
+    expect(displayPath(join(process.cwd(), "~"))).toBe("./~")
+    // ~bob/… would be bob's home in a shell (and is refused by --output): a folder named ~bob is ./~bob too.
+    expect(displayPath(join(process.cwd(), "~bob", "r.zip"))).toBe("./~bob/r.zip")
+    // Only the first component: inside a path, `~` is a plain name.
+    expect(displayPath(join(process.cwd(), "a", "~", "r.zip"))).toBe(join("a", "~", "r.zip"))
+    expect(pasteable("~/demo")).toBe("./~/demo")
+    expect(pasteable("demo/~")).toBe("demo/~")
+    expect(pasteable(".")).toBe(".")
   })
 })
 

@@ -13,7 +13,14 @@ import { emulatorOptionMessage, Exit } from "../internal/common.js"
 import { ExitCode, forError } from "../internal/exitCodes.js"
 import * as Output from "../internal/output.js"
 import { plural } from "../internal/render.js"
-import { exitCodeOf, renderSummary, reportFailed, reportInterrupted, summarize } from "../internal/summary.js"
+import {
+  exitCodeOf,
+  pasteable,
+  renderSummary,
+  reportFailed,
+  reportInterrupted,
+  summarize
+} from "../internal/summary.js"
 import { stdoutColor, writeError, writeOut } from "../internal/terminal.js"
 import type { Args } from "./demo.js"
 
@@ -78,7 +85,7 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
         // As `export` does: the first error and its hint on stderr, and the exit code of the failure's kind.
         const code = exitCodeOf(result)
         if (code !== ExitCode.ok) yield* reportFailed(result)
-        yield* writeOut(lastLine(result, Date.now() - started, relative(process.cwd(), directory) || "."))
+        yield* writeOut(lastLine(result, Date.now() - started, pasteable(relative(process.cwd(), directory)) || "."))
         return code
       }).pipe(Effect.provide(layer))
       if (code !== ExitCode.ok) return yield* new Exit({ code })

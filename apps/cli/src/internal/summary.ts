@@ -11,9 +11,17 @@ import type { Plan } from "./output.js"
 import { bytes, type ErrorJson, errorJson, json, plural, table } from "./render.js"
 import { bold, stdoutColor, writeErr, writeError, writeOut } from "./terminal.js"
 
-const display = (path: string) => {
+/**
+ * A relative path as it can be pasted back: one whose first component starts with `~` (a folder literally named
+ * `~`, made by `-o ./~`) gets a leading `./`, as `~/…` given to `--output`, `--tasks-file` or a shell is the home
+ * directory (and `~bob/…` bob's).
+ */
+export const pasteable = (rel: string): string => (rel.startsWith("~") ? `./${rel}` : rel)
+
+/** A path as the summary shows it: relative to the working directory when under it (pasteable), else whole. */
+export const displayPath = (path: string): string => {
   const rel = relative(process.cwd(), path)
-  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : pasteable(rel)
 }
 
 export interface FileJson {
@@ -157,7 +165,7 @@ export const renderSummary = (
     lines.push(
       table(
         ["FILE", "SIZE", "SHA256", "TASKS"],
-        summary.files.map((f) => [display(f.path), bytes(f.bytes), `${f.sha256.slice(0, 12)}…`, String(f.tasks)])
+        summary.files.map((f) => [displayPath(f.path), bytes(f.bytes), `${f.sha256.slice(0, 12)}…`, String(f.tasks)])
       )
         .split("\n")
         .map((l) => `  ${l}`)
@@ -251,10 +259,10 @@ export const renderDryRun = (d: DryRun, color: boolean): string => {
   const files = d.files ?? []
   const into =
     d.directory !== undefined
-      ? `${relative(process.cwd(), d.directory) === "" ? "." : display(d.directory)}/ (files named by the service)`
+      ? `${relative(process.cwd(), d.directory) === "" ? "." : displayPath(d.directory)}/ (files named by the service)`
       : files.length <= 3
-        ? files.map(display).join(", ")
-        : `${display(files[0] ?? "")} … ${display(files[files.length - 1] ?? "")} (${files.length} files)`
+        ? files.map(displayPath).join(", ")
+        : `${displayPath(files[0] ?? "")} … ${displayPath(files[files.length - 1] ?? "")} (${files.length} files)`
   return [
     `${bold(`Would export ${plural(d.tasks, "task")}`, color)} in ${plural(d.calls, "call")} from ${d.endpoint} as ${d.identity}` +
       (d.duplicates > 0 ? ` (${plural(d.duplicates, "duplicate")} skipped)` : ""),
