@@ -28,10 +28,10 @@ export interface Resolved {
   readonly iamEndpoint: string
 }
 
-/** Validates an explicit endpoint: http(s) only, no credentials in it, path dropped to its origin. */
 /** `raw` with what may be user info (`//user:password@`) masked: it is not printed, even from a text that is not a URL. */
 const withoutUserInfo = (raw: string): string => raw.replace(/\/\/[^/?#]*@/, "//***@")
 
+/** Validates an explicit endpoint: http(s) only, no credentials in it, path dropped to its origin. */
 export const parseEndpoint = (raw: string, field = "endpoint"): Effect.Effect<string, InvalidRequest> => {
   let url: URL
   try {

@@ -277,9 +277,9 @@ const traced = <A, E>(name: string, effect: () => Effect.Effect<A, E>): Effect.E
   )
 
 /**
- * The first `maxErrorBody` bytes of an error body, and whether there was more. Reading
- * stops there: the transport then aborts the rest of the exchange (its connection is not reused). A body that
- * fails mid-way is read as empty.
+ * The first `maxErrorBody` bytes of an error body, and whether there may be more. Reading stops there: the
+ * transport then aborts the rest of the exchange (its connection is not reused). A body that fails mid-way is read
+ * as empty.
  */
 const errorBody = (response: Response) =>
   Stream.runFoldWhile(
@@ -310,7 +310,13 @@ const statusError = (response: Response, nowMs: number) =>
     const contentType = header(response, "content-type") ?? "no content type"
     // The size as the response gives it, else as far as it was read.
     const length = contentLength(response)
-    const size = `${contentType}, ${length !== undefined ? `${length} bytes` : read.cut ? `at least ${maxErrorBody / 1024} KiB` : `${read.bytes.byteLength} bytes`}`
+    const bytes =
+      length !== undefined
+        ? `${length} bytes`
+        : read.cut
+          ? `at least ${maxErrorBody / 1024} KiB`
+          : `${read.bytes.byteLength} bytes`
+    const size = `${contentType}, ${bytes}`
     const fields = body
       ? { ...meta, requestId: meta.requestId ?? body.requestId, errorCode: body.errorCode, errorMsg: body.errorMsg }
       : {
