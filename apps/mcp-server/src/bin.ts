@@ -214,7 +214,7 @@ const clientFromEnvironment = (settings: ClientSettings) =>
           })
     yield* Effect.logWarning(`${error.message} Tools are listed; calls will report this.`)
     return unconfigured(error, {
-      endpoint: Either.isRight(region) ? region.right.endpoint : "(no endpoint configured)",
+      endpoint: Either.isRight(region) ? region.right.endpoint : "(no valid endpoint configured)",
       region: Either.isRight(region) ? region.right.region : undefined,
       identity: Either.isRight(credentials) ? Credentials.describe(credentials.right) : "(no credentials configured)"
     })

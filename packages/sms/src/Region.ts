@@ -28,8 +28,13 @@ export interface Resolved {
   readonly iamEndpoint: string
 }
 
-/** `raw` with what may be user info (`//user:password@`) masked: it is not printed, even from a text that is not a URL. */
-const withoutUserInfo = (raw: string): string => raw.replace(/\/\/[^/?#]*@/, "//***@")
+/**
+ * `raw` with what may be user info masked: everything between the scheme and the last `@` (`http://user:pw@`, and
+ * the forms a URL parser also reads as user info, `http:user:pw@`, `http:\\user:pw@`, a password holding `/` or
+ * `#`). It is not printed, even from a text that is not a URL; masking too much is the safe side.
+ */
+const withoutUserInfo = (raw: string): string =>
+  raw.replace(/^([a-z][a-z0-9+.-]*:)?[\s\S]*@/i, (_, scheme: string | undefined) => `${scheme ?? ""}***@`)
 
 /** Validates an explicit endpoint: http(s) only, no credentials in it, path dropped to its origin. */
 export const parseEndpoint = (raw: string, field = "endpoint"): Effect.Effect<string, InvalidRequest> => {

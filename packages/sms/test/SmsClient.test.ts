@@ -637,8 +637,11 @@ describe("SmsClient: the endpoint option", () => {
         [`ftp://127.0.0.1:${port}`, "endpoint: must be an http or https URL (got ftp:)"],
         [`http://user:secret@127.0.0.1:${port}`, "endpoint: must not contain user info"],
         ["127.0.0.1", 'endpoint: not a URL: "127.0.0.1"'],
-        // Not a URL (the port is out of range), with a password in it: not printed.
-        ["http://user:secret@127.0.0.1:99999", 'endpoint: not a URL: "http://***@127.0.0.1:99999"']
+        // Not a URL (the port is out of range), with a password in it: not printed, however it is written.
+        ["http://user:secret@127.0.0.1:99999", 'endpoint: not a URL: "http:***@127.0.0.1:99999"'],
+        ["http:user:secret@127.0.0.1:99999", 'endpoint: not a URL: "http:***@127.0.0.1:99999"'],
+        ["http:\\user:secret@127.0.0.1:99999", 'endpoint: not a URL: "http:***@127.0.0.1:99999"'],
+        ["http://user:se/c#ret@127.0.0.1:99999", 'endpoint: not a URL: "http:***@127.0.0.1:99999"']
       ] as const
       for (const [endpoint, message] of cases) {
         const info = yield* Effect.map(SmsClient.SmsClient, (c) => c.info).pipe(
