@@ -297,8 +297,19 @@ const unservable = (fault: Extract<ScriptedFault, { _tag: "Status" }>): string |
     return `a scripted fault's status must be 200..599 (got ${fault.status})`
   if (bodiless(fault.status) && fault.body !== undefined && fault.body !== "")
     return `a scripted fault's status ${fault.status} carries no body (got ${Buffer.byteLength(fault.body)} bytes)`
+  // Checked here, not left to Node: its `writeHead` of a 204 marks the response bodiless before it refuses a
+  // header, and the 500 written after it then went out without its body (the client waited for its timeout).
+  for (const [name, value] of [
+    ["retryAfter", fault.retryAfter],
+    ["contentType", fault.contentType]
+  ] as const)
+    if (value !== undefined && invalidHeaderValue.test(value))
+      return `a scripted fault's ${name} is not a valid header value (got ${JSON.stringify(value)})`
   return undefined
 }
+
+/** What Node refuses in a header value (its `checkInvalidHeaderChar`). */
+const invalidHeaderValue = /[^\t\x20-\x7e\x80-\xff]/
 
 /**
  * A defect in handling a request (a bug) answered as the service answers its own internal errors, if nothing was

@@ -242,32 +242,39 @@ describe("Emulator faults", () => {
     })
   )
 
-  it.scoped("a status outside 200..599, or a body on a 204/304, is answered 500 naming it; the next is served", () =>
-    Effect.gen(function* () {
-      const emulator = yield* Emulator.start({ sources: 3 })
-      const refused = [
-        [{ _tag: "Status", status: 100 }, "a scripted fault's status must be 200..599 (got 100)"],
-        [{ _tag: "Status", status: 199 }, "(got 199)"],
-        [{ _tag: "Status", status: 600 }, "(got 600)"],
-        [{ _tag: "Status", status: 500.5 }, "(got 500.5)"],
-        [{ _tag: "Status", status: Number.NaN }, "(got NaN)"],
-        [{ _tag: "Status", status: 204, body: "x" }, "a scripted fault's status 204 carries no body"],
-        [{ _tag: "Status", status: 304, body: "{}" }, "a scripted fault's status 304 carries no body"]
-      ] as const
-      yield* emulator.script(refused.map(([fault]) => fault))
-      for (const [, message] of refused) {
-        const failed = yield* raw(emulator, sources)
-        assert.strictEqual(failed.status, 500)
-        assert.isUndefined(failed.error)
-        const body = JSON.parse(failed.body.toString("utf8"))
-        assert.strictEqual(body.error_code, Emulator.ErrorCodes.internal)
-        assert.include(body.error_msg, message)
-        expect(body.error_msg).toMatch(/^Internal error of the emulator: /)
-        assert.isString(failed.headers?.["x-request-id"])
-      }
-      const next = yield* raw(emulator, sources)
-      assert.strictEqual(next.status, 200)
-      expect(emulator.requests().map((r) => r.status)).toStrictEqual([...refused.map(() => 500), 200])
-    })
+  it.scoped(
+    "a status outside 200..599, a body on a 204/304 or a bad header is answered 500 naming it; the next is served",
+    () =>
+      Effect.gen(function* () {
+        const emulator = yield* Emulator.start({ sources: 3 })
+        const refused = [
+          [{ _tag: "Status", status: 100 }, "a scripted fault's status must be 200..599 (got 100)"],
+          [{ _tag: "Status", status: 199 }, "(got 199)"],
+          [{ _tag: "Status", status: 600 }, "(got 600)"],
+          [{ _tag: "Status", status: 500.5 }, "(got 500.5)"],
+          [{ _tag: "Status", status: Number.NaN }, "(got NaN)"],
+          [{ _tag: "Status", status: 204, body: "x" }, "a scripted fault's status 204 carries no body"],
+          [{ _tag: "Status", status: 304, body: "{}" }, "a scripted fault's status 304 carries no body"],
+          [{ _tag: "Status", status: 204, retryAfter: "a\nb" }, 'retryAfter is not a valid header value (got "a\\nb")'],
+          [
+            { _tag: "Status", status: 304, contentType: "x\ny" },
+            'contentType is not a valid header value (got "x\\ny")'
+          ]
+        ] as const
+        yield* emulator.script(refused.map(([fault]) => fault))
+        for (const [, message] of refused) {
+          const failed = yield* raw(emulator, sources)
+          assert.strictEqual(failed.status, 500)
+          assert.isUndefined(failed.error)
+          const body = JSON.parse(failed.body.toString("utf8"))
+          assert.strictEqual(body.error_code, Emulator.ErrorCodes.internal)
+          assert.include(body.error_msg, message)
+          expect(body.error_msg).toMatch(/^Internal error of the emulator: /)
+          assert.isString(failed.headers?.["x-request-id"])
+        }
+        const next = yield* raw(emulator, sources)
+        assert.strictEqual(next.status, 200)
+        expect(emulator.requests().map((r) => r.status)).toStrictEqual([...refused.map(() => 500), 200])
+      })
   )
 })
