@@ -77,7 +77,10 @@ export interface Options {
   readonly timeout?: Duration.DurationInput | undefined
   /** Retries of transient failures after the first attempt (default 3). */
   readonly retries?: number | undefined
-  /** First backoff delay (default 250 ms); doubles per retry, jittered, capped by `retryMaxDelay` (default 10 s). */
+  /**
+   * First backoff delay (default 250 ms); doubles per retry, jittered, capped by `retryMaxDelay` (default 10 s), and
+   * by 2^31 - 1 ms (about 24.8 days) whatever is given: a longer one would never end.
+   */
   readonly retryBaseDelay?: Duration.DurationInput | undefined
   readonly retryMaxDelay?: Duration.DurationInput | undefined
 }
@@ -411,8 +414,10 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   const timeoutMs = givenTimeoutMs > 0 ? Math.min(givenTimeoutMs, Transport.maxTimeoutMs) : 30_000
   // Not a finite number (`NaN`, `Infinity`: retrying forever): the default.
   const retries = Math.max(0, Math.floor(Number.isFinite(options.retries) ? (options.retries as number) : 3))
-  const baseDelayMs = Duration.toMillis(Duration.decode(options.retryBaseDelay ?? Duration.millis(250)))
-  const maxDelayMs = Duration.toMillis(Duration.decode(options.retryMaxDelay ?? Duration.seconds(10)))
+  // A backoff past what a timer holds (`Duration.infinity`) would never end: Effect's clock takes it as forever.
+  const delayMs = (input: Duration.DurationInput) => Math.min(Duration.toMillis(input), Transport.maxTimeoutMs)
+  const baseDelayMs = delayMs(Duration.decode(options.retryBaseDelay ?? Duration.millis(250)))
+  const maxDelayMs = delayMs(Duration.decode(options.retryMaxDelay ?? Duration.seconds(10)))
   const userAgent = `sms-consistency/${version}`
 
   /** Attempts are timed by the transport (response and body): see `Transport.Request.timeoutMs`. */

@@ -623,6 +623,37 @@ for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
           expect(delays[2]).toBeLessThanOrEqual(3_000)
         })
       )
+
+      it.scoped("a backoff no timer can hold (no cap, a base of 100 days) is at most 2^31 - 1 ms, not forever", () =>
+        Effect.gen(function* () {
+          const server = yield* Server.start
+          server.respond(
+            Server.json(500, { error_code: "SMS.0001", error_msg: "boom" }),
+            Server.bytes(new Uint8Array([9]))
+          )
+          const fiber = yield* Effect.fork(
+            withClient(server.url, exportOne, {
+              retries: 1,
+              timeout: hour,
+              retryBaseDelay: Duration.days(100),
+              retryMaxDelay: Duration.infinity
+            })
+          )
+          // The backoff is the sleep that is not the per-attempt timeout (an hour).
+          let backoff = -1
+          for (let i = 0; i < 500 && backoff < 0; i++) {
+            const now = yield* TestClock.currentTimeMillis
+            const found = Chunk.findFirst(yield* TestClock.sleeps(), (at) => at - now !== Duration.toMillis(hour))
+            if (Option.isSome(found)) backoff = found.value - now
+            else yield* TestServices.provideLive(Effect.sleep(Duration.millis(5)))
+          }
+          const most = 2 ** 31 - 1
+          expect(backoff).toBeGreaterThanOrEqual(most / 2)
+          expect(backoff).toBeLessThanOrEqual(most)
+          yield* TestClock.adjust(Duration.millis(backoff))
+          expect((yield* Fiber.join(fiber))._tag).toBe("File")
+        })
+      )
     })
   })
 }
