@@ -2,10 +2,11 @@
  * How bytes reach the endpoint. Three implementations:
  * - `undici` (the default): undici's dispatch API directly (no stream or abort signal per request), keep-alive
  *   connections, one timer per exchange. Its per-request cost matches a bare `undici.request` (BENCHMARKS.md):
- *   this is the hot path of every call. A response that closes its connection is not paused for a slow reader
- *   (undici 7 would crash, see `closesConnection`): its body is held as it arrives.
- * - `nodeHttp`: Node's `http`/`https`, whose native parser keeps a short-lived process's peak memory lower, and
- *   which pauses any download for a slow reader: the CLI's and the MCP server's.
+ *   this is the hot path of every call. undici 7 is patched here (patches/undici@7.30.2.patch): paused for a slow
+ *   reader when the server closes the connection, it threw an uncatchable assertion and took the process down
+ *   (nodejs/undici#5360, fixed in undici 8 only, which needs Node 22).
+ * - `nodeHttp`: Node's `http`/`https`, whose native parser keeps a process's peak memory lower: the CLI's and the
+ *   MCP server's.
  * - `fromHttpClient`: any `@effect/platform` `HttpClient` (proxies, custom middleware, tests).
  * The transport knows nothing of SMS: SmsClient builds, signs and interprets the requests.
  */
@@ -209,21 +210,6 @@ class UndiciResponse implements Response {
 const settled = () => {}
 
 /**
- * Whether undici will close the connection after this response, as far as its headers tell: `Connection: close`,
- * or a body that only the connection's end delimits (neither a length nor chunked). undici 7 must not be paused
- * for back-pressure on such a response: if the connection ends while it is paused, an assertion in its parser
- * throws from the socket's 'end' handler and takes the process down (nodejs/undici#5360, fixed in undici 8 only,
- * which needs Node 22). Its body is buffered instead. (An HTTP/1.0 answer without keep-alive closes too, but
- * undici does not tell a handler the version; servers today answer 1.1.)
- */
-const closesConnection = (headers: Record<string, string | Array<string>>): boolean => {
-  const connection = headers.connection
-  if (connection !== undefined && /(?:^|,)\s*close\s*(?:,|$)/i.test(String(connection))) return true
-  const encoding = headers["transfer-encoding"]
-  return headers["content-length"] === undefined && (encoding === undefined || !/chunked/i.test(String(encoding)))
-}
-
-/**
  * One exchange over undici's dispatch API: no `Readable` per response, no `AbortSignal` per request (each
  * costs more than the rest of undici's work on a small exchange). Fed by undici's handler callbacks, read by
  * `Response.bytes` (whole) or `Response.stream` (chunks, with back-pressure through pause/resume). One timer
@@ -250,8 +236,6 @@ class Exchange {
   /** The Node.js stream `pipeTo` reads, once claimed. */
   private sink: Readable | undefined
   private wake: (() => void) | undefined
-  /** Whether back-pressure may pause undici (see `closesConnection`). */
-  private mayPause = true
   /** Called once: with the response, or with the failure before one; then replaced by a no-op. */
   private settle: (result: Effect.Effect<Response, TransportError | Timeout>) => void
 
@@ -310,7 +294,6 @@ class Exchange {
     if (status < 200) return
     this.status = status
     this.headers = headers
-    this.mayPause = !closesConnection(headers)
     this.settleWith(Effect.succeed(new UndiciResponse(status, headers, this)))
   }
 
@@ -318,12 +301,12 @@ class Exchange {
     // The timeout is an idle one once the body flows (see `Request.timeoutMs`).
     this.timer.refresh()
     if (this.sink) {
-      if (!this.sink.push(chunk) && this.mayPause) controller.pause()
+      if (!this.sink.push(chunk)) controller.pause()
       return
     }
     this.chunks.push(chunk)
     this.buffered += chunk.byteLength
-    if (this.claim !== "bytes" && this.buffered >= highWaterMark && this.mayPause) controller.pause()
+    if (this.claim !== "bytes" && this.buffered >= highWaterMark) controller.pause()
     this.notify()
   }
 

@@ -368,8 +368,9 @@ for (const [name, layer] of Object.entries(piping))
 
     it.live("a body whose connection closes while the destination lags: whole if complete, else a TransportError", () =>
       Effect.gen(function* () {
-        // undici 7 crashes the process (an uncatchable assert in its parser, nodejs/undici#5360) when a connection
-        // that does not stay open ends while the response is paused for back-pressure.
+        // Unpatched, undici 7 crashes the process (an uncatchable assert in its parser, nodejs/undici#5360) when a
+        // connection that does not stay open ends while the response is paused for back-pressure (see
+        // patches/undici@7.30.2.patch).
         const server = yield* Server.start
         const size = 4 * 1024 * 1024
         const big = Buffer.alloc(size, "0123456789abcdef")
