@@ -1548,6 +1548,18 @@ describe("the bin's usage errors", () => {
     expect(result.stdout).not.toMatch(/EMULATOR(DENIED)?(AK|SK)|emulator-token/)
   })
 
+  /** The server started with `--emulator` and `env`: it must stop at once, exit 2, with nothing on stdout. */
+  const refusedAtStart = (env: Record<string, string>) => {
+    const result = spawnSync(process.execPath, [binPath, "--emulator"], {
+      env: cleanEnv(env),
+      encoding: "utf8",
+      timeout: 10_000
+    })
+    expect(result.status).toBe(2)
+    expect(result.stdout).toBe("")
+    return result
+  }
+
   it.each([
     [{ SMS_EMULATOR_SOURCES: "lots" }, 'SMS_EMULATOR_SOURCES must be a whole number from 0 to 100000 (got "lots")'],
     // Seeded in memory: 10^9 servers filled the heap for a minute before the process died.
@@ -1565,16 +1577,8 @@ describe("the bin's usage errors", () => {
       { SMS_EMULATOR_LARGE_BODY_BYTES: "1.5" },
       'SMS_EMULATOR_LARGE_BODY_BYTES must be a whole number of bytes from 0 to 1099511627776 (got "1.5")'
     ]
-  ])("--emulator with %j: refused at start, one line naming the variable and what it takes, exit 2", (env, expected) => {
-    const result = spawnSync(process.execPath, [binPath, "--emulator"], {
-      env: cleanEnv(env),
-      encoding: "utf8",
-      timeout: 10_000
-    })
-    expect(result.stderr.trimEnd()).toBe(`sms-consistency-mcp: ${expected}`)
-    expect(result.status).toBe(2)
-    expect(result.stdout).toBe("")
-  })
+  ])("--emulator with %j: refused at start, one line naming the variable and what it takes, exit 2", (env, expected) =>
+    expect(refusedAtStart(env).stderr.trimEnd()).toBe(`sms-consistency-mcp: ${expected}`))
 
   it.each([
     [{ SMS_EMULATOR_AK: "ab\ncd" }, 'SMS_EMULATOR_AK must be visible ASCII characters, no spaces (got "ab\\ncd")'],
@@ -1603,15 +1607,9 @@ describe("the bin's usage errors", () => {
       "SMS_EMULATOR_TOKEN must be visible ASCII characters, no spaces: it has a non-ASCII character"
     ]
   ])("--emulator with the identity %j: refused at start, one line naming the variable, no secret echoed, exit 2", (env, expected) => {
-    const result = spawnSync(process.execPath, [binPath, "--emulator"], {
-      env: cleanEnv(env),
-      encoding: "utf8",
-      timeout: 10_000
-    })
-    expect(result.stderr.trimEnd()).toBe(`sms-consistency-mcp: ${expected}`)
-    expect(result.stderr).not.toContain("secret")
-    expect(result.status).toBe(2)
-    expect(result.stdout).toBe("")
+    const stderr = refusedAtStart(env).stderr
+    expect(stderr.trimEnd()).toBe(`sms-consistency-mcp: ${expected}`)
+    expect(stderr).not.toContain("secret")
   })
 
   it("--emulator with the identity variables blank: the default identity, as if unset (calls succeed)", async () => {
