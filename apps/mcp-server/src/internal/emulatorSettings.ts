@@ -10,6 +10,7 @@
 import {
   type EmulatorCredentials,
   type EmulatorOptions,
+  exportModes,
   maxLatencyMs,
   maxSeed
 } from "@sms-consistency/emulator/Emulator"
@@ -46,8 +47,6 @@ const maxSources = 100_000
 
 /** The "large" body is streamed, never held; past 1 TiB a test only fills the disk it is written to. */
 const maxLargeBodyBytes = 2 ** 40
-
-const exportModes = ["zip", "json", "text", "large"] as const
 
 export const settings: ReadonlyArray<Setting> = [
   {
