@@ -413,6 +413,31 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
     })
   )
 
+  it.effect("a chunk's 404s past its own extra calls wait for what the chunks after it leave, even one at a time", () =>
+    Effect.gen(function* () {
+      const calls: Array<ReadonlyArray<string>> = []
+      const warnings: Array<string> = []
+      // The mirror of the test above: eight tasks missing in the first chunk, which runs before the second (one
+      // call at a time) and so cannot borrow from it while it runs.
+      const missing = new Set(Array.from({ length: 8 }, (_, i) => `t${i * 25}`))
+      const layer = exportStub((ids) => ids.some((id) => missing.has(id)), calls)
+      const tasks = numbered(400)
+      const progress: Array<[number, number]> = []
+      const result = yield* BatchExport.exportAll(tasks, {
+        concurrency: 1,
+        onProgress: (p) => Effect.sync(() => progress.push([p.chunk, p.chunksDone]))
+      }).pipe(Effect.provide(Layer.merge(layer, warningsInto(warnings))))
+      expect(calls.length - 2).toBeGreaterThan(BatchExport.maxSplitCalls)
+      expect(result.failed.map((f) => f.task.task_id)).toEqual([...missing])
+      expect(result.exported).toBe(392)
+      // Outcomes in the order of the tasks, each task once; the first chunk is done last, after the second.
+      expect(result.outcomes.flatMap((o) => o.tasks)).toEqual(tasks)
+      expect(progress.at(-1)).toEqual([0, 2])
+      expect(progress.find(([chunk]) => chunk === 1)).toEqual([1, 1])
+      expect(warnings).toEqual([])
+    })
+  )
+
   it.effect("a chunk never spends the extra calls a chunk still to come may need", () =>
     Effect.gen(function* () {
       const calls: Array<ReadonlyArray<string>> = []

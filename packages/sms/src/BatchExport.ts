@@ -9,8 +9,10 @@
  * says the endpoint is wrong, which no split can help. A chunk may spend `maxSplitCalls` extra calls of its own
  * (enough to isolate about four missing tasks among 200), then what chunks already finished left unspent: one
  * chunk with many missing tasks uses what the others did not need, never what a chunk still running may need.
- * Once a chunk has none left, its calls answered 404 fail whole, the tasks that do exist among them too (a
- * warning says so, once). And once
+ * A call answered 404 that finds neither while other chunks still run waits until every chunk has run, then
+ * is split with what they all left (so order does not matter: one call at a time, the first chunk's missing
+ * tasks are isolated with what the later chunks did not need). Once none is left, calls answered 404 fail
+ * whole, the tasks that do exist among them too (a warning says so, once). And once
  * `missingBeforeGivingUp` tasks have been found missing one by one while none was exported, no more splits are
  * made in the whole export: such a batch is likely missing throughout (another account's or region's tasks, a
  * file's columns swapped), and splitting every chunk would multiply its calls ~65 times to learn little more.
@@ -31,6 +33,19 @@ import { InvalidRequest, isServiceNotFound, type SmsError } from "./SmsError.js"
 
 /** Extra calls a chunk may spend isolating missing tasks, besides what finished chunks left (see the module's note). */
 export const maxSplitCalls = 64
+
+/** A call made, with what deciding its follow-up needs (see `afterCall` in `exportAll`). */
+interface Call {
+  readonly chunk: number
+  readonly tasks: ReadonlyArray<Model.TaskRef>
+  readonly piece: Piece | undefined
+  /** The chunk's last piece: once it is reported, the chunk is done. */
+  readonly last: boolean
+  readonly budget: { own: number }
+  readonly outcome: ChunkOutcome
+  /** Its file was already reported as it was placed. */
+  readonly reported: boolean
+}
 
 /** Tasks found missing one by one, with none exported yet, after which an export splits no more (see above). */
 export const missingBeforeGivingUp = 16
@@ -191,6 +206,9 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
   // note); `spentWarned` once a chunk had none left.
   let leftUnspent = 0
   let spentWarned = false
+  // A 404 that a chunk's calls could not split while other chunks still ran waits here for what they leave.
+  const parked: Array<Call> = []
+  let parking = true
   /** Takes the 2 calls of a split from the chunk's own extra calls, else from what finished chunks left. */
   const takeSplit = (budget: { own: number }): boolean => {
     if (budget.own >= 2) budget.own -= 2
@@ -271,44 +289,58 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
         const missing = outcome._tag === "Failed" && isServiceNotFound(outcome.error)
         if (outcome._tag === "Exported") exportedTasks += tasks.length
         else if (missing && tasks.length === 1) missingAlone += 1
-        const wanted = isolate && missing && tasks.length > 1
-        const useful = wanted && splitsUseful()
-        if (!useful || !takeSplit(budget)) {
-          const done = Effect.as(reported ? Effect.void : report(chunk, outcome, last), [outcome])
-          if (!wanted) return done
-          if (!useful) {
-            if (gaveUp) return done
-            gaveUp = true
-            return Effect.zipRight(
-              Effect.logWarning(
-                `${missingAlone} tasks were not found one by one and none was exported: not splitting calls ` +
-                  "answered 404 any more (are the tasks from this account and region, and the columns in order?)"
-              ),
-              done
-            )
-          }
-          if (spentWarned) return done
-          spentWarned = true
-          return Effect.zipRight(
-            Effect.logWarning(
-              `call ${chunk + 1} has spent the extra calls it may make to isolate missing tasks (${maxSplitCalls}, ` +
-                `and what finished calls left): ${tasks.length} of its tasks answered 404 fail together, and so ` +
-                "may others' from now on, though some of them exist (export the failed tasks again to isolate them)"
-            ),
-            done
-          )
-        }
-        const offset = piece?.offset ?? 0
-        const half = Math.ceil(tasks.length / 2)
-        return Effect.zipRight(
-          Effect.logDebug(`call ${chunk + 1}: ${outcome.error.message}; splitting its ${tasks.length} tasks`),
-          Effect.zipWith(
-            exportPart(chunk, tasks.slice(0, half), { offset, size: half }, false, budget),
-            exportPart(chunk, tasks.slice(half), { offset: offset + half, size: tasks.length - half }, last, budget),
-            (first, second) => [...first, ...second]
-          )
-        )
+        return afterCall({ chunk, tasks, piece, last, budget, outcome, reported })
       })
+    )
+  }
+  /**
+   * What follows a call: a 404 of the service's for several tasks splits them, if splitting is still useful and
+   * the chunk has (or may borrow) the calls; else the outcome is reported as it is. A 404 that the calls in
+   * hand cannot split while chunks still run is parked, to be split with what they leave (see the module's note).
+   */
+  const afterCall = (call: Call): Effect.Effect<ReadonlyArray<ChunkOutcome>> => {
+    const { chunk, tasks, piece, last, budget, outcome } = call
+    const error = outcome._tag === "Failed" ? outcome.error : undefined
+    const wanted = isolate && error !== undefined && isServiceNotFound(error) && tasks.length > 1
+    const useful = wanted && splitsUseful()
+    if (!useful || !takeSplit(budget)) {
+      if (useful && parking) {
+        parked.push(call)
+        return Effect.succeed([])
+      }
+      const done = Effect.as(call.reported ? Effect.void : report(chunk, outcome, last), [outcome])
+      if (!wanted) return done
+      if (!useful) {
+        if (gaveUp) return done
+        gaveUp = true
+        return Effect.zipRight(
+          Effect.logWarning(
+            `${missingAlone} tasks were not found one by one and none was exported: not splitting calls ` +
+              "answered 404 any more (are the tasks from this account and region, and the columns in order?)"
+          ),
+          done
+        )
+      }
+      if (spentWarned) return done
+      spentWarned = true
+      return Effect.zipRight(
+        Effect.logWarning(
+          `call ${chunk + 1} has spent the extra calls it may make to isolate missing tasks (${maxSplitCalls}, ` +
+            `and what the other calls left): ${tasks.length} of its tasks answered 404 fail together, and so ` +
+            "may others' from now on, though some of them exist (export the failed tasks again to isolate them)"
+        ),
+        done
+      )
+    }
+    const offset = piece?.offset ?? 0
+    const half = Math.ceil(tasks.length / 2)
+    return Effect.zipRight(
+      Effect.logDebug(`call ${chunk + 1}: ${error?.message}; splitting its ${tasks.length} tasks`),
+      Effect.zipWith(
+        exportPart(chunk, tasks.slice(0, half), { offset, size: half }, false, budget),
+        exportPart(chunk, tasks.slice(half), { offset: offset + half, size: tasks.length - half }, last, budget),
+        (first, second) => [...first, ...second]
+      )
     )
   }
   const concurrency = Math.max(1, Math.floor(finiteOr(options.concurrency, 4)))
@@ -327,7 +359,13 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     },
     { concurrency }
   )
-  const outcomes = perChunk.flat()
+  // Every chunk has run: the parked 404s are split with what the chunks left, first come first served.
+  parking = false
+  const late = yield* Effect.forEach(parked, (call) => afterCall({ ...call, budget: { own: 0 } }), { concurrency })
+  // In the order of the tasks: by chunk, then by place in it (a parked piece's outcomes came last).
+  const outcomes = [...perChunk.flat(), ...late.flat()].sort(
+    (a, b) => a.chunk - b.chunk || (a.piece?.offset ?? 0) - (b.piece?.offset ?? 0)
+  )
   return resultOf(outcomes, prepared.duplicates)
 })
 
