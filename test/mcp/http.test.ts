@@ -170,6 +170,18 @@ describe("Streamable HTTP, --emulator, bearer token", () => {
     }
   })
 
+  it("answers a request whose params do not fit with JSON-RPC -32602, in one line naming the field", async () => {
+    const answer = await raw(server.port, {
+      headers: mcpHeaders(server.port),
+      body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call" })
+    })
+    expect(answer.status).toBe(200)
+    expect(answer.body).toContain(
+      '{"jsonrpc":"2.0","id":7,"error":{"code":-32602,"message":"Invalid params for tools/call: params: expected ' +
+        'object, received undefined"}}'
+    )
+  })
+
   it("answers GET and DELETE with 405, a bad protocol version with 400, an oversized body with 413", async () => {
     const get = await raw(server.port, { method: "GET", headers: mcpHeaders(server.port) })
     expect(get.status).toBe(405)

@@ -3,7 +3,11 @@
  * the emulator (in the server's process with --emulator, or in this process for request-level assertions),
  * progress, cancellation, invalid arguments, 403 mapping, missing configuration, logging levels.
  */
-import { type CallToolResult, LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
+import {
+  type CallToolResult,
+  type JSONRPCMessage,
+  LoggingMessageNotificationSchema
+} from "@modelcontextprotocol/sdk/types.js"
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv"
 import { Emulator } from "@sms-consistency/emulator"
 import * as Model from "@sms-consistency/sms/Model"
@@ -372,6 +376,40 @@ describe("stdio, --emulator", () => {
     await expect(server.client.callTool({ name: "no_such_tool", arguments: {} })).rejects.toMatchObject({
       code: -32602
     })
+  })
+
+  it("answers a request whose params do not fit with JSON-RPC -32602, in one line naming the field", async () => {
+    // As a client that is not the SDK's may send them: the SDK answered these -32603 with the Zod error's JSON.
+    const requests = [
+      [{ method: "tools/call" }, "Invalid params for tools/call: params: expected object, received undefined"],
+      [
+        { method: "tools/call", params: { name: 5 } },
+        "Invalid params for tools/call: params.name: expected string, received number"
+      ],
+      [
+        { method: "resources/read", params: {} },
+        "Invalid params for resources/read: params.uri: expected string, received undefined"
+      ],
+      [
+        { method: "logging/setLevel", params: { level: "loud" } },
+        expect.stringMatching(/^Invalid params for logging\/setLevel: params\.level: [^\n]+$/)
+      ]
+    ] as const
+    const transport = server.client.transport
+    if (!transport) throw new Error("not connected")
+    for (const [i, [request]] of requests.entries())
+      await transport.send({ jsonrpc: "2.0", id: `bad-${i}`, ...request } as JSONRPCMessage)
+    const answers = () =>
+      requests.map((_, i) => server.wire().find((m) => "id" in m && m.id === `bad-${i}` && "error" in m))
+    await until("the answers", () => answers().every((a) => a !== undefined))
+    expect(answers().map((a) => a && "error" in a && a.error)).toEqual(
+      requests.map(([, message]) => ({ code: -32602, message }))
+    )
+    // A method it does not serve is still -32601, and the connection still answers.
+    await transport.send({ jsonrpc: "2.0", id: "bad-method", method: "no/such", params: {} })
+    await until("-32601", () => server.wire().some((m) => "id" in m && m.id === "bad-method"))
+    expect(server.wire().find((m) => "id" in m && m.id === "bad-method")).toMatchObject({ error: { code: -32601 } })
+    await expect(server.client.listTools()).resolves.toMatchObject({ tools: expect.any(Array) })
   })
 
   it("a refused request's message reads 'MCP error <code>: …' once, as the client shows it; the wire has the text alone", async () => {

@@ -13,6 +13,7 @@ import * as Runtime from "effect/Runtime"
 import { createHash, timingSafeEqual } from "node:crypto"
 import * as Http from "node:http"
 import type { App } from "./internal/app.js"
+import * as InvalidParams from "./internal/invalidParams.js"
 import * as Server from "./Server.js"
 
 export interface Options {
@@ -174,7 +175,7 @@ export const handler = (
       void transport.close().catch(() => undefined)
       void server.close().catch(() => undefined)
     })
-    await server.connect(transport)
+    await InvalidParams.connect(server, transport)
     await transport.handleRequest(req, res, parsed.value)
   }
 }

@@ -24,6 +24,7 @@ import * as Http from "./Http.js"
 import { type App, exportRootFrom, name, version } from "./internal/app.js"
 import * as EmulatorSettings from "./internal/emulatorSettings.js"
 import * as Format from "./internal/format.js"
+import * as InvalidParams from "./internal/invalidParams.js"
 import * as Logging from "./internal/logging.js"
 import * as Server from "./Server.js"
 
@@ -245,7 +246,7 @@ const serveStdio = (app: App) =>
     process.stdin.once("end", () => {
       void server.close().finally(finish)
     })
-    server.connect(transport).catch(finish)
+    InvalidParams.connect(server, transport).catch(finish)
     // Interrupted (SIGTERM, SIGINT): the calls in flight are stopped and answered first, then the connection goes.
     return Effect.zipRight(
       Server.stopAll(app),
