@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as fc from "fast-check"
 import { spawnSync } from "node:child_process"
 import { chmod, mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -67,6 +68,102 @@ describe("parseTasksCsv", () => {
     expect(message(Tasks.parseTasksCsv('task_id,source_id,source_name\nt,"s,n\n', "a.csv"))).toBe(
       "a.csv line 2: unterminated quoted field"
     )
+  })
+})
+
+describe("parseCsvRecords", () => {
+  // The parser as it was, a character at a time (plainly RFC 4180, but slow and memory-hungry on big files): the
+  // one that slices fields out of the text must read every text alike, errors and their lines included.
+  const referenceCsvRecords = (
+    text: string
+  ): Either.Either<
+    ReadonlyArray<{ readonly line: number; readonly fields: ReadonlyArray<string> }>,
+    { line: number; reason: string }
+  > => {
+    const records: Array<{ line: number; fields: Array<string> }> = []
+    const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+    let fields: Array<string> = []
+    let field = ""
+    let line = 1
+    let start = 1
+    let quoted = false
+    let afterQuote = false
+    let atStart = true
+    const endRecord = () => {
+      fields.push(field)
+      // A blank line is no record.
+      if (!(fields.length === 1 && fields[0] === "" && !afterQuote)) records.push({ line: start, fields })
+      fields = []
+      field = ""
+      afterQuote = false
+      atStart = true
+    }
+    for (let i = 0; i < source.length; i++) {
+      const char = source[i]
+      if (quoted) {
+        if (char === '"') {
+          if (source[i + 1] === '"') {
+            field += '"'
+            i++
+          } else {
+            quoted = false
+            afterQuote = true
+          }
+        } else {
+          if (char === "\n") line++
+          field += char
+        }
+        continue
+      }
+      if (char === "\r" && source[i + 1] === "\n") continue
+      if (char === "\n" || char === "\r") {
+        endRecord()
+        line++
+        start = line
+        continue
+      }
+      if (atStart) {
+        start = line
+        atStart = false
+      }
+      if (char === '"') {
+        if (field !== "" || afterQuote)
+          return Either.left({ line, reason: `unexpected quote in field ${fields.length + 1}` })
+        quoted = true
+      } else if (char === ",") {
+        fields.push(field)
+        field = ""
+        afterQuote = false
+      } else if (afterQuote) {
+        return Either.left({ line, reason: `text after the closing quote in field ${fields.length + 1}` })
+      } else field += char
+    }
+    if (quoted) return Either.left({ line: start, reason: "unterminated quoted field" })
+    if (!atStart || field !== "" || fields.length > 0) endRecord()
+    return Either.right(records)
+  }
+
+  it("reads any text as the character-at-a-time parser does: records, lines, errors", () => {
+    const text = fc
+      .array(fc.constantFrom("a", "b", " ", ",", '"', "\r", "\n", "\uFEFF", "é"), { maxLength: 40 })
+      .map((chars) => chars.join(""))
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(Tasks.parseCsvRecords(t)).toEqual(referenceCsvRecords(t))
+      }),
+      { numRuns: 20_000 }
+    )
+  })
+})
+
+describe("a tasks file's size in tasks", () => {
+  it(`holds at most maxTasks (${Tasks.maxTasks}) tasks, as CSV or JSON: one line saying so, and the limit`, () => {
+    const rows = (n: number) => `task_id,source_id,source_name\n${"t,s,n\n".repeat(n)}`
+    const refusal = "big: holds more than 1,000,000 tasks, the most one export takes from a file; split it"
+    expect(message(Tasks.parseTasksInput(rows(Tasks.maxTasks + 1), "big"))).toBe(refusal)
+    expect(message(Tasks.parseTasksInput(`[${"0,".repeat(Tasks.maxTasks)}0]`, "big"))).toBe(refusal)
+    const most = Tasks.parseTasksInput(rows(Tasks.maxTasks), "big")
+    expect(Either.isRight(most) && most.right.tasks.length).toBe(Tasks.maxTasks)
   })
 })
 

@@ -86,119 +86,154 @@ export const parseTaskSpec = (spec: string, index: number): Either.Either<TaskRe
 export const parseTaskSpecs = (specs: ReadonlyArray<string>): Either.Either<ReadonlyArray<TaskRef>, InvalidRequest> =>
   Either.all(specs.map((spec, i) => parseTaskSpec(spec, i + 1)))
 
+/** A CSV syntax error: the line it is on (1-based) and what is wrong. */
+export interface CsvError {
+  readonly line: number
+  readonly reason: string
+}
+
 /**
- * RFC 4180-style records: quoted fields may hold commas, quotes (`""`) and line breaks; CRLF or LF;
- * a leading UTF-8 BOM is ignored. Each record carries the line it starts on (1-based).
+ * Reads RFC 4180-style records: quoted fields may hold commas, quotes (`""`) and line breaks; CRLF, LF or CR;
+ * a leading UTF-8 BOM is ignored. Calls `onRecord` with each record, in order, and the line it starts on
+ * (1-based); `onRecord` returning false stops the reading. Returns the first syntax error, if any (the records
+ * before it were read).
  */
+export const readCsvRecords = (
+  text: string,
+  onRecord: (line: number, fields: Array<string>) => boolean
+): CsvError | undefined => {
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  const end = source.length
+  let line = 1
+  let i = 0
+  // Fields are sliced out of the text, not built a character at a time: `field += char` made a chain of one
+  // string per character (~1 KB a task, most of a 64 MiB file's memory, and most of its parsing time in GC).
+  while (i < end) {
+    const start = line
+    const fields: Array<string> = []
+    let blank = true
+    for (;;) {
+      let field: string
+      if (source.charCodeAt(i) === 34 /* " */) {
+        blank = false
+        let parts = ""
+        let from = i + 1
+        for (;;) {
+          const quote = source.indexOf('"', from)
+          if (quote < 0) return { line: start, reason: "unterminated quoted field" }
+          for (let k = source.indexOf("\n", from); k >= 0 && k < quote; k = source.indexOf("\n", k + 1)) line++
+          if (source.charCodeAt(quote + 1) === 34) {
+            parts += source.slice(from, quote + 1)
+            from = quote + 2
+            continue
+          }
+          field = parts + source.slice(from, quote)
+          i = quote + 1
+          break
+        }
+        const next = source.charCodeAt(i)
+        if (i < end && next !== 44 /* , */ && next !== 10 && next !== 13)
+          return { line, reason: `text after the closing quote in field ${fields.length + 1}` }
+      } else {
+        let j = i
+        for (; j < end; j++) {
+          const c = source.charCodeAt(j)
+          if (c === 44 || c === 10 || c === 13) break
+          if (c === 34) return { line, reason: `unexpected quote in field ${fields.length + 1}` }
+        }
+        field = source.slice(i, j)
+        if (field !== "") blank = false
+        i = j
+      }
+      fields.push(field)
+      if (i < end && source.charCodeAt(i) === 44) {
+        blank = false
+        i++
+        continue
+      }
+      break
+    }
+    // The record's end: CRLF, LF or CR, or the text's. A blank line is no record.
+    const lineEnd = source.charCodeAt(i)
+    if (lineEnd === 13) i += source.charCodeAt(i + 1) === 10 ? 2 : 1
+    else if (lineEnd === 10) i++
+    if (!blank && !onRecord(start, fields)) return undefined
+    line++
+  }
+  return undefined
+}
+
+/** Every record `readCsvRecords` reads, with the line it starts on, or the first syntax error. */
 export const parseCsvRecords = (
   text: string
-): Either.Either<
-  ReadonlyArray<{ readonly line: number; readonly fields: ReadonlyArray<string> }>,
-  { line: number; reason: string }
-> => {
+): Either.Either<ReadonlyArray<{ readonly line: number; readonly fields: ReadonlyArray<string> }>, CsvError> => {
   const records: Array<{ line: number; fields: Array<string> }> = []
-  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
-  let fields: Array<string> = []
-  let field = ""
-  let line = 1
-  let start = 1
-  let quoted = false
-  let afterQuote = false
-  let atStart = true
-  const endRecord = () => {
-    fields.push(field)
-    // A blank line is no record.
-    if (!(fields.length === 1 && fields[0] === "" && !afterQuote)) records.push({ line: start, fields })
-    fields = []
-    field = ""
-    afterQuote = false
-    atStart = true
-  }
-  for (let i = 0; i < source.length; i++) {
-    const char = source[i]
-    if (quoted) {
-      if (char === '"') {
-        if (source[i + 1] === '"') {
-          field += '"'
-          i++
-        } else {
-          quoted = false
-          afterQuote = true
-        }
-      } else {
-        if (char === "\n") line++
-        field += char
-      }
-      continue
-    }
-    if (char === "\r" && source[i + 1] === "\n") continue
-    if (char === "\n" || char === "\r") {
-      endRecord()
-      line++
-      start = line
-      continue
-    }
-    if (atStart) {
-      start = line
-      atStart = false
-    }
-    if (char === '"') {
-      if (field !== "" || afterQuote)
-        return Either.left({ line, reason: `unexpected quote in field ${fields.length + 1}` })
-      quoted = true
-    } else if (char === ",") {
-      fields.push(field)
-      field = ""
-      afterQuote = false
-    } else if (afterQuote) {
-      return Either.left({ line, reason: `text after the closing quote in field ${fields.length + 1}` })
-    } else field += char
-  }
-  if (quoted) return Either.left({ line: start, reason: "unterminated quoted field" })
-  if (!atStart || field !== "" || fields.length > 0) endRecord()
-  return Either.right(records)
+  const error = readCsvRecords(text, (line, fields) => records.push({ line, fields }) > 0)
+  return error === undefined ? Either.right(records) : Either.left(error)
 }
 
 const csvColumns = ["task_id", "source_id", "source_name"] as const
 
+/**
+ * The most tasks a tasks file may hold: 5,000 calls. Far more than an account migrates, and what a 64 MiB file
+ * of short rows could otherwise turn into (6 million tasks, 3 GB of memory before the first call).
+ */
+export const maxTasks = 1_000_000
+
+const tooMany = (label: string) =>
+  new InvalidRequest({
+    field: label,
+    reason: `holds more than ${maxTasks.toLocaleString("en-US")} tasks, the most one export takes from a file; split it`
+  })
+
 /** CSV with a header row naming `task_id,source_id,source_name` (any order; other columns ignored). */
-export const parseTasksCsv = (text: string, label: string): Either.Either<ReadonlyArray<TaskRef>, InvalidRequest> =>
-  Either.flatMap(
-    Either.mapLeft(
-      parseCsvRecords(text),
-      (e) => new InvalidRequest({ field: `${label} line ${e.line}`, reason: e.reason })
-    ),
-    (records) => {
-      const [header, ...rows] = records
-      if (header === undefined) return fail(label, "is empty (expected a header row task_id,source_id,source_name)")
-      const names = header.fields.map((f) => f.trim().toLowerCase())
-      const positions: Array<number> = []
+export const parseTasksCsv = (text: string, label: string): Either.Either<ReadonlyArray<TaskRef>, InvalidRequest> => {
+  let width = -1
+  let positions: ReadonlyArray<number> = []
+  let refused: InvalidRequest | undefined
+  const tasks: Array<TaskRef> = []
+  const refuse = (error: InvalidRequest) => {
+    refused = error
+    return false
+  }
+  // Row by row as they are read: no array of every record's fields is held besides the tasks.
+  const syntax = readCsvRecords(text, (line, fields) => {
+    if (width < 0) {
+      const names = fields.map((f) => f.trim().toLowerCase())
       for (const column of csvColumns) {
-        const at = names.indexOf(column)
-        if (at < 0)
-          return fail(
-            `${label} line ${header.line}`,
-            `header must name the columns task_id,source_id,source_name (missing ${column})`
+        if (!names.includes(column))
+          return refuse(
+            new InvalidRequest({
+              field: `${label} line ${line}`,
+              reason: `header must name the columns task_id,source_id,source_name (missing ${column})`
+            })
           )
-        positions.push(at)
       }
-      const tasks: Array<TaskRef> = []
-      for (const row of rows) {
-        const origin = `${label} line ${row.line}`
-        if (row.fields.length !== header.fields.length)
-          return fail(origin, `expected ${header.fields.length} fields like the header (got ${row.fields.length})`)
-        const [t = 0, s = 0, n = 0] = positions
-        const task = validateTask(origin, {
-          task_id: row.fields[t]?.trim(),
-          source_id: row.fields[s]?.trim(),
-          source_name: row.fields[n]
-        })
-        if (Either.isLeft(task)) return Either.left(task.left)
-        tasks.push(task.right)
-      }
-      return Either.right(tasks)
+      width = fields.length
+      positions = csvColumns.map((column) => names.indexOf(column))
+      return true
     }
-  )
+    if (fields.length !== width)
+      return refuse(
+        new InvalidRequest({
+          field: `${label} line ${line}`,
+          reason: `expected ${width} fields like the header (got ${fields.length})`
+        })
+      )
+    if (tasks.length === maxTasks) return refuse(tooMany(label))
+    const [t = 0, s = 0, n = 0] = positions
+    const given = { task_id: fields[t]?.trim(), source_id: fields[s]?.trim(), source_name: fields[n] }
+    const plain = Model.plainTaskRef(given)
+    if (plain !== undefined) return tasks.push(plain) > 0
+    const checked = validateTask(`${label} line ${line}`, given)
+    if (Either.isLeft(checked)) return refuse(checked.left)
+    return tasks.push(checked.right) > 0
+  })
+  if (syntax !== undefined) return fail(`${label} line ${syntax.line}`, syntax.reason)
+  if (refused !== undefined) return Either.left(refused)
+  if (width < 0) return fail(label, "is empty (expected a header row task_id,source_id,source_name)")
+  return Either.right(tasks)
+}
 
 /** Tasks read from a file, and a note on what was left out of it (said on stderr), if anything. */
 export interface TasksInput {
@@ -435,6 +470,9 @@ export const parseTasksJsonInput = (text: string, label: string): Either.Either<
       'expected {"task_info": [...]}, an array of tasks, or the --json output of export, sources or tasks'
     )
   if (earlier && list.length === 0) return fail(label, "is the output of an export that left no task failed")
+  if (list.length > maxTasks) return Either.left(tooMany(label))
+  const plain = Model.plainTaskRefs(list)
+  if (plain !== undefined) return Either.right({ tasks: plain })
   return Either.map(
     Either.all(list.map((task, i) => validateTask(`${label} ${root}[${i}]`, task))),
     (tasks): TasksInput => ({ tasks })
