@@ -288,6 +288,13 @@ const internalErrorBody = (reason: string) => ({
 const bodiless = (status: number) => status === 204 || status === 304
 
 /**
+ * Statuses that carry no content: the bodiless ones, and 205 (RFC 9110 §15.3.6), which is sent with an empty body
+ * under `Content-Length: 0` (RFC 7231 §6.3.6 a). Node frames a 205 as any other status (nodejs/node#3096): without
+ * the length it would send an empty chunked body, which says the same thing less plainly.
+ */
+const contentless = (status: number) => bodiless(status) || status === 205
+
+/**
  * Why a status fault cannot be served as scripted, if it cannot: a status outside 200..599 (1xx is informational,
  * not an answer; HTTP has no other), or a body on a status that has none. Such a fault is answered as the
  * emulator's internal error, not as an invalid response.
@@ -295,7 +302,7 @@ const bodiless = (status: number) => status === 204 || status === 304
 const unservable = (fault: Extract<ScriptedFault, { _tag: "Status" }>): string | undefined => {
   if (!(Number.isInteger(fault.status) && fault.status >= 200 && fault.status <= 599))
     return `a scripted fault's status must be 200..599 (got ${fault.status})`
-  if (bodiless(fault.status) && fault.body !== undefined && fault.body !== "")
+  if (contentless(fault.status) && fault.body !== undefined && fault.body !== "")
     return `a scripted fault's status ${fault.status} carries no body (got ${Buffer.byteLength(fault.body)} bytes)`
   // Checked here, not left to Node: its `writeHead` of a 204 marks the response bodiless before it refuses a
   // header, and the 500 written after it then went out without its body (the client waited for its timeout).
@@ -329,7 +336,7 @@ const internalError = (res: Http.ServerResponse, defect: unknown) => {
 
 /**
  * A status fault's reply: its own body if scripted with one, else what the gateway or the service would say; none
- * for 204 and 304; the emulator's internal error (500) for a fault it cannot serve (`unservable`).
+ * for 204, 205 and 304; the emulator's internal error (500) for a fault it cannot serve (`unservable`).
  */
 const faultReply = (
   fault: Extract<ScriptedFault, { _tag: "Status" }>,
@@ -340,7 +347,7 @@ const faultReply = (
   if (problem !== undefined) return Reply.json(500, internalErrorBody(problem))
   const headers: Record<string, string> = {}
   if (fault.retryAfter !== undefined) headers["Retry-After"] = fault.retryAfter
-  if (bodiless(fault.status))
+  if (contentless(fault.status))
     return Reply.bytes(fault.status, new Uint8Array(0), {
       ...(fault.contentType !== undefined ? { "Content-Type": fault.contentType } : {}),
       ...headers

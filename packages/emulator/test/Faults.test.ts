@@ -242,8 +242,35 @@ describe("Emulator faults", () => {
     })
   )
 
+  it.scoped("a scripted 205 is answered with no body, under Content-Length: 0; the next is served", () =>
+    Effect.gen(function* () {
+      const emulator = yield* Emulator.start({ sources: 3 })
+      yield* emulator.script([
+        { _tag: "Status", status: 205 },
+        { _tag: "Status", status: 205, retryAfter: "2" }
+      ])
+      // RFC 9110 §15.3.6: a 205 has no content. It was sent with the default SMS.0001 body. Node does not frame a
+      // 205 as it does a 204 (issue nodejs/node#3096), so the length 0 says there is none: the client reads the
+      // end of the answer at once, and is not left waiting (the timeouts fail the test, not vitest's).
+      const resetContent = yield* raw(emulator, sources).pipe(Effect.timeout("2 seconds"))
+      assert.strictEqual(resetContent.status, 205)
+      assert.isUndefined(resetContent.error)
+      assert.strictEqual(resetContent.received, 0)
+      assert.strictEqual(resetContent.headers?.["content-length"], "0")
+      assert.isUndefined(resetContent.headers?.["transfer-encoding"])
+      assert.isString(resetContent.headers?.["x-request-id"])
+      const fetched = yield* withToken(emulator, sources).pipe(Effect.timeout("2 seconds"))
+      assert.strictEqual(fetched.status, 205)
+      assert.strictEqual(fetched.bytes.length, 0)
+      assert.strictEqual(fetched.headers.get("retry-after"), "2")
+      const next = yield* withToken(emulator, sources).pipe(Effect.timeout("2 seconds"))
+      assert.strictEqual(next.status, 200)
+      expect(emulator.requests().map((r) => r.status)).toStrictEqual([205, 205, 200])
+    })
+  )
+
   it.scoped(
-    "a status outside 200..599, a body on a 204/304 or a bad header is answered 500 naming it; the next is served",
+    "a status outside 200..599, a body on a 204/205/304 or a bad header is answered 500 naming it; the next is served",
     () =>
       Effect.gen(function* () {
         const emulator = yield* Emulator.start({ sources: 3 })
@@ -255,6 +282,7 @@ describe("Emulator faults", () => {
           [{ _tag: "Status", status: Number.NaN }, "(got NaN)"],
           [{ _tag: "Status", status: 204, body: "x" }, "a scripted fault's status 204 carries no body"],
           [{ _tag: "Status", status: 304, body: "{}" }, "a scripted fault's status 304 carries no body"],
+          [{ _tag: "Status", status: 205, body: "x" }, "a scripted fault's status 205 carries no body"],
           [{ _tag: "Status", status: 204, retryAfter: "a\nb" }, 'retryAfter is not a valid header value (got "a\\nb")'],
           [
             { _tag: "Status", status: 304, contentType: "x\ny" },

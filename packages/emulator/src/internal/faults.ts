@@ -5,8 +5,9 @@ export type ScriptedFault =
   | {
       readonly _tag: "Status"
       /**
-       * 200..599. 204 and 304 are sent with no body and no `Content-Length`. A status outside that range, or a
-       * `body` on a 204 or 304, is answered 500 (`SMS.0001`) naming the problem.
+       * 200..599. 204 and 304 are sent with no body and no `Content-Length`, 205 with no body under
+       * `Content-Length: 0`. A status outside that range, or a `body` on a 204, 205 or 304, is answered 500
+       * (`SMS.0001`) naming the problem.
        */
       readonly status: number
       readonly retryAfter?: string
