@@ -188,6 +188,26 @@ describe("5xx ServerError", () => {
   }
 })
 
+describe("backoff options that are no delay", () => {
+  // Two 503s, then the answer: with the default backoff (250 ms doubling, each jittered into [50%, 100%]) the two
+  // waits are at least 125 + 250 ms. Such an option meant no backoff at all: the three attempts took a few ms.
+  const cases = [
+    ["retryBaseDelay NaN", { retryBaseDelay: Number.NaN, retryMaxDelay: undefined }],
+    ["retryBaseDelay negative", { retryBaseDelay: Duration.millis(-100), retryMaxDelay: undefined }],
+    ["retryMaxDelay NaN", { retryBaseDelay: undefined, retryMaxDelay: Duration.millis(Number.NaN) }],
+    ["retryMaxDelay negative", { retryBaseDelay: undefined, retryMaxDelay: -1 }]
+  ] as const
+  for (const [name, options] of cases) {
+    it(`${name} is the default backoff: 503 twice, then success, spaced by at least 375 ms`, async () => {
+      const o = await exportWith(times(2, { _tag: "Status", status: 503 } as const), options)
+      expect(o.attempts).toBe(3)
+      expect(o.elapsedMs).toBeGreaterThanOrEqual(375)
+      expect(o.elapsedMs).toBeLessThan(3_000)
+      await succeeded(o)
+    })
+  }
+})
+
 describe("malformed and foreign error bodies", () => {
   it("500 with malformed JSON (application/json): ServerError, no invented code, the body described not echoed", async () => {
     const body = '{"error_code": "SMS.0001", "error_msg": "trunc'

@@ -79,9 +79,11 @@ export interface Options {
   readonly retries?: number | undefined
   /**
    * First backoff delay (default 250 ms); doubles per retry, jittered, capped by `retryMaxDelay` (default 10 s), and
-   * by 2^31 - 1 ms (about 24.8 days) whatever is given: a longer one would never end.
+   * by 2^31 - 1 ms (about 24.8 days) whatever is given: a longer one would never end. Zero, negative or `NaN`, for
+   * either, is its default, as for `timeout`: not retries that follow at once.
    */
   readonly retryBaseDelay?: Duration.DurationInput | undefined
+  /** The longest backoff (default 10 s), before jitter; zero, negative or `NaN` is the default. See `retryBaseDelay`. */
   readonly retryMaxDelay?: Duration.DurationInput | undefined
 }
 
@@ -414,10 +416,14 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   const timeoutMs = givenTimeoutMs > 0 ? Math.min(givenTimeoutMs, Transport.maxTimeoutMs) : 30_000
   // Not a finite number (`NaN`, `Infinity`: retrying forever): the default.
   const retries = Math.max(0, Math.floor(Number.isFinite(options.retries) ? (options.retries as number) : 3))
-  // A backoff past what a timer holds (`Duration.infinity`) would never end: Effect's clock takes it as forever.
-  const delayMs = (input: Duration.DurationInput) => Math.min(Duration.toMillis(input), Transport.maxTimeoutMs)
-  const baseDelayMs = delayMs(Duration.decode(options.retryBaseDelay ?? Duration.millis(250)))
-  const maxDelayMs = delayMs(Duration.decode(options.retryMaxDelay ?? Duration.seconds(10)))
+  // As the timeout: zero, negative or `NaN` (all zero once decoded) is the default, not retries that follow at once;
+  // a backoff past what a timer holds (`Duration.infinity`) would never end: Effect's clock takes it as forever.
+  const delayMs = (input: Duration.DurationInput | undefined, defaultMs: number) => {
+    const givenMs = Duration.toMillis(Duration.decode(input ?? defaultMs))
+    return givenMs > 0 ? Math.min(givenMs, Transport.maxTimeoutMs) : defaultMs
+  }
+  const baseDelayMs = delayMs(options.retryBaseDelay, 250)
+  const maxDelayMs = delayMs(options.retryMaxDelay, 10_000)
   const userAgent = `sms-consistency/${version}`
 
   /** Attempts are timed by the transport (response and body): see `Transport.Request.timeoutMs`. */
