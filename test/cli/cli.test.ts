@@ -1460,26 +1460,50 @@ describe("discovery commands", () => {
 
 describe("wizard", () => {
   // util-linux `script` gives the CLI a terminal: the wizard asks its questions only on one.
-  it.skipIf(spawnSync("script", ["--version"]).status !== 0)(
-    "Ctrl+C at one of its questions: exit 130, as Ctrl+C anywhere else, and no stack",
+  const hasScript = spawnSync("script", ["--version"]).status === 0
+
+  /**
+   * Runs `--wizard` on a terminal, its stderr into a file (the terminal mixes it with stdout), and types `key` at
+   * its first question, in raw mode: a key the wizard reads, not a signal nor the end of a pipe.
+   */
+  const wizardQuitBy = async (key: string) => {
+    const stderrFile = join(await tempDir(), "stderr")
+    const command = `${[process.execPath, bin, "--wizard"].map((a) => `'${a}'`).join(" ")} 2>'${stderrFile}'`
+    // -e: script exits with the CLI's code.
+    const child = spawn("script", ["-qec", command, "/dev/null"], { env: envFor({ TERM: "dumb" }) })
+    let out = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d
+    })
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      out += d
+    })
+    const exited = new Promise<number | null>((done) => child.once("exit", done))
+    await vi.waitFor(() => expect(out).toContain("Select which command"), { timeout: 10_000 })
+    const requestsBefore = requestCount()
+    child.stdin.write(key)
+    const code = await exited
+    const stderr = await readFile(stderrFile, "utf8")
+    for (const text of [out, stderr]) expect(text).not.toMatch(stackFrame)
+    return { code, out, stderr, requests: requestCount() - requestsBefore }
+  }
+
+  it.skipIf(!hasScript)("Ctrl+C at one of its questions: exit 130, as Ctrl+C anywhere else, and no stack", async () => {
+    const r = await wizardQuitBy("\x03")
+    expect(r.code).toBe(130)
+    expect(r.out).not.toMatch(/error/i)
+    expect(r.stderr).toBe("")
+  })
+
+  it.skipIf(!hasScript)(
+    "Ctrl+D (the end of input) at one of its questions: exit 2 and one error line on stderr; nothing sent",
     async () => {
-      const command = [process.execPath, bin, "--wizard"].map((a) => `'${a}'`).join(" ")
-      // -e: script exits with the CLI's code.
-      const child = spawn("script", ["-qec", command, "/dev/null"], { env: cleanEnv(home, { TERM: "dumb" }) })
-      let out = ""
-      child.stdout.setEncoding("utf8").on("data", (d: string) => {
-        out += d
-      })
-      child.stderr.setEncoding("utf8").on("data", (d: string) => {
-        out += d
-      })
-      const exited = new Promise<number | null>((done) => child.once("exit", done))
-      await vi.waitFor(() => expect(out).toContain("Select which command"), { timeout: 10_000 })
-      // Typed at the question, in raw mode: a key the wizard reads, not a signal.
-      child.stdin.write("\x03")
-      expect(await exited).toBe(130)
-      expect(out).not.toMatch(stackFrame)
-      expect(out).not.toMatch(/error/i)
+      const r = await wizardQuitBy("\x04")
+      // It exited 0 with nothing on stderr, as if the wizard had done what it was asked.
+      expect(r.stderr).toMatch(/^error: the input ended at a wizard question; nothing was sent\n$/)
+      expect(r.code).toBe(2)
+      expect(r.out).not.toContain("input ended")
+      expect(r.requests).toBe(0)
     }
   )
 })

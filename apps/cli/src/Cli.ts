@@ -76,9 +76,9 @@ const footer = HelpDoc.blocks([
 
 const cli = Command.run(root, { name, version, footer })
 
-/** Whether a wizard's question was answered with Ctrl+C (see `platform`). */
+/** Whether a wizard's question was answered with Ctrl+C or Ctrl+D, the end of input (see `platform`). */
 interface WizardQuit {
-  byCtrlC: boolean
+  by: "Ctrl+C" | "Ctrl+D" | undefined
 }
 
 /**
@@ -86,8 +86,8 @@ interface WizardQuit {
  * Names are matched as typed: by default @effect/cli lower-cases commands, flags and boolean values, while the
  * checks before it (`usageProblem`, `wantsJson`) know the names only as declared, so `--DRY-RUN` would be a dry
  * run to one and not to the other. The terminal quits a prompt on Ctrl+C or Ctrl+D, as by default, and notes
- * Ctrl+C in `quit`: at a question the terminal is in raw mode, Ctrl+C is a key, not a signal, and @effect/cli
- * quits the wizard and succeeds.
+ * which in `quit`: at a question the terminal is in raw mode, Ctrl+C is a key, not a signal, Ctrl+D a key, not the
+ * end of a stream, and @effect/cli quits the wizard and succeeds for both.
  */
 const platform = (quit: WizardQuit) =>
   Layer.mergeAll(
@@ -96,8 +96,9 @@ const platform = (quit: WizardQuit) =>
     Layer.scoped(
       Terminal.Terminal,
       NodeTerminal.make(({ key }) => {
-        if (key.ctrl && key.name === "c") quit.byCtrlC = true
-        return key.ctrl && (key.name === "c" || key.name === "d")
+        const quits = key.ctrl && (key.name === "c" || key.name === "d")
+        if (quits) quit.by = key.name === "c" ? "Ctrl+C" : "Ctrl+D"
+        return quits
       })
     ),
     CliConfig.layer({ isCaseSensitive: true })
@@ -235,12 +236,20 @@ export const main = (argv: ReadonlyArray<string>, handlers: Handlers["Type"]): E
   // A bad value of a built-in (`--help --log-level loud`) is dropped, not handed to @effect/cli (see
   // `withoutBadBuiltIns`): the help asked for wins over it too.
   const line = helpAsked ? withoutBadBuiltIns(flags, args) : args
-  // A wizard quit by Ctrl+C exits 130, as Ctrl+C anywhere else does (see `platform`).
-  const quit: WizardQuit = { byCtrlC: false }
+  // A wizard quit by Ctrl+C exits 130, as Ctrl+C anywhere else does; by Ctrl+D, the input ended before the command
+  // line was complete: an error, not the success @effect/cli makes of it (see `platform`).
+  const quit: WizardQuit = { by: undefined }
   const run =
     problem === undefined
       ? cli([...argv.slice(0, 2), ...splitFlagValues(hoistBuiltIns(line))]).pipe(
-          Effect.map((): number => (quit.byCtrlC ? ExitCode.interrupted : ExitCode.ok)),
+          Effect.flatMap(
+            (): Effect.Effect<number> =>
+              quit.by === "Ctrl+C"
+                ? Effect.succeed(ExitCode.interrupted)
+                : quit.by === "Ctrl+D"
+                  ? usageError("the input ended at a wizard question; nothing was sent", args)
+                  : Effect.succeed(ExitCode.ok)
+          ),
           Effect.catchAll((error) => {
             if (!ValidationError.isValidationError(error)) return Effect.succeed(error.code)
             return ValidationError.isHelpRequested(error)

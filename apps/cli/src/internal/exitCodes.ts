@@ -6,7 +6,7 @@ export const ExitCode = {
   ok: 0,
   /** Some tasks failed; the rest were still written. */
   partial: 1,
-  /** Usage error or invalid input (nothing was sent), or an unusable --output. */
+  /** Usage error or invalid input (nothing was sent), an unusable --output, or Ctrl+D at a --wizard question. */
   usage: 2,
   /** Authentication or permission: no credentials, 401, 403. */
   auth: 3,
