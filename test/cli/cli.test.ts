@@ -14,6 +14,7 @@ import { closeSync, existsSync, openSync } from "node:fs"
 import { lstat, mkdir, readdir, readFile, stat, symlink, truncate, writeFile } from "node:fs/promises"
 import { createServer } from "node:net"
 import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest"
 import { bin, binBuilt, captureServer, cleanEnv, run, stackFrame, tempDir } from "./support.js"
 
@@ -1545,6 +1546,23 @@ describe("emulator and demo", () => {
     // demo has no --json to list the tasks left.
     expect(r.stdout).not.toContain("--json")
     expect(r.stderr).toBe(`interrupted: ${exported} tasks exported, ${left} tasks not\n`)
+  })
+
+  it("Ctrl+C before the demo's export started: exit 130, one line on stderr that says so, no file", async () => {
+    const cwd = await tempDir()
+    // SIGINT as its discovery's first request is sent, which is then held: the export cannot have started.
+    const hold = fileURLToPath(new URL("./hold-first-connection.cjs", import.meta.url))
+    const r = await cli(["demo", "--sources", "3", "--output", "out"], {
+      cwd,
+      env: cleanEnv(home, { NODE_OPTIONS: `--require "${hold}"` }),
+      timeoutMs: 10_000
+    })
+    expect(r.stdout).toContain("Started the SMS emulator")
+    expect(r.stdout).not.toContain("Discovered")
+    // It said a bare "interrupted".
+    expect(r.stderr).toBe("interrupted before the export started; nothing was written\n")
+    expect(r.code).toBe(130)
+    expect(await readdir(cwd)).toEqual([])
   })
 
   it("demo from an empty directory exports the seeded results into ./consistency-results/", async () => {

@@ -195,6 +195,9 @@ const interruptedMessage = (command: string | undefined): string => {
   switch (command) {
     case "export":
       return "interrupted before any export call; nothing was written"
+    case "demo":
+      // Once its export started, the export's summary says what was done (`reportInterrupted`).
+      return "interrupted before the export started; nothing was written"
     case "sources":
     case "tasks":
       return "interrupted before the listing was complete; nothing was listed"
