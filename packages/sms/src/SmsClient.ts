@@ -140,7 +140,9 @@ export interface ListSourcesQuery {
   readonly withResults?: boolean | undefined
   readonly name?: string | undefined
   readonly state?: string | undefined
+  /** Page size: a whole number from 0 to 200 (0 is the service's default, 200); another fails, unsent. */
   readonly limit?: number | undefined
+  /** Entries skipped: a whole number, 0 or more; another fails, unsent. */
   readonly offset?: number | undefined
 }
 
@@ -149,7 +151,9 @@ export interface ListTasksQuery {
   readonly name?: string | undefined
   readonly id?: string | undefined
   readonly sourceServerId?: string | undefined
+  /** As `ListSourcesQuery.limit`. */
   readonly limit?: number | undefined
+  /** As `ListSourcesQuery.offset`. */
   readonly offset?: number | undefined
 }
 
@@ -868,23 +872,50 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   const param = (name: string, value: string | number | boolean | undefined): ReadonlyArray<[string, string]> =>
     value === undefined || value === "" ? [] : [[name, String(value)]]
 
+  /**
+   * A page's `limit` (0 to 200; 0 is the service's default, 200) and `offset` (0 or more), checked before anything
+   * is sent: the service answers others 400 (`SMS.9002`) after a signed round trip.
+   */
+  const pageProblem = (query: { readonly limit?: number | undefined; readonly offset?: number | undefined }) => {
+    const { limit, offset } = query
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0 && limit <= pageSize))
+      return new InvalidRequest({
+        field: "limit",
+        reason: `must be a whole number from 0 to ${pageSize} (got ${limit})`
+      })
+    if (offset !== undefined && !(Number.isSafeInteger(offset) && offset >= 0))
+      return new InvalidRequest({ field: "offset", reason: `must be a whole number, 0 or more (got ${offset})` })
+    return undefined
+  }
+
+  /** `list`, unless the page asked for is not one to send (`pageProblem`). */
+  const paged = <A>(
+    query: { readonly limit?: number | undefined; readonly offset?: number | undefined },
+    list: () => Effect.Effect<A, SmsError>
+  ): Effect.Effect<A, SmsError> => {
+    const problem = pageProblem(query)
+    return problem === undefined ? list() : Effect.fail(problem)
+  }
+
   const listSources = (query: ListSourcesQuery = {}) =>
     traced("SmsClient.listSources", () =>
-      sendJson(
-        "listSources",
-        {
-          method: "GET",
-          base: endpoint,
-          path: "/v3/sources",
-          query: [
-            ...param("is_consistency_result_exist", query.withResults),
-            ...param("name", query.name),
-            ...param("state", query.state),
-            ...param("limit", query.limit),
-            ...param("offset", query.offset)
-          ]
-        },
-        Model.ListSourcesResponse
+      paged(query, () =>
+        sendJson(
+          "listSources",
+          {
+            method: "GET",
+            base: endpoint,
+            path: "/v3/sources",
+            query: [
+              ...param("is_consistency_result_exist", query.withResults),
+              ...param("name", query.name),
+              ...param("state", query.state),
+              ...param("limit", query.limit),
+              ...param("offset", query.offset)
+            ]
+          },
+          Model.ListSourcesResponse
+        )
       )
     )
 
@@ -902,22 +933,24 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
 
   const listTasks = (query: ListTasksQuery = {}) =>
     traced("SmsClient.listTasks", () =>
-      sendJson(
-        "listTasks",
-        {
-          method: "GET",
-          base: endpoint,
-          path: "/v3/tasks",
-          query: [
-            ...param("state", query.state),
-            ...param("name", query.name),
-            ...param("id", query.id),
-            ...param("source_server_id", query.sourceServerId),
-            ...param("limit", query.limit),
-            ...param("offset", query.offset)
-          ]
-        },
-        Model.ListTasksResponse
+      paged(query, () =>
+        sendJson(
+          "listTasks",
+          {
+            method: "GET",
+            base: endpoint,
+            path: "/v3/tasks",
+            query: [
+              ...param("state", query.state),
+              ...param("name", query.name),
+              ...param("id", query.id),
+              ...param("source_server_id", query.sourceServerId),
+              ...param("limit", query.limit),
+              ...param("offset", query.offset)
+            ]
+          },
+          Model.ListTasksResponse
+        )
       )
     )
 

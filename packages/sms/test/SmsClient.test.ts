@@ -735,6 +735,37 @@ describe("SmsClient: the endpoint option", () => {
   )
 })
 
+describe("SmsClient: a page of sources or tasks", () => {
+  it.live(
+    "a limit outside 0..200 or an offset that is not a whole number 0 or more fails, naming it; nothing sent",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* Server.start
+        server.respond(Server.json(200, { count: 0, source_servers: [], tasks: [] }))
+        const cases = [
+          [{ limit: 5000 }, "limit: must be a whole number from 0 to 200 (got 5000)"],
+          [{ limit: -1 }, "limit: must be a whole number from 0 to 200 (got -1)"],
+          [{ limit: 1.5 }, "limit: must be a whole number from 0 to 200 (got 1.5)"],
+          [{ limit: Number.NaN }, "limit: must be a whole number from 0 to 200 (got NaN)"],
+          [{ offset: -1 }, "offset: must be a whole number, 0 or more (got -1)"],
+          [{ offset: 2 ** 60 }, `offset: must be a whole number, 0 or more (got ${2 ** 60})`]
+        ] as const
+        for (const [query, message] of cases) {
+          const errors = yield* Effect.flatMap(SmsClient.SmsClient, (c) =>
+            Effect.all([Effect.flip(c.listSources(query)), Effect.flip(c.listTasks(query))])
+          ).pipe(Effect.provide(SmsClient.layer({ endpoint: server.url, credentials: akSk })))
+          for (const error of errors) expect(error).toMatchObject({ _tag: "InvalidRequest", message })
+        }
+        expect(server.received).toHaveLength(0)
+        // The bounds themselves are sent.
+        yield* Effect.flatMap(SmsClient.SmsClient, (c) =>
+          Effect.all([c.listSources({ limit: 0, offset: 0 }), c.listTasks({ limit: 200, offset: 10_000 })])
+        ).pipe(Effect.provide(SmsClient.layer({ endpoint: server.url, credentials: akSk })))
+        expect(server.received).toHaveLength(2)
+      }).pipe(Effect.scoped)
+  )
+})
+
 describe("SmsClient: the timeout option", () => {
   it.effect("not a positive number is the default 30 s; above 2^31 - 1 ms (a timer's most) is that most", () =>
     Effect.gen(function* () {
