@@ -276,6 +276,24 @@ describe("export against the emulator", () => {
     expect(exportsSent() - before).toBe(3)
   })
 
+  it("--output FILE with an odd but legal name is written under exactly that name, and no other", async () => {
+    const cwd = await tempDir()
+    for (const name of ["ü名 $x.zip", "a b;c (1).zip", `${"n".repeat(196)}.zip`]) {
+      const r = await cli(
+        ["export", "--task", Object.values(taskOf(0)).join(","), "--output", `out/${name}`, "--json"],
+        {
+          cwd,
+          env: envFor()
+        }
+      )
+      expect(r.code).toBe(0)
+      expect(JSON.parse(r.stdout).files.map((f: { path: string }) => f.path)).toEqual([join(cwd, "out", name)])
+    }
+    expect((await readdir(join(cwd, "out"))).sort()).toEqual(
+      ["ü名 $x.zip", "a b;c (1).zip", `${"n".repeat(196)}.zip`].sort()
+    )
+  })
+
   it("--all discovers every source with results (all pages) and writes into a directory, existing or new", async () => {
     const cwd = await tempDir()
     await mkdir(join(cwd, "into"))
@@ -766,6 +784,60 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       args: ["export", "--task", "t1,s1,web", "--output", "taken.zip"],
       files: { "taken.zip": "x" },
       expected: /--output: .*taken\.zip already exists \(use --force to overwrite it\)/
+    },
+    {
+      // The core would write colon/a_b-1.zip (or, with --force, replace the unrelated a_b.zip).
+      name: "an --output file name with a character the core replaces, even with --force",
+      args: ["export", "--task", "t1,s1,web", "--output", "colon/a:b.zip", "--force"],
+      files: { "colon/a_b.zip": "precious" },
+      expected:
+        /^error: --output: the file name "a:b\.zip" may not contain ":" \(nor < > " \| \? \* \\ or control characters\); choose another name$/
+    },
+    {
+      name: "an --output file name with several such characters, a backslash among them",
+      args: ["export", "--task", "t1,s1,web", "--output", "a|b\\c?.zip"],
+      expected:
+        /^error: --output: the file name "a\|b\\\\c\?\.zip" may not contain "\|", "\\" or "\?" \(nor < > : " \* or control characters\); choose another name$/
+    },
+    {
+      name: "an --output file name with a control character",
+      args: ["export", "--task", "t1,s1,web", "--output", "a\tb.zip"],
+      expected:
+        /^error: --output: the file name "a\\tb\.zip" may not contain the control character U\+0009 \(nor < > : " \| \? \* \\\); choose another name$/
+    },
+    {
+      // The core would write dot/results.zip.
+      name: "an --output file name with a leading dot",
+      args: ["export", "--task", "t1,s1,web", "--output", "dot/.results.zip"],
+      expected: /^error: --output: the file name "\.results\.zip" may not start with a dot; choose another name$/
+    },
+    {
+      name: "an --output file name with a leading space",
+      args: ["export", "--task", "t1,s1,web", "--output", " results.zip"],
+      expected: /^error: --output: the file name " results\.zip" may not start with a space; choose another name$/
+    },
+    {
+      name: "an --output file name with a trailing space",
+      args: ["export", "--task", "t1,s1,web", "--output", "results.zip "],
+      expected: /^error: --output: the file name "results\.zip " may not end with a space; choose another name$/
+    },
+    {
+      name: "an --output file name over 200 characters",
+      args: ["export", "--task", "t1,s1,web", "--output", `${"n".repeat(197)}.zip`],
+      expected:
+        /^error: --output: the file name "n{197}\.zip" is 201 characters long, over the limit of 200; choose a shorter name$/
+    },
+    {
+      name: "an --output file name checked before the discovery of --all",
+      args: ["export", "--all", "--output", "a:b.zip"],
+      expected: /^error: --output: the file name "a:b\.zip" may not contain ":"/
+    },
+    {
+      // 196 characters; a piece of the call, were it split to isolate a missing task, would add -tasks-2-2.
+      name: "an --output file name too long for the names derived from it",
+      args: ["export", "--task", "t1,s1,web", "--task", "t2,s2,db", "--output", `${"n".repeat(192)}.zip`],
+      expected:
+        /^error: --output: the file name "n{192}\.zip" is too long for the names the export derives from it: with "-tasks-2-2" added \(the name for a piece of the call, split to isolate missing tasks\) it would be 206 characters long, over the limit of 200; choose a shorter name$/
     },
     {
       name: "an --output under a file",

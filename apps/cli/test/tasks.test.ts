@@ -8,6 +8,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { hoistBuiltIns } from "../src/Cli.js"
 import { parseDuration } from "@sms-consistency/sms/internal/duration"
+import { sanitizeFileName } from "@sms-consistency/sms/internal/files"
+import * as fc from "fast-check"
 import { expandHome, parseTimeout } from "../src/internal/common.js"
 import * as Output from "../src/internal/output.js"
 import { partName } from "../src/internal/output.js"
@@ -479,6 +481,57 @@ describe("--output", () => {
       directory: join(cwd, "dirlink"),
       overwrite: false
     })
+  })
+
+  it("refuses a file name the core would change, saying why; passes an odd but legal one as it is", async () => {
+    const cwd = await mkdtemp(join(tmpdir(), "sms-output-"))
+    const why = (output: string, chunks = 1, tasks?: number) => reasonOf(Output.plan(output, chunks, true, cwd, tasks))
+    expect(await why("a:b.zip")).toBe(
+      '--output: the file name "a:b.zip" may not contain ":" (nor < > " | ? * \\ or control characters); choose another name'
+    )
+    expect(await why("x/a\u0000b*.zip")).toBe(
+      '--output: the file name "a\\u0000b*.zip" may not contain the control character U+0000 or "*" (nor < > : " | ? \\); choose another name'
+    )
+    expect(await why(".r.zip")).toBe('--output: the file name ".r.zip" may not start with a dot; choose another name')
+    expect(await why("\u3000r.zip")).toBe(
+      '--output: the file name "\u3000r.zip" may not start with whitespace (U+3000); choose another name'
+    )
+    expect(await why(`${"n".repeat(200)}.zip`)).toMatch(
+      /is 204 characters long, over the limit of 200; choose a shorter/
+    )
+    // The names derived for several calls, and for pieces of a call split to isolate missing tasks.
+    expect(await why(`${"n".repeat(190)}.zip`, 2)).toBe(
+      `--output: the file name "${"n".repeat(190)}.zip" is too long for the names the export derives from it: ` +
+        'with "-part-1-tasks-200-200" added (the name for a piece of call 1 of 2, split to isolate missing tasks) it ' +
+        "would be 215 characters long, over the limit of 200; choose a shorter name"
+    )
+    // One task is never split: its name is only the one given.
+    expect(await why(`${"n".repeat(196)}.zip`, 1, 1)).toBe("ok")
+    expect(await why(`${"n".repeat(196)}.zip`, 1, 2)).toMatch(/with "-tasks-2-2" added \(the name for a piece of the/)
+    expect(await why(`${"n".repeat(189)}.zip`, 2, 201)).toMatch(
+      /with "-part-1-tasks-200-200" added \(the name for a piece of call 1 of 2,.* 214 characters long/
+    )
+    for (const legal of ["ü名 $x.zip", "a b;c (1).zip", "x.y.zip", `${"n".repeat(196)}.zip`])
+      expect(await Effect.runPromise(Output.plan(legal, 1, false, cwd, 1))).toEqual({
+        _tag: "Files",
+        paths: [join(cwd, legal)],
+        overwrite: false
+      })
+  })
+
+  it("explains every change the core's sanitiser makes to a name, from its own rules", () => {
+    const name = fc.string({
+      unit: fc.constantFrom("a", ".", " ", "\u3000", "\t", "\u007f", ":", "*", "\\", "名", "😀"),
+      maxLength: 210
+    })
+    fc.assert(
+      fc.property(name, (n) => {
+        const problem = Output.nameProblem(n)
+        expect(problem === undefined).toBe(sanitizeFileName(n, "") === n)
+        if (problem !== undefined) expect(problem).not.toContain("would be written as")
+      }),
+      { numRuns: 2000, seed: 7 }
+    )
   })
 
   // Root may write anywhere: this runs only as another user.

@@ -162,11 +162,14 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
     const planFor = (tasks: ReadonlyArray<Tasks.TaskRef>) =>
       Effect.flatMap(BatchExport.prepare(tasks), (prepared) => {
         const calls = Math.ceil(prepared.tasks.length / Model.Limits.tasksPerCall)
-        return Effect.map(Output.plan(Option.getOrUndefined(args.output), calls, args.force), (plan) => ({
-          plan,
-          prepared,
-          calls
-        }))
+        return Effect.map(
+          Output.plan(Option.getOrUndefined(args.output), calls, args.force, process.cwd(), prepared.tasks.length),
+          (plan) => ({
+            plan,
+            prepared,
+            calls
+          })
+        )
       })
     // With --all, the tasks (and so the file names) are known only after discovery; where they go, before.
     if (given === undefined) yield* Output.check(Option.getOrUndefined(args.output))

@@ -1,5 +1,12 @@
 /** Where exported files go (`--output`), decided and checked before anything is sent. */
 import type { Piece } from "@sms-consistency/sms/BatchExport"
+import {
+  isControlCharacter,
+  maxNameLength,
+  reservedCharacters,
+  sanitizeFileName
+} from "@sms-consistency/sms/internal/files"
+import * as Model from "@sms-consistency/sms/Model"
 import type { FileTarget } from "@sms-consistency/sms/SmsClient"
 import { InvalidRequest } from "@sms-consistency/sms/SmsError"
 import * as Effect from "effect/Effect"
@@ -26,6 +33,48 @@ export const partName = (path: string, part: number): string => suffixed(path, `
 /** `name.zip` → `name-tasks-1-100.zip`: a piece of a chunk split to isolate missing tasks (1-based, inclusive). */
 export const pieceName = (path: string, piece: Piece): string =>
   suffixed(path, `tasks-${piece.offset + 1}-${piece.offset + piece.size}`)
+
+/** `":"`, or `the control character U+0009`. */
+const shown = (char: string): string =>
+  isControlCharacter(char)
+    ? `the control character U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`
+    : `"${char}"`
+
+/** `a`, `a or b`, `a, b or c`. */
+const either = (items: ReadonlyArray<string>): string =>
+  items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`
+
+/** `a space`, or `whitespace (U+3000)`. */
+const space = (char: string): string =>
+  char === " " ? "a space" : `whitespace (U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")})`
+
+/**
+ * Why the core would write a file asked for as `name` under another name, or undefined if it would not: it runs
+ * every name through `sanitizeFileName` (and then makes the changed name unique), which would silently put the file
+ * elsewhere than the path given, or with --force replace an unrelated file. Whether it would is the sanitiser's own
+ * answer; this only says why, from its rules.
+ */
+export const nameProblem = (name: string): string | undefined => {
+  if (sanitizeFileName(name, "") === name) return undefined
+  const quoted = JSON.stringify(name)
+  // A backslash is a path separator to the sanitiser (the name would lose what is before it).
+  const forbidden = (c: string) => c === "\\" || reservedCharacters.includes(c) || isControlCharacter(c)
+  const found = [...new Set([...name].filter(forbidden))]
+  if (found.length > 0) {
+    const others = [...reservedCharacters, "\\"].filter((c) => !found.includes(c))
+    const controls = found.some(isControlCharacter) ? "" : "control characters"
+    const nor = [others.join(" "), controls].filter((part) => part !== "").join(" or ")
+    return `the file name ${quoted} may not contain ${either(found.map(shown))}${nor === "" ? "" : ` (nor ${nor})`}; choose another name`
+  }
+  const first = name[0] ?? ""
+  if (first === ".") return `the file name ${quoted} may not start with a dot; choose another name`
+  if (/\s/.test(first)) return `the file name ${quoted} may not start with ${space(first)}; choose another name`
+  const last = name[name.length - 1] ?? ""
+  if (/\s/.test(last)) return `the file name ${quoted} may not end with ${space(last)}; choose another name`
+  if (name.length > maxNameLength)
+    return `the file name ${quoted} is ${name.length} characters long, over the limit of ${maxNameLength}; choose a shorter name`
+  return `the file name ${quoted} would be written as ${JSON.stringify(sanitizeFileName(name, ""))}; choose another name`
+}
 
 /** What is at a path: a directory (a link to one included), a regular file, nothing, or something else, said. */
 type Kind = "directory" | "file" | "missing" | { readonly other: string }
@@ -103,6 +152,8 @@ const resolveOutput = (output: string | undefined, cwd: string) =>
       raw.endsWith(sep) ||
       (kind === "missing" && extname(basename(path)) === "")
     const directory = isDirectory ? path : dirname(path)
+    const problem = isDirectory ? undefined : nameProblem(basename(path))
+    if (problem !== undefined) return yield* new InvalidRequest({ field: "--output", reason: problem })
     // Not even --force replaces what is not a regular file (see `kindOf`).
     if (!isDirectory && typeof kind === "object") return yield* notRegular(path, kind)
     const cannot = yield* unwritable(directory)
@@ -116,6 +167,33 @@ export const check = (output: string | undefined, cwd: string = process.cwd()): 
   Effect.asVoid(resolveOutput(output, cwd))
 
 /**
+ * Why a name the export derives from a file `--output` (`-part-N` for a call of several, `-tasks-A-B` for a piece of
+ * a call split to isolate missing tasks) would be cut by the core's sanitiser, if one would: the longest for each
+ * call, whose pieces are numbered up to its size, is checked.
+ */
+const derivedTooLong = (path: string, paths: ReadonlyArray<string>, tasks: number): string | undefined => {
+  const given = basename(path)
+  const stem = given.slice(0, given.length - extname(given).length)
+  for (const [i, part] of paths.entries()) {
+    const size = Math.min(Model.Limits.tasksPerCall, tasks - i * Model.Limits.tasksPerCall)
+    // A call of one task is never split.
+    const longest = size >= 2 ? pieceName(part, { offset: size - 1, size: 1 }) : part
+    const name = basename(longest)
+    if (nameProblem(name) === undefined) continue
+    const added = name.slice(stem.length, name.length - extname(name).length)
+    const call = paths.length > 1 ? `call ${i + 1} of ${paths.length}` : "the call"
+    const what =
+      longest === part ? `the name for ${call}` : `the name for a piece of ${call}, split to isolate missing tasks`
+    return (
+      `the file name ${JSON.stringify(given)} is too long for the names the export derives from it: with ` +
+      `"${added}" added (${what}) it would be ${name.length} characters long, over the limit of ${maxNameLength}; ` +
+      "choose a shorter name"
+    )
+  }
+  return undefined
+}
+
+/**
  * An existing directory (or a path ending in `/`, or a new one without an extension) receives the files; anything
  * else is the file path (with `-part-N` before the extension for several chunks). An existing file is an error
  * unless `force`, and so is a directory that cannot be made or written to.
@@ -124,12 +202,15 @@ export const plan = (
   output: string | undefined,
   chunks: number,
   force: boolean,
-  cwd: string = process.cwd()
+  cwd: string = process.cwd(),
+  tasks: number = chunks * Model.Limits.tasksPerCall
 ): Effect.Effect<Plan, InvalidRequest> =>
   Effect.gen(function* () {
     const { path, kind, directory } = yield* resolveOutput(output, cwd)
     if (directory === path) return { _tag: "Directory", directory: path, overwrite: force } satisfies Plan
     const paths = chunks <= 1 ? [path] : Array.from({ length: chunks }, (_, i) => partName(path, i + 1))
+    const tooLong = derivedTooLong(path, paths, tasks)
+    if (tooLong !== undefined) return yield* new InvalidRequest({ field: "--output", reason: tooLong })
     for (const p of paths) {
       const k = p === path ? kind : yield* kindOf(p)
       if (typeof k === "object") return yield* notRegular(p, k)

@@ -5,7 +5,15 @@ import { link, mkdir, rename, stat, unlink } from "node:fs/promises"
 import { basename, dirname, extname, join } from "node:path"
 import { FileError } from "../SmsError.js"
 
-const maxNameLength = 200
+/** The longest file name `sanitizeFileName` keeps whole (in UTF-16 code units); a longer one loses the end of its stem. */
+export const maxNameLength = 200
+/** Characters `sanitizeFileName` replaces with `_`, besides control characters (reserved on Windows). */
+export const reservedCharacters = '<>:"|?*'
+/** A control character: `sanitizeFileName` replaces it with `_`. */
+export const isControlCharacter = (char: string): boolean => {
+  const code = char.codePointAt(0) ?? 0
+  return code < 0x20 || code === 0x7f
+}
 /** Names that need no change: no separator, control or reserved character, no leading dot or space, no trailing space. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern rules out
 const plainName = /^[^./\\\s\x00-\x1f\x7f<>:"|?*][^/\\\x00-\x1f\x7f<>:"|?*]*(?<!\s)$/
@@ -21,10 +29,7 @@ export const sanitizeFileName = (raw: string, fallback: string): string =>
 export const sanitizeThoroughly = (raw: string, fallback: string): string => {
   const last = raw.split(/[/\\]/).pop() ?? ""
   let name = ""
-  for (const char of last) {
-    const code = char.codePointAt(0) ?? 0
-    name += code < 0x20 || code === 0x7f || '<>:"|?*'.includes(char) ? "_" : char
-  }
+  for (const char of last) name += isControlCharacter(char) || reservedCharacters.includes(char) ? "_" : char
   name = name.replace(/^[.\s]+/, "").trim()
   if (name.length > maxNameLength) {
     const ext = extname(name).slice(0, 16)
