@@ -294,6 +294,19 @@ describe("export against the emulator", () => {
     )
   })
 
+  it("a CSV --tasks-file named .json is read as CSV, said on stderr", async () => {
+    const cwd = await tempDir()
+    const [a, b] = [taskOf(0), taskOf(1)]
+    const csv = ["task_id,source_id,source_name", ...[a, b].map((t) => Object.values(t).join(","))].join("\n")
+    await writeFile(join(cwd, "tasks.json"), csv)
+    const before = exportsSent()
+    const r = await cli(["export", "--tasks-file", "tasks.json", "--dry-run", "--json"], { cwd, env: envFor() })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ dryRun: true, tasks: 2, calls: 1 })
+    expect(r.stderr).toContain("tasks.json: read as CSV (named .json, but its first line is a CSV header)")
+    expect(exportsSent()).toBe(before)
+  })
+
   it("--all discovers every source with results (all pages) and writes into a directory, existing or new", async () => {
     const cwd = await tempDir()
     await mkdir(join(cwd, "into"))
@@ -700,7 +713,7 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
   const cases: ReadonlyArray<{
     readonly name: string
     readonly args: ReadonlyArray<string>
-    readonly files?: Record<string, string>
+    readonly files?: Record<string, string | Uint8Array>
     readonly expected: RegExp
   }> = [
     {
@@ -772,6 +785,57 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       args: ["export", "--tasks-file", "nohead.csv"],
       files: { "nohead.csv": "t1,s1,web\n" },
       expected: /nohead\.csv line 1: header must name the columns task_id,source_id,source_name/
+    },
+    {
+      // What Excel's "Unicode Text" saves: tab-separated, UTF-16 LE with a byte order mark.
+      name: "a UTF-16 --tasks-file",
+      args: ["export", "--tasks-file", "tasks.txt"],
+      files: {
+        "tasks.txt": Buffer.concat([
+          Buffer.from([0xff, 0xfe]),
+          Buffer.from("task_id\tsource_id\tsource_name\r\nt1\ts1\tweb\r\n", "utf16le")
+        ])
+      },
+      expected:
+        /^error: tasks\.txt: is UTF-16 text \(as Excel's "Unicode Text" saves it\); save it as UTF-8 \(in Excel: CSV UTF-8\)$/
+    },
+    {
+      name: "a CSV --tasks-file separated by semicolons",
+      args: ["export", "--tasks-file", "semi.csv"],
+      files: { "semi.csv": "task_id;source_id;source_name\nt1;s1;web\n" },
+      expected:
+        /^error: semi\.csv line 1: the columns must be separated by commas, not ";" \(save the file as CSV with commas, or change the separator\)$/
+    },
+    {
+      name: "the table sources prints, saved as a --tasks-file",
+      args: ["export", "--tasks-file", "servers.txt"],
+      files: {
+        "servers.txt":
+          "SOURCE ID  NAME    IP        STATE     TASK ID  TASK STATE    RESULTS\ns1         web-01  10.0.0.1  finished  t1       SYNC_SUCCESS  yes\n"
+      },
+      expected:
+        /^error: servers\.txt line 1: is the table `sources` prints, not CSV: save the output of `sources --json` instead \(--tasks-file reads it\)$/
+    },
+    {
+      // Read as CSV (not as JSON, which would say `unexpected token "a"`): its mistakes are a CSV's.
+      name: "a CSV --tasks-file named .json",
+      args: ["export", "--tasks-file", "tasks.json"],
+      files: { "tasks.json": "task_id,source_id,source_name\nt1,s1\n" },
+      expected: /^error: tasks\.json line 2: expected 3 fields like the header \(got 2\)$/
+    },
+    {
+      name: "the --json output of a failed export as a --tasks-file",
+      args: ["export", "--tasks-file", "last.json"],
+      files: { "last.json": '{\n  "error": {\n    "tag": "AuthError",\n    "message": "no credentials"\n  }\n}\n' },
+      expected:
+        /^error: last\.json: is the --json output of a command that failed before exporting anything \(AuthError\), which lists no tasks; give the tasks that command was given \(its --tasks-file, --task or --all\) instead$/
+    },
+    {
+      name: "the --json output of a dry run as a --tasks-file",
+      args: ["export", "--tasks-file", "plan.json"],
+      files: { "plan.json": '{"dryRun": true, "tasks": 2, "calls": 1, "duplicates": 0, "directory": "/x"}' },
+      expected:
+        /^error: plan\.json: is the --json output of export --dry-run, which counts the tasks but does not list them; give the tasks that dry run was given \(its --tasks-file, --task or --all\) instead$/
     },
     {
       name: "over-long name in JSON",

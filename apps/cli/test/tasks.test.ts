@@ -9,7 +9,6 @@ import { join } from "node:path"
 import { hoistBuiltIns } from "../src/Cli.js"
 import { parseDuration } from "@sms-consistency/sms/internal/duration"
 import { sanitizeFileName } from "@sms-consistency/sms/internal/files"
-import * as fc from "fast-check"
 import { expandHome, parseTimeout } from "../src/internal/common.js"
 import * as Output from "../src/internal/output.js"
 import { partName } from "../src/internal/output.js"
@@ -216,6 +215,90 @@ describe("parseTasksFile", () => {
       expect(message(Tasks.parseTasksFile(text, "t.json"))).toBe(
         't.json: is empty (expected {"task_info": [...]} or an array of tasks)'
       )
+  })
+
+  it("says a UTF-16 file (Excel's Unicode Text) is UTF-16, whatever its name or byte order", () => {
+    const csv = "task_id,source_id,source_name\r\nt,s,n\r\n"
+    // Read as UTF-8, as the CLI reads every file.
+    const utf16 = (bytes: Buffer) => bytes.toString("utf8")
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv, "utf16le")])
+    const be = Buffer.from(le.subarray(2).swap16())
+    const texts = [
+      utf16(le),
+      utf16(Buffer.concat([Buffer.from([0xfe, 0xff]), be])),
+      utf16(le.subarray(2)),
+      utf16(be),
+      utf16(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify([{ task_id: "t" }]), "utf16le")]))
+    ]
+    for (const [i, text] of texts.entries())
+      for (const label of ["tasks.csv", "tasks.json", "stdin"])
+        expect(message(Tasks.parseTasksInput(text, label)), `text ${i} as ${label}`).toBe(
+          `${label}: is UTF-16 text (as Excel's "Unicode Text" saves it); save it as UTF-8 (in Excel: CSV UTF-8)`
+        )
+  })
+
+  it("says the columns must be separated by commas, or that a file is the table sources or tasks prints", () => {
+    for (const [separator, said] of [
+      [";", '";"'],
+      ["\t", "tabs"]
+    ])
+      for (const label of ["t.csv", "t.txt", "t.json"])
+        expect(
+          message(
+            Tasks.parseTasksInput(
+              `\uFEFFTask_ID${separator}source_id${separator}source_name\nt${separator}s${separator}n\n`,
+              label
+            )
+          )
+        ).toBe(
+          `${label} line 1: the columns must be separated by commas, not ${said} (save the file as CSV with commas, or change the separator)`
+        )
+    const sources =
+      "SOURCE ID                             NAME    IP        STATE     TASK ID                               TASK STATE    RESULTS\n" +
+      "7c841e4e-c3b4-4cdc-8ff2-b8fd1411ffb9  web-01  10.0.0.1  finished  48207830-b79d-41cd-8142-dec54f694cf2  SYNC_SUCCESS  yes\n"
+    expect(message(Tasks.parseTasksInput(sources, "servers.txt"))).toBe(
+      "servers.txt line 1: is the table `sources` prints, not CSV: save the output of `sources --json` instead (--tasks-file reads it)"
+    )
+    const tasks = "TASK ID  NAME  STATE  SOURCE ID  SOURCE NAME\nt  MigrationTask_web-01  SYNC_SUCCESS  s  web-01\n"
+    expect(message(Tasks.parseTasksInput(tasks, "tasks.json"))).toBe(
+      "tasks.json line 1: is the table `tasks` prints, not CSV: save the output of `tasks --json` instead (--tasks-file reads it)"
+    )
+    // Only those names: another header is still said to miss a column.
+    expect(message(Tasks.parseTasksInput("task_id;source_id\n", "t.csv"))).toBe(
+      "t.csv line 1: header must name the columns task_id,source_id,source_name (missing task_id)"
+    )
+  })
+
+  it("reads a CSV named .json as CSV, noting it, as a .csv holding JSON is read as JSON", () => {
+    const task = { task_id: "t", source_id: "s", source_name: "web, 01" }
+    expect(Tasks.parseTasksInput('\uFEFFtask_id,source_id,source_name\r\nt,s,"web, 01"\r\n', "tasks.json")).toEqual(
+      Either.right({
+        tasks: [task],
+        note: "tasks.json: read as CSV (named .json, but its first line is a CSV header)"
+      })
+    )
+    expect(Tasks.parseTasksInput(JSON.stringify([task]), "tasks.csv")).toEqual(Either.right({ tasks: [task] }))
+    // Its mistakes are said as a CSV's are.
+    expect(message(Tasks.parseTasksInput("source_name,task_id,source_id\nt,s\n", "tasks.json"))).toBe(
+      "tasks.json line 2: expected 3 fields like the header (got 2)"
+    )
+  })
+
+  it("says what a --json document without tasks to resume from is: a failed command's, a dry run's", () => {
+    const failed = JSON.stringify({ error: { tag: "AuthError", message: "401" } })
+    expect(message(Tasks.parseTasksInput(failed, "last.json"))).toBe(
+      "last.json: is the --json output of a command that failed before exporting anything (AuthError), which lists " +
+        "no tasks; give the tasks that command was given (its --tasks-file, --task or --all) instead"
+    )
+    const dry = JSON.stringify({ dryRun: true, tasks: 2, calls: 1, duplicates: 0, directory: "/x", endpoint: "e" })
+    expect(message(Tasks.parseTasksInput(dry, "plan.json"))).toBe(
+      "plan.json: is the --json output of export --dry-run, which counts the tasks but does not list them; give " +
+        "the tasks that dry run was given (its --tasks-file, --task or --all) instead"
+    )
+    // An interrupted export's lists its unfinished tasks under failed: those are read.
+    const task = { task_id: "t", source_id: "s", source_name: "n" }
+    const interrupted = { exported: 0, failed: [{ ...task, error: { tag: "Interrupted" } }], interrupted: true }
+    expect(Tasks.parseTasksFile(JSON.stringify(interrupted), "last.json")).toEqual(Either.right([task]))
   })
 
   it("reads an earlier export's --json output as its failed tasks; says so when none failed", () => {

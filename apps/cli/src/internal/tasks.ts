@@ -186,6 +186,37 @@ const tooMany = (label: string) =>
     reason: `holds more than ${maxTasks.toLocaleString("en-US")} tasks, the most one export takes from a file; split it`
   })
 
+/** The text tables `sources` and `tasks` print (their header's first cell, and the command's name). */
+const textTables = [
+  { first: "SOURCE ID", command: "sources" },
+  { first: "TASK ID", command: "tasks" }
+] as const
+
+/**
+ * What is wrong with a header that does not name the columns, when it is a known mistake: the names separated by
+ * `;` or a tab (a spreadsheet saved with another separator), or the text table `sources` or `tasks` prints (saved
+ * to a file instead of their --json output).
+ */
+const headerMistake = (fields: ReadonlyArray<string>): string | undefined => {
+  const line = fields.join(",")
+  for (const [separator, said] of [
+    [";", '";"'],
+    ["\t", "tabs"]
+  ] as const) {
+    const names = line.split(separator).map((f) => f.trim().toLowerCase())
+    if (csvColumns.every((column) => names.includes(column)))
+      return `the columns must be separated by commas, not ${said} (save the file as CSV with commas, or change the separator)`
+  }
+  const cells = line.trim().split(/\s{2,}/)
+  const table = textTables.find((t) => cells[0] === t.first)
+  if (table !== undefined && cells.includes("SOURCE ID") && cells.includes("TASK ID"))
+    return (
+      `is the table \`${table.command}\` prints, not CSV: save the output of \`${table.command} --json\` instead ` +
+      "(--tasks-file reads it)"
+    )
+  return undefined
+}
+
 /** CSV with a header row naming `task_id,source_id,source_name` (any order; other columns ignored). */
 export const parseTasksCsv = (text: string, label: string): Either.Either<ReadonlyArray<TaskRef>, InvalidRequest> => {
   let width = -1
@@ -205,7 +236,9 @@ export const parseTasksCsv = (text: string, label: string): Either.Either<Readon
           return refuse(
             new InvalidRequest({
               field: `${label} line ${line}`,
-              reason: `header must name the columns task_id,source_id,source_name (missing ${column})`
+              reason:
+                headerMistake(fields) ??
+                `header must name the columns task_id,source_id,source_name (missing ${column})`
             })
           )
       }
@@ -460,6 +493,23 @@ export const parseTasksJsonInput = (text: string, label: string): Either.Either<
       const list = json[listing.root]
       if (Array.isArray(list)) return fromListing(listing, list, label)
     }
+  // `--json` documents that hold no tasks to resume from: say what they are, and what to give instead.
+  if (isRecord(json) && json.task_info === undefined && !("failed" in json)) {
+    if (json.dryRun === true)
+      return fail(
+        label,
+        "is the --json output of export --dry-run, which counts the tasks but does not list them; " +
+          "give the tasks that dry run was given (its --tasks-file, --task or --all) instead"
+      )
+    if (isRecord(json.error)) {
+      const tag = typeof json.error.tag === "string" ? ` (${json.error.tag})` : ""
+      return fail(
+        label,
+        `is the --json output of a command that failed before exporting anything${tag}, which lists no tasks; ` +
+          "give the tasks that command was given (its --tasks-file, --task or --all) instead"
+      )
+    }
+  }
   // The `--json` output of an earlier export: its failed (or, interrupted, unfinished) tasks, to try again.
   const earlier = isRecord(json) && json.task_info === undefined && "exported" in json && Array.isArray(json.failed)
   const list = Array.isArray(json) ? json : isRecord(json) ? (earlier ? json.failed : json.task_info) : undefined
@@ -483,13 +533,47 @@ export const parseTasksJsonInput = (text: string, label: string): Either.Either<
 export const parseTasksJson = (text: string, label: string): Either.Either<ReadonlyArray<TaskRef>, InvalidRequest> =>
   Either.map(parseTasksJsonInput(text, label), (input) => input.tasks)
 
-const isJsonInput = (text: string, label: string) => /\.json$/i.test(label) || /^\uFEFF?\s*[[{]/.test(text)
+const startsLikeJson = (text: string) => /^\uFEFF?\s*[[{]/.test(text)
 
-/** JSON when the file is named `*.json` or the text starts with `{` or `[` (after a BOM and blanks), else CSV. */
-export const parseTasksInput = (text: string, label: string): Either.Either<TasksInput, InvalidRequest> =>
-  isJsonInput(text, label)
-    ? parseTasksJsonInput(text, label)
-    : Either.map(parseTasksCsv(text, label), (tasks): TasksInput => ({ tasks }))
+/** A first line that names the CSV columns (whatever separates them), or is the text table `sources` or `tasks` prints. */
+const looksLikeCsv = (text: string) => {
+  const first = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split(/\r?\n|\r/, 1)[0] ?? ""
+  const lower = first.toLowerCase()
+  return csvColumns.every((column) => lower.includes(column)) || headerMistake([first]) !== undefined
+}
+
+/**
+ * UTF-16 text (what Excel's "Unicode Text" saves), read as the UTF-8 it is not: its byte order mark (`FF FE` or
+ * `FE FF`) became two replacement characters, and each ASCII character carries a NUL byte, before or after it.
+ */
+const isUtf16 = (text: string) => {
+  const sample = text.slice(0, 512)
+  if (sample.startsWith("\uFFFD\uFFFD") && sample.includes("\u0000")) return true
+  let even = 0
+  let odd = 0
+  for (let i = 0; i < sample.length; i++) if (sample[i] === "\u0000") i % 2 === 0 ? even++ : odd++
+  return (
+    sample.length >= 4 && Math.max(even, odd) >= sample.length / 4 && Math.min(even, odd) <= Math.max(even, odd) / 8
+  )
+}
+
+const asCsv = (text: string, label: string, note?: string) =>
+  Either.map(parseTasksCsv(text, label), (tasks): TasksInput => (note === undefined ? { tasks } : { tasks, note }))
+
+/**
+ * JSON when the text starts with `{` or `[` (after a BOM and blanks), else CSV; a file named `*.json` is JSON
+ * too, unless its first line is a CSV header (read as CSV then, as a `*.csv` holding JSON is read as JSON). UTF-16
+ * text is refused, said so.
+ */
+export const parseTasksInput = (text: string, label: string): Either.Either<TasksInput, InvalidRequest> => {
+  if (isUtf16(text))
+    return fail(label, 'is UTF-16 text (as Excel\'s "Unicode Text" saves it); save it as UTF-8 (in Excel: CSV UTF-8)')
+  if (startsLikeJson(text)) return parseTasksJsonInput(text, label)
+  if (!/\.json$/i.test(label)) return asCsv(text, label)
+  if (looksLikeCsv(text))
+    return asCsv(text, label, `${label}: read as CSV (named .json, but its first line is a CSV header)`)
+  return parseTasksJsonInput(text, label)
+}
 
 /** The tasks of `parseTasksInput`. */
 export const parseTasksFile = (text: string, label: string): Either.Either<ReadonlyArray<TaskRef>, InvalidRequest> =>
