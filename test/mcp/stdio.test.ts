@@ -66,6 +66,25 @@ const undescribed = (schema: unknown, at = "$"): ReadonlyArray<string> => {
   return out
 }
 
+/**
+ * Every title (recursively) that does not name its property: a shared schema's title on another field (`count` on
+ * `offset`), or one Effect derives from a refinement (`nonNegative`). A title, when there is one, is the name.
+ */
+const mistitled = (schema: unknown, at = "$"): ReadonlyArray<string> => {
+  if (!isJson(schema)) return []
+  const out: Array<string> = []
+  if (isJson(schema.properties))
+    for (const [key, child] of Object.entries(schema.properties)) {
+      const variants = isJson(child) && Array.isArray(child.anyOf) ? [child, ...child.anyOf] : [child]
+      for (const variant of variants)
+        if (isJson(variant) && variant.title !== undefined && variant.title !== key)
+          out.push(`${at}.${key}: ${JSON.stringify(variant.title)}`)
+      out.push(...mistitled(child, `${at}.${key}`))
+    }
+  if (isJson(schema.items)) out.push(...mistitled(schema.items, `${at}[]`))
+  return out
+}
+
 const validator = new AjvJsonSchemaValidator()
 
 const largeBytes = 1_000_000
@@ -124,6 +143,14 @@ describe("stdio, --emulator", () => {
     expect(exportTool?.outputSchema).toHaveProperty("properties.filesManifest.properties.uri.type", "string")
     expect(exportTool?.annotations?.readOnlyHint).toBe(false)
     expect(tools.find((t) => t.name === "list_sources_with_results")?.annotations?.readOnlyHint).toBe(true)
+  })
+
+  it("titles no property with another's name: a title, when there is one, is its property's", async () => {
+    const { tools } = await server.client.listTools()
+    for (const tool of tools) {
+      expect(mistitled(tool.inputSchema), tool.name).toEqual([])
+      expect(mistitled(tool.outputSchema), tool.name).toEqual([])
+    }
   })
 
   it("lists sources with results, then exports them with progress (450 tasks, 3 calls)", async () => {

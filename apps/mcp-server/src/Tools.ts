@@ -161,10 +161,15 @@ export const make = <I, IE, O, OE>(spec: Spec<I, IE, O, OE>): Tool => {
 // --- shared schema pieces ------------------------------------------------------------------------
 
 const text = (description: string) => Schema.String.annotations({ description })
-const count = (description: string) =>
-  Schema.Number.pipe(Schema.int(), Schema.nonNegative()).annotations({ title: "count", description })
+/**
+ * A whole number, 0 or more. Titled with its property's name, as the arguments are: untitled, the JSON Schema
+ * would carry the refinement's name (`"title": "nonNegative"`), and one title shared by every such field would
+ * misname all but those it fits.
+ */
+const whole = (title: string, description: string) =>
+  Schema.Number.pipe(Schema.int(), Schema.nonNegative()).annotations({ title, description })
 const optionalText = (description: string) => Schema.optional(text(description))
-const optionalCount = (description: string) => Schema.optional(count(description))
+const optionalWhole = (title: string, description: string) => Schema.optional(whole(title, description))
 
 const ActedAs = {
   endpoint: text("The SMS endpoint the server called (the cloud region's endpoint, or the local emulator)."),
@@ -240,14 +245,14 @@ const ExportedFileOut = Schema.Struct({
   ),
   fileName: text("File name (sanitised; as suggested by the service when it sent one)."),
   contentType: text("Content type the service sent."),
-  byteLength: count("Size of the file in bytes."),
+  byteLength: whole("byteLength", "Size of the file in bytes."),
   sha256: text("Lowercase hex SHA-256 of the file's bytes."),
-  taskCount: count("How many of the requested tasks this file covers."),
+  taskCount: whole("taskCount", "How many of the requested tasks this file covers."),
   requestId: optionalText("The service's X-Request-Id for the call that produced this file.")
 }).annotations({ description: "One exported file." })
 
 const JsonResponseOut = Schema.Struct({
-  taskCount: count("How many tasks this call covered."),
+  taskCount: whole("taskCount", "How many tasks this call covered."),
   contentType: text("Content type the service sent."),
   body: text("The JSON body the service answered with instead of a file (at most 2,000 characters)."),
   requestId: optionalText("The service's X-Request-Id.")
@@ -262,7 +267,7 @@ const sampledRequestIds = 5
 const FailureOut = Schema.Struct({
   error: text("The tagged error, e.g. Forbidden, NotFound, Throttled, TransportError."),
   message: text("One-line description of the failure (of the group's first call)."),
-  status: optionalCount("HTTP status, when the service answered."),
+  status: optionalWhole("status", "HTTP status, when the service answered."),
   errorCode: optionalText("The service's error code, e.g. SMS.9003."),
   errorMessage: optionalText(
     "The service's error message for the group's first call (messages that name a task differ within a group)."
@@ -275,15 +280,16 @@ const FailureOut = Schema.Struct({
     Schema.Array(Schema.String).annotations({ description: "IAM actions the identity lacks (403 only)." })
   ),
   hint: optionalText("What to do about it."),
-  calls: count("Calls that failed this way (a call covers up to 200 tasks)."),
-  callsNotSent: count(
+  calls: whole("calls", "Calls that failed this way (a call covers up to 200 tasks)."),
+  callsNotSent: whole(
+    "callsNotSent",
     "Calls not made because the export stopped at this failure, which every call would meet (a 401, missing credentials)."
   ),
-  taskCount: count("Tasks that failed this way."),
+  taskCount: whole("taskCount", "Tasks that failed this way."),
   task_ids: Schema.Array(Schema.String).annotations({
     description: `The first ${sampledTaskIds} task_ids that failed this way; failedTasksFile lists every failed task.`
   }),
-  moreTaskIds: count("How many task_ids that failed this way are not listed in task_ids.")
+  moreTaskIds: whole("moreTaskIds", "How many task_ids that failed this way are not listed in task_ids.")
 }).annotations({
   description: "The calls that failed for one cause (error, HTTP status and service error code), counted."
 })
@@ -291,7 +297,7 @@ const FailureOut = Schema.Struct({
 const TasksFileOut = Schema.Struct({
   path: text("Absolute path of failed-tasks.json, in this call's folder."),
   uri: text("The same file as a file:// URI (also sent as a resource_link)."),
-  taskCount: count("Tasks listed: every task whose export failed.")
+  taskCount: whole("taskCount", "Tasks listed: every task whose export failed.")
 }).annotations({
   description:
     'Every failed task as {"task_info": [{task_id, source_id, source_name}, ...]}: pass path as tasks_file to retry them.'
@@ -300,7 +306,7 @@ const TasksFileOut = Schema.Struct({
 const FilesManifestOut = Schema.Struct({
   path: text(`Absolute path of ${filesManifestName}, in this call's folder.`),
   uri: text("The same file as a file:// URI (also sent as a resource_link; resources/read returns it)."),
-  fileCount: count("Files listed: every file this call wrote.")
+  fileCount: whole("fileCount", "Files listed: every file this call wrote.")
 }).annotations({
   description:
     `Every file written, as {"files": [{path, uri, fileName, contentType, byteLength, sha256, taskCount, requestId}, ...]}, ` +
@@ -312,29 +318,34 @@ const ExportOutput = Schema.Struct({
   exportDirectory: optionalText(
     "The folder this call wrote into (absent when it wrote nothing: no folder is left behind)."
   ),
-  discovered: optionalCount("With all: true, the source servers with results the server found to export."),
-  requested: count("Distinct tasks requested."),
-  duplicates: count("Entries given more than once (exported once)."),
-  exported: count("Tasks whose results were exported."),
-  failedCount: count("Tasks whose export failed."),
-  failedCalls: count("Calls to the service that failed (each covers up to 200 tasks)."),
-  fileCount: count(
+  discovered: optionalWhole(
+    "discovered",
+    "With all: true, the source servers with results the server found to export."
+  ),
+  requested: whole("requested", "Distinct tasks requested."),
+  duplicates: whole("duplicates", "Entries given more than once (exported once)."),
+  exported: whole("exported", "Tasks whose results were exported."),
+  failedCount: whole("failedCount", "Tasks whose export failed."),
+  failedCalls: whole("failedCalls", "Calls to the service that failed (each covers up to 200 tasks)."),
+  fileCount: whole(
+    "fileCount",
     `Files written, one per call to the service: files lists the first ${sampledFiles}, moreFiles counts the rest.`
   ),
-  totalBytes: count("Size of all the files written, in bytes."),
+  totalBytes: whole("totalBytes", "Size of all the files written, in bytes."),
   files: Schema.Array(ExportedFileOut).annotations({
     description: `The first ${sampledFiles} files written; filesManifest lists every one when there are more.`
   }),
-  moreFiles: count("How many files written are not listed in files (filesManifest lists them)."),
+  moreFiles: whole("moreFiles", "How many files written are not listed in files (filesManifest lists them)."),
   filesManifest: Schema.optional(FilesManifestOut),
-  jsonResponseCount: count(
+  jsonResponseCount: whole(
+    "jsonResponseCount",
     "Calls the service answered with JSON instead of a file (usually none): jsonResponses lists the first " +
       `${sampledJsonResponses}, moreJsonResponses counts the rest.`
   ),
   jsonResponses: Schema.Array(JsonResponseOut).annotations({
     description: `The first ${sampledJsonResponses} calls the service answered with JSON instead of a file (usually empty).`
   }),
-  moreJsonResponses: count("How many calls answered with JSON are not listed in jsonResponses."),
+  moreJsonResponses: whole("moreJsonResponses", "How many calls answered with JSON are not listed in jsonResponses."),
   failed: Schema.Array(FailureOut).annotations({
     description: "The failures grouped by cause, most tasks first, each with a sample of its task_ids."
   }),
@@ -871,14 +882,14 @@ const ListSourcesInput = Schema.Struct({
 
 const ListSourcesOutput = Schema.Struct({
   ...ActedAs,
-  total: count("Source servers with consistency results, as counted by the service."),
-  offset: count("The offset this page starts at."),
-  returned: count("Source servers in this page."),
-  nextOffset: optionalCount("Offset of the next page, when there is one."),
+  total: whole("total", "Source servers with consistency results, as counted by the service."),
+  offset: whole("offset", "The offset this page starts at."),
+  returned: whole("returned", "Source servers in this page."),
+  nextOffset: optionalWhole("nextOffset", "Offset of the next page, when there is one."),
   task_info: Schema.Array(Model.TaskRef).annotations({
     description: "Ready-made entries for export_consistency_results, one per source server with a migration task."
   }),
-  withoutTask: count("Source servers in this page skipped because they have no usable current task.")
+  withoutTask: whole("withoutTask", "Source servers in this page skipped because they have no usable current task.")
 }).annotations({ title: "list_sources_with_results output" })
 
 export const listSourcesWithResults = make({
@@ -968,10 +979,10 @@ const TaskOut = Schema.Struct({
 
 const ListTasksOutput = Schema.Struct({
   ...ActedAs,
-  total: count("Tasks matching the filters, as counted by the service."),
-  offset: count("The offset this page starts at."),
-  returned: count("Tasks in this page."),
-  nextOffset: optionalCount("Offset of the next page, when there is one."),
+  total: whole("total", "Tasks matching the filters, as counted by the service."),
+  offset: whole("offset", "The offset this page starts at."),
+  returned: whole("returned", "Tasks in this page."),
+  nextOffset: optionalWhole("nextOffset", "Offset of the next page, when there is one."),
   tasks: Schema.Array(TaskOut).annotations({ description: "The tasks in this page." })
 }).annotations({ title: "list_migration_tasks output" })
 
@@ -1031,10 +1042,10 @@ const ShowInput = Schema.Struct({ task_id: Model.TaskId }).annotations({ title: 
 
 const DirectoryOut = Schema.Struct({
   directory: optionalText("The directory compared."),
-  totalFiles: optionalCount("Files compared."),
-  differentFiles: optionalCount("Files whose content differs between source and target."),
-  missingOnTarget: optionalCount("Files on the source that are missing on the target."),
-  extraOnTarget: optionalCount("Files on the target that are not on the source.")
+  totalFiles: optionalWhole("totalFiles", "Files compared."),
+  differentFiles: optionalWhole("differentFiles", "Files whose content differs between source and target."),
+  missingOnTarget: optionalWhole("missingOnTarget", "Files on the source that are missing on the target."),
+  extraOnTarget: optionalWhole("extraOnTarget", "Files on the target that are not on the source.")
 }).annotations({ description: "One directory's comparison." })
 
 const CheckOut = Schema.Struct({
