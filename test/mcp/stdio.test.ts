@@ -1398,6 +1398,24 @@ describe("stdio, not configured", () => {
     }
   })
 
+  it("its start-up line says, before any call, who it will act as and where, on one line", async () => {
+    assertBuilt()
+    const env = cleanEnv()
+    const server = await connectStdio([], env)
+    try {
+      await until("the start-up line", () => server.stderr().includes("Exports go to"))
+      const lines = server.stderr().split("\n")
+      const line = lines.find((l) => l.includes("Exports go to")) ?? ""
+      expect(line).toMatch(
+        /^\S+ INFO {2}sms-consistency-mcp \S+: Will act as \(no credentials configured\) on \(no valid endpoint configured\)\. Exports go to /
+      )
+      expect(line.endsWith(`Exports go to ${env.SMS_EXPORT_DIR}.`)).toBe(true)
+      expect(server.stderr()).not.toContain("Acted as")
+    } finally {
+      await server.close()
+    }
+  })
+
   it("an export without credentials: failed, and nothing was sent", async () => {
     assertBuilt()
     const server = await connectStdio([], cleanEnv())
@@ -1648,7 +1666,7 @@ describe("the bin's usage errors", () => {
   it.each([
     [{ SMS_EMULATOR_AK: "ab\ncd" }, 'SMS_EMULATOR_AK must be visible ASCII characters, no spaces (got "ab\\ncd")'],
     [{ SMS_EMULATOR_AK: "ab cd" }, 'SMS_EMULATOR_AK must be visible ASCII characters, no spaces (got "ab cd")'],
-    // A line break split the start-up log line ("Acted as AK … in domain d") in two.
+    // A line break split the start-up log line ("Will act as AK … in domain d") in two.
     [
       { SMS_EMULATOR_DOMAIN_ID: "d\nx" },
       'SMS_EMULATOR_DOMAIN_ID must be visible ASCII characters, no spaces (got "d\\nx")'

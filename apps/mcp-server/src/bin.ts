@@ -286,7 +286,7 @@ const main = (args: Args, settings: ClientSettings, emulatorOptions: Emulator.Em
     // flight run outside this fiber, and would otherwise be cut off mid-write, leaving their temporary files.
     yield* Effect.addFinalizer(() => Server.stopAll(app))
     if (emulator) yield* Effect.logInfo(`emulator listening at ${emulator.url}`)
-    yield* Effect.logInfo(`${name} ${version}: ${Format.actedAs(info)} Exports go to ${app.exportRoot}.`)
+    yield* Effect.logInfo(`${name} ${version}: ${Format.willActAs(info)} Exports go to ${app.exportRoot}.`)
     if (!args.http) return yield* serveStdio(app)
     const token = process.env.SMS_MCP_TOKEN ? Redacted.make(process.env.SMS_MCP_TOKEN) : undefined
     const allowedHosts = (process.env.SMS_MCP_ALLOWED_HOSTS ?? "")

@@ -4,9 +4,15 @@ import { fromParseError } from "@sms-consistency/sms/internal/invalid"
 import * as SmsError from "@sms-consistency/sms/SmsError"
 import type * as ParseResult from "effect/ParseResult"
 
-/** `Acted as AK EMUL…0000 (domain …) on https://… (region …).` — never a secret: `identity` is already masked. */
-export const actedAs = (info: SmsClient.Info): string =>
-  `Acted as ${info.identity} on ${info.endpoint}${info.region ? ` (region ${info.region})` : ""}.`
+/** `AK EMUL…0000 (domain …) on https://… (region …)` — never a secret: `identity` is already masked. */
+const identityOn = (info: SmsClient.Info): string =>
+  `${info.identity} on ${info.endpoint}${info.region ? ` (region ${info.region})` : ""}`
+
+/** `Acted as AK EMUL…0000 (domain …) on https://… (region …).`: after a call, in its result. */
+export const actedAs = (info: SmsClient.Info): string => `Acted as ${identityOn(info)}.`
+
+/** `Will act as AK EMUL…0000 (domain …) on https://… (region …).`: at start, before any call. */
+export const willActAs = (info: SmsClient.Info): string => `Will act as ${identityOn(info)}.`
 
 /** The permissions a 403 names (`error_param`), e.g. `sms:server:getBatchConsistencyResults`. */
 export const missingPermissions = (error: SmsError.SmsError): ReadonlyArray<string> =>
