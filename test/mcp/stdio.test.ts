@@ -1298,6 +1298,67 @@ describe("stdio, emulator in the test process", () => {
     }
   })
 
+  it("an unusable SMS_EXPORT_DIR: a warning at start naming it and why; an export refused before anything is sent, for the user to fix", async () => {
+    const file = join(tempDir("unusable"), "file")
+    writeFileSync(file, "")
+    const setting = join(file, "sub")
+    const server = await connectStdio([], {
+      ...configured(emulator.credentials.ak, emulator.credentials.sk),
+      SMS_EXPORT_DIR: setting
+    })
+    try {
+      await until("the start-up line", () => server.stderr().includes("Exports go to"))
+      const why = `${JSON.stringify(file)} is a file, not a folder`
+      await until("a warning", () => server.stderr().includes(" WARN "))
+      expect(
+        server
+          .stderr()
+          .split("\n")
+          .filter((l) => l.includes(" WARN "))
+      ).toEqual([
+        expect.stringMatching(
+          / WARN {2}SMS_EXPORT_DIR "[^"]*\/sub" cannot be used: "[^"]*\/file" is a file, not a folder\. Tools are listed; exports will fail until SMS_EXPORT_DIR names a folder this server can create and write to\.$/
+        )
+      ])
+      expect(server.stderr()).toContain(`SMS_EXPORT_DIR ${JSON.stringify(setting)} cannot be used: ${why}.`)
+      // Still serving what needs no folder.
+      expect((await server.client.listTools()).tools).toHaveLength(4)
+      const before = emulator.stats().requests
+      for (const args of [{ all: true }, { task_info: entries() }]) {
+        const result = await call(server.client, "export_consistency_results", args)
+        expect(result.isError, JSON.stringify(args)).toBe(true)
+        const text = textOf(result)
+        expect(text).toMatch(
+          /^export_consistency_results failed\.\nError: the server's export folder is unusable: SMS_EXPORT_DIR "[^"]*\/sub": "[^"]*\/file" is a file, not a folder\.\nWhat to do: tell the user; no argument and no retry can fix this\. The user must change SMS_EXPORT_DIR in this MCP server's configuration/
+        )
+        expect(text).toContain(`SMS_EXPORT_DIR ${JSON.stringify(setting)}: ${why}.`)
+        expect(text).toContain("Nothing was sent to the service.")
+        expect(text).not.toContain("FileError")
+      }
+      // Not even the listing all: true starts with.
+      expect(emulator.stats().requests - before).toBe(0)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it("an unusable default export folder (SMS_EXPORT_DIR not set): the warning and the refusal say it is the default", async () => {
+    const file = join(tempDir("unusable-tmp"), "file")
+    writeFileSync(file, "")
+    const { SMS_EXPORT_DIR: _, ...env } = configured(emulator.credentials.ak, emulator.credentials.sk)
+    const server = await connectStdio([], { ...env, TMPDIR: file })
+    try {
+      const setting = `the default export folder ${JSON.stringify(join(file, "sms-consistency-exports"))} (SMS_EXPORT_DIR is not set)`
+      await until("a warning", () => server.stderr().includes(" WARN "))
+      expect(server.stderr()).toContain(`${setting} cannot be used: ${JSON.stringify(file)} is a file, not a folder.`)
+      const result = await call(server.client, "export_consistency_results", { task_info: entries() })
+      expect(result.isError).toBe(true)
+      expect(textOf(result)).toContain(`unusable: ${setting}: ${JSON.stringify(file)} is a file, not a folder.`)
+    } finally {
+      await server.close()
+    }
+  })
+
   it("an export that wrote nothing names no folder, and leaves none", async () => {
     const server = await connectStdio([], configured(emulator.credentials.ak, emulator.credentials.sk))
     await Effect.runPromise(emulator.setExportMode("json"))

@@ -212,7 +212,14 @@ export const make = (app: App, options: Options = {}): Server => {
     const started = Date.now()
     const exportDir = callDirectory(app.exportRoot)
     const effect = Effect.logInfo(`tools/call ${toolName}`).pipe(
-      Effect.zipRight(tool.call(request.params.arguments, { exportRoot: app.exportRoot, exportDir, reportProgress })),
+      Effect.zipRight(
+        tool.call(request.params.arguments, {
+          exportRoot: app.exportRoot,
+          exportSetting: app.exportSetting,
+          exportDir,
+          reportProgress
+        })
+      ),
       Effect.tap((result) =>
         Effect.logInfo(`tools/call ${toolName}: ${result.isError ? "failed" : "done"} in ${Date.now() - started} ms`)
       ),

@@ -15,6 +15,7 @@ import * as Schema from "effect/Schema"
 import { rmdir } from "node:fs/promises"
 import { basename, dirname, isAbsolute, relative } from "node:path"
 import { pathToFileURL } from "node:url"
+import * as ExportFolder from "./internal/exportFolder.js"
 import * as Format from "./internal/format.js"
 import { type ObjectSchema, objectSchema } from "./internal/jsonSchema.js"
 import * as ListFile from "./internal/listFile.js"
@@ -23,6 +24,8 @@ import * as TasksFile from "./internal/tasksFile.js"
 export interface CallContext {
   /** The export folder: every call's folder is in it, and a `tasks_file` must be too (default: `exportDir`'s parent). */
   readonly exportRoot?: string | undefined
+  /** Where the export folder comes from, for a refusal naming what to change (`SMS_EXPORT_DIR "…"`). */
+  readonly exportSetting?: string | undefined
   /** A fresh folder for this call's files, inside the export folder (created when the export starts). */
   readonly exportDir: string
   /** Present when the caller asked for progress (`_meta.progressToken`). */
@@ -65,6 +68,15 @@ export class StepFailed extends Data.TaggedError("StepFailed")<{
   readonly note: string
 }> {}
 
+/**
+ * The server's export folder cannot be made or written to: no argument and no retry helps, only the user who
+ * configured the server can (`setting` names what to change). Said before anything is sent to the service.
+ */
+export class ExportFolderUnusable extends Data.TaggedError("ExportFolderUnusable")<{
+  readonly setting: string
+  readonly reason: string
+}> {}
+
 interface Spec<I, IE, O, OE> {
   readonly name: string
   /** What the tool's calls are for, so that its failures carry a fitting hint. */
@@ -77,7 +89,7 @@ interface Spec<I, IE, O, OE> {
   readonly handler: (
     input: I,
     context: CallContext
-  ) => Effect.Effect<Reply<O>, SmsError.SmsError | StepFailed, SmsClient.SmsClient>
+  ) => Effect.Effect<Reply<O>, SmsError.SmsError | StepFailed | ExportFolderUnusable, SmsClient.SmsClient>
 }
 
 /** Failures for which the service was never called: the configuration or the arguments are wrong. */
@@ -100,6 +112,29 @@ export const errorResult = (
         ...(note === undefined ? [] : [note]),
         ...Format.errorLines(error, operation),
         ...(nothingSent(error) ? ["Nothing was sent to the service."] : []),
+        Format.actedAs(info)
+      ].join("\n")
+    }
+  ],
+  isError: true
+})
+
+/** An unusable export folder as a tool result: which setting, why, and that the user must change it. */
+const unusableFolderResult = (
+  tool: string,
+  error: ExportFolderUnusable,
+  info: SmsClient.Info
+): CallToolTypes.CallToolResult => ({
+  content: [
+    {
+      type: "text",
+      text: [
+        `${tool} failed.`,
+        `Error: the server's export folder is unusable: ${error.setting}: ${error.reason}.`,
+        "What to do: tell the user; no argument and no retry can fix this. The user must change SMS_EXPORT_DIR in " +
+          "this MCP server's configuration to a folder the server can create and write to, and restart the server (or " +
+          "make this one usable).",
+        "Nothing was sent to the service.",
         Format.actedAs(info)
       ].join("\n")
     }
@@ -149,7 +184,9 @@ export const make = <I, IE, O, OE>(spec: Spec<I, IE, O, OE>): Tool => {
             Effect.succeed(
               error._tag === "StepFailed"
                 ? errorResult(spec.name, error.operation, error.error, client.info, error.note)
-                : errorResult(spec.name, spec.operation, error, client.info)
+                : error._tag === "ExportFolderUnusable"
+                  ? unusableFolderResult(spec.name, error, client.info)
+                  : errorResult(spec.name, spec.operation, error, client.info)
             )
           ),
           Effect.withSpan(`tool.${spec.name}`)
@@ -569,11 +606,19 @@ export const exportConsistencyResults = make({
     const directory = context.exportDir
     const progress = context.reportProgress
     const source = yield* sourceOf(input)
+    // Before anything is sent (the discovery of all: true included): files that cannot be written are not fetched.
+    const exportRoot = context.exportRoot ?? dirname(directory)
+    const cannot = yield* ExportFolder.unusable(exportRoot)
+    if (cannot !== undefined)
+      return yield* new ExportFolderUnusable({
+        setting: context.exportSetting ?? `the export folder ${JSON.stringify(exportRoot)}`,
+        reason: cannot
+      })
     const tasks =
       source._tag === "Given"
         ? source.tasks
         : source._tag === "File"
-          ? yield* TasksFile.read(context.exportRoot ?? dirname(directory), source.path)
+          ? yield* TasksFile.read(exportRoot, source.path)
           : yield* discover(source.name)
     const discovered = source._tag === "All" ? tasks.length : undefined
     if (tasks.length === 0)

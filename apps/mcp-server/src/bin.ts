@@ -21,8 +21,9 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { parseArgs } from "node:util"
 import * as Http from "./Http.js"
-import { type App, exportRootFrom, name, version } from "./internal/app.js"
+import { type App, exportRootFrom, exportSettingFrom, name, version } from "./internal/app.js"
 import * as EmulatorSettings from "./internal/emulatorSettings.js"
+import * as ExportFolder from "./internal/exportFolder.js"
 import * as Format from "./internal/format.js"
 import * as InvalidParams from "./internal/invalidParams.js"
 import * as Logging from "./internal/logging.js"
@@ -44,7 +45,8 @@ Environment:
   HUAWEICLOUD_SDK_AK / _SK          AK/SK credentials (optionally _SECURITY_TOKEN, _DOMAIN_ID, _PROJECT_ID),
   SMS_AUTH_TOKEN                    or an IAM token, or ~/.huaweicloud/credentials
   HUAWEICLOUD_SDK_IAM_ENDPOINT      IAM endpoint for the domain-id look-up
-  SMS_EXPORT_DIR                    export folder (default <temp>/sms-consistency-exports)
+  SMS_EXPORT_DIR                    export folder (default <temp>/sms-consistency-exports); checked at start
+                                    (a warning) and before each export (an error, nothing sent)
   SMS_TIMEOUT                       per-attempt timeout of a call to the service: seconds, or with a unit
                                     (500ms, 30s, 2m, 1h), at most 1h; default 30s
   SMS_RETRIES                       retries of a transient failure (429, 5xx, network, timeout), 0 to 10;
@@ -279,6 +281,7 @@ const main = (args: Args, settings: ClientSettings, emulatorOptions: Emulator.Em
       runtime,
       info,
       exportRoot: exportRootFrom(process.env),
+      exportSetting: exportSettingFrom(process.env),
       logLevel: { current: "info" },
       inFlight: new Map()
     }
@@ -287,6 +290,13 @@ const main = (args: Args, settings: ClientSettings, emulatorOptions: Emulator.Em
     yield* Effect.addFinalizer(() => Server.stopAll(app))
     if (emulator) yield* Effect.logInfo(`emulator listening at ${emulator.url}`)
     yield* Effect.logInfo(`${name} ${version}: ${Format.willActAs(info)} Exports go to ${app.exportRoot}.`)
+    // Not fatal (listing works, and the user may fix it while the server runs); every export checks it again.
+    const cannot = yield* ExportFolder.unusable(app.exportRoot)
+    if (cannot !== undefined)
+      yield* Effect.logWarning(
+        `${app.exportSetting} cannot be used: ${cannot}. Tools are listed; exports will fail until SMS_EXPORT_DIR ` +
+          "names a folder this server can create and write to."
+      )
     if (!args.http) return yield* serveStdio(app)
     const token = process.env.SMS_MCP_TOKEN ? Redacted.make(process.env.SMS_MCP_TOKEN) : undefined
     const allowedHosts = (process.env.SMS_MCP_ALLOWED_HOSTS ?? "")

@@ -14,6 +14,8 @@ export interface App {
   readonly info: SmsClient.Info
   /** Every exported file lands under this folder. */
   readonly exportRoot: string
+  /** Where `exportRoot` comes from, for a message naming what to change (see `exportSettingFrom`). */
+  readonly exportSetting: string
   readonly logLevel: LevelState
   /**
    * In-flight tool calls by JSON-RPC id: in stateless HTTP a `notifications/cancelled` arrives on another POST.
@@ -33,13 +35,21 @@ export interface Call {
   readonly done: Promise<unknown>
 }
 
+const exportDirSet = (env: NodeJS.ProcessEnv): env is NodeJS.ProcessEnv & { SMS_EXPORT_DIR: string } =>
+  env.SMS_EXPORT_DIR !== undefined && env.SMS_EXPORT_DIR.trim() !== ""
+
 /** `SMS_EXPORT_DIR`, else `<os temp dir>/sms-consistency-exports`. */
 export const exportRootFrom = (env: NodeJS.ProcessEnv): string =>
-  resolve(
-    env.SMS_EXPORT_DIR && env.SMS_EXPORT_DIR.trim() !== ""
-      ? env.SMS_EXPORT_DIR
-      : join(tmpdir(), "sms-consistency-exports")
-  )
+  resolve(exportDirSet(env) ? env.SMS_EXPORT_DIR : join(tmpdir(), "sms-consistency-exports"))
+
+/**
+ * Where the export folder comes from, as a message names it: `SMS_EXPORT_DIR "<its value>"`, or `the default export
+ * folder <path> (SMS_EXPORT_DIR is not set)`. The value quoted, so that a line break in it stays on one line.
+ */
+export const exportSettingFrom = (env: NodeJS.ProcessEnv): string =>
+  exportDirSet(env)
+    ? `SMS_EXPORT_DIR ${JSON.stringify(env.SMS_EXPORT_DIR)}`
+    : `the default export folder ${JSON.stringify(exportRootFrom(env))} (SMS_EXPORT_DIR is not set)`
 
 const pad2 = (n: number) => String(n).padStart(2, "0")
 
