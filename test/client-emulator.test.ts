@@ -438,6 +438,34 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
     })
   )
 
+  it.effect("a parked 404 is not split once the export has stopped (a 401): it fails as it is, no call unsent", () =>
+    Effect.gen(function* () {
+      const calls: Array<ReadonlyArray<string>> = []
+      const missing = new Set(Array.from({ length: 8 }, (_, i) => `t${i * 25}`))
+      const layer = SmsClient.layerTest({
+        exportConsistencyResults: (request) => {
+          const ids = request.task_info.map((t) => t.task_id)
+          calls.push(ids)
+          if (ids.some((id) => Number(id.slice(1)) >= 200))
+            return Effect.fail(new SmsError.Unauthorized({ status: 401, errorCode: "APIGW.0301" }))
+          return ids.some((id) => missing.has(id))
+            ? Effect.fail(new SmsError.NotFound({ status: 404, errorCode: "SMS.9003" }))
+            : Effect.succeed({ _tag: "Json" as const, body: {}, contentType: "application/json" })
+        }
+      })
+      const tasks = numbered(400)
+      const result = yield* BatchExport.exportAll(tasks, { concurrency: 1 }).pipe(
+        Effect.provide(Layer.merge(layer, warningsInto([])))
+      )
+      // The first chunk's own extra calls, then the second chunk's one call; nothing after the 401.
+      expect(calls.length).toBe(1 + BatchExport.maxSplitCalls + 1)
+      expect(calls.at(-1)).toHaveLength(200)
+      expect(result.outcomes.some((o) => o._tag === "Failed" && o.unsent)).toBe(false)
+      expect(result.outcomes.flatMap((o) => o.tasks)).toEqual(tasks)
+      expect(result.failed.filter((f) => f.error._tag === "Unauthorized")).toHaveLength(200)
+    })
+  )
+
   it.effect("a chunk never spends the extra calls a chunk still to come may need", () =>
     Effect.gen(function* () {
       const calls: Array<ReadonlyArray<string>> = []

@@ -303,13 +303,14 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     const error = outcome._tag === "Failed" ? outcome.error : undefined
     const wanted = isolate && error !== undefined && isServiceNotFound(error) && tasks.length > 1
     const useful = wanted && splitsUseful()
-    if (!useful || !takeSplit(budget)) {
-      if (useful && parking) {
+    if (!useful || stopped !== undefined || !takeSplit(budget)) {
+      if (useful && parking && stopped === undefined) {
         parked.push(call)
         return Effect.succeed([])
       }
       const done = Effect.as(call.reported ? Effect.void : report(chunk, outcome, last), [outcome])
-      if (!wanted) return done
+      // Once the export has stopped (see the module's note), a split would only make calls that fail unsent.
+      if (!wanted || stopped !== undefined) return done
       if (!useful) {
         if (gaveUp) return done
         gaveUp = true
