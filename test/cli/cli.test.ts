@@ -1507,31 +1507,29 @@ describe("discovery commands", () => {
     expect(JSON.parse(out).error.tag).toBe("InvalidRequest")
   })
 
-  it("tasks --state and result as tables; an unknown state said so; the domain id is looked up when not given", async () => {
+  it("tasks --state and result as tables; a state in any case, upper-cased; an unknown state said so; the domain id is looked up when not given", async () => {
     const t = await cli(["tasks", "--state", "MIGRATE_SUCCESS"], { env: envFor({ HUAWEICLOUD_SDK_DOMAIN_ID: "" }) })
     expect(t.code).toBe(0)
     expect(t.stdout.split("\n")[0]).toMatch(/^TASK ID\s+NAME\s+STATE/)
     expect(t.stdout).not.toContain("SYNC_SUCCESS")
-    // A lower-case state finds nothing: said on stderr, with the state as the service knows it.
-    const lower = await cli(["tasks", "--state", "migrate_success", "--json"], { env: envFor() })
-    expect(lower.code).toBe(0)
-    expect(JSON.parse(lower.stdout).count).toBe(0)
-    expect(lower.stderr).toContain(
-      '[info] no tasks in state "migrate_success"; task states are upper case, e.g. MIGRATE_SUCCESS'
-    )
-    // Blanks around it: the state is quoted, so that they show, and the one meant is named.
-    const blanks = await cli(["tasks", "--state", "READY "], { env: envFor() })
-    expect(blanks.code).toBe(0)
-    expect(blanks.stderr).toBe('[info] no tasks in state "READY "; task states have no blanks around them: READY\n')
-    const both = await cli(["tasks", "--state", " ready"], { env: envFor() })
-    expect(both.stderr).toBe('[info] no tasks in state " ready"; task states are upper case, e.g. READY\n')
-    // A state that is none, in any case: said so, with the known ones, and no upper-case hint (BOGUS is none either).
+    // The service matches states as given, upper case: a state in lower case, or with blanks around it, is sent
+    // upper-cased without them (as the MCP server's list_migration_tasks does), and finds the same tasks.
+    const upper = await cli(["tasks", "--state", "MIGRATE_SUCCESS", "--json"], { env: envFor() })
+    const expected: { count: number } = JSON.parse(upper.stdout)
+    expect(expected.count).toBeGreaterThan(0)
+    for (const state of ["migrate_success", "MIGRATE_SUCCESS ", " Migrate_Success"]) {
+      const other = await cli(["tasks", "--state", state, "--json"], { env: envFor() })
+      expect(other.code).toBe(0)
+      expect(JSON.parse(other.stdout)).toEqual(expected)
+      expect(other.stderr).toBe("")
+    }
+    // A state that is none, in any case: said so, with the known ones, as it was sent.
     for (const state of ["bogus", "BOGUS"]) {
       const unknown = await cli(["tasks", "--state", state], { env: envFor() })
       expect(unknown.code).toBe(0)
       expect(unknown.stdout).toBe("no tasks\n")
       expect(unknown.stderr).toBe(
-        `[info] no tasks in state "${state}"; it is not a known task state: READY, RUNNING, SYNCING, MIGRATE_SUCCESS, ` +
+        '[info] no tasks in state "BOGUS"; it is not a known task state: READY, RUNNING, SYNCING, MIGRATE_SUCCESS, ' +
           "MIGRATE_FAIL, SYNC_SUCCESS, SYNC_FAIL, ABORTING, ABORT, DELETING, SYNC_F_ROLLBACKING, SYNC_F_ROLLBACK_SUCCESS\n"
       )
     }

@@ -1046,10 +1046,9 @@ export const listMigrationTasks = make({
     const client = yield* SmsClient.SmsClient
     const limit = input.limit ?? 50
     const offset = input.offset ?? 0
-    // The service's states are upper case (API.md §4) and it matches them exactly: `migrate_success` would
-    // silently match nothing. Its list of states is open ("…"), so any other value is passed on, not refused.
-    const state = input.state?.trim().toUpperCase()
-    const page = yield* client.listTasks({ state: state === "" ? undefined : state, name: input.name, limit, offset })
+    // The service's states are upper case (API.md §4) and it matches them exactly: sent upper-cased.
+    const state = Model.taskStateFilter(input.state)
+    const page = yield* client.listTasks({ state, name: input.name, limit, offset })
     const tasks = page.tasks.slice(0, limit).map((t): typeof TaskOut.Type => ({
       id: t.id,
       name: undefinedIfNull(t.name),

@@ -245,6 +245,17 @@ export const taskStates = [
   "SYNC_F_ROLLBACK_SUCCESS"
 ] as const
 
+/**
+ * A task state as the service matches it (`GET /v3/tasks?state=`): without blanks around it and upper-cased, since
+ * the service matches states exactly and documents them upper case (` migrate_success` would silently match
+ * nothing; it is sent as `MIGRATE_SUCCESS`). Undefined for a blank one: no filter. The service's list of states is
+ * open, so a state not in `taskStates` is passed on too (upper-cased), not refused.
+ */
+export const taskStateFilter = (state: string | undefined): string | undefined => {
+  const upper = state?.trim().toUpperCase()
+  return upper === "" ? undefined : upper
+}
+
 export const MigrationTask = Schema.Struct({
   id: Schema.String,
   name: optionalNullable(Schema.String),

@@ -145,3 +145,14 @@ describe("Model.exportBodyJson", () => {
     )
   })
 })
+
+describe("Model.taskStateFilter", () => {
+  it("upper-cases a state and drops the blanks around it; a blank one is no filter; an unknown one is kept", () => {
+    expect(Model.taskStateFilter("sync_success")).toBe("SYNC_SUCCESS")
+    expect(Model.taskStateFilter(" Migrate_Success\t")).toBe("MIGRATE_SUCCESS")
+    expect(Model.taskStateFilter("READY")).toBe("READY")
+    expect(Model.taskStateFilter("new_state")).toBe("NEW_STATE")
+    expect(Model.taskStateFilter("  ")).toBeUndefined()
+    expect(Model.taskStateFilter(undefined)).toBeUndefined()
+  })
+})

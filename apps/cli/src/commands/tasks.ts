@@ -12,7 +12,7 @@ const options = {
   state: boundedText("state", 64).pipe(
     Options.withPseudoName("S"),
     Options.withDescription(
-      "Only tasks in this state: READY, RUNNING, SYNCING, MIGRATE_SUCCESS, MIGRATE_FAIL, SYNC_SUCCESS, SYNC_FAIL, ABORTING, ABORT, …"
+      "Only tasks in this state (any case: sent upper-cased): READY, RUNNING, SYNCING, MIGRATE_SUCCESS, MIGRATE_FAIL, SYNC_SUCCESS, SYNC_FAIL, ABORTING, ABORT, …"
     ),
     Options.optional
   ),
