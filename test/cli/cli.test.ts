@@ -324,6 +324,34 @@ describe("export against the emulator", () => {
     expect(written.filter((f) => f.endsWith(".zip"))).toHaveLength(Math.ceil(withResults / 200))
   })
 
+  it("a domain id not given: the summary and --json name the one looked up; a look-up IAM refuses says why, no domain id advice", async () => {
+    const cwd = await tempDir()
+    const spec = `${taskOf(0).task_id},${taskOf(0).source_id},${taskOf(0).source_name}`
+    const env = envFor({ HUAWEICLOUD_SDK_DOMAIN_ID: "" })
+    const identity = `AK EMUL…0000 (domain ${emu.credentials.domainId}, looked up)`
+    const text = await cli(["export", "--task", spec], { cwd, env })
+    expect(text.code).toBe(0)
+    expect(text.stdout).toContain(`from ${emu.url} as ${identity}\n`)
+    const doc = await cli(["export", "--task", spec, "--output", "j", "--json"], { cwd, env })
+    expect(doc.code).toBe(0)
+    expect(JSON.parse(doc.stdout).identity).toBe(identity)
+    // A wrong SK: IAM answers the look-up 401, which a domain id given would not fix (the service checks the same).
+    const refused = await cli(["export", "--task", spec, "--output", "k"], {
+      cwd,
+      env: { ...env, HUAWEICLOUD_SDK_SK: "WRONG-SK-0000000000000000000000" }
+    })
+    expect(refused.code).toBe(3)
+    const [warning] = refused.stderr.split("\n")
+    expect(warning).toMatch(
+      new RegExp(
+        `^\\[warn\\] looking up the account's domain id at ${emu.url}/v3/auth/domains failed: IAM refused the ` +
+          "credentials: Unauthorized \\(HTTP 401\\) — APIGW\\.0301: .*\\[request id [^\\]]+\\]$"
+      )
+    )
+    expect(refused.stderr).not.toContain("HUAWEICLOUD_SDK_DOMAIN_ID")
+    expect(refused.stderr).toContain("\nerror: 1 task not exported: Unauthorized (HTTP 401)")
+  })
+
   it("sources --json or tasks --json | export --tasks-file -: their tasks; servers without results left out, said so", async () => {
     const cwd = await tempDir()
     const listed = await cli(["sources", "--json"], { cwd, env: envFor() })

@@ -885,6 +885,22 @@ describe("stdio, emulator in the test process", () => {
     }
   })
 
+  it("a domain id not given: looked up, and the identity (structured and the text's acted-as line) names it", async () => {
+    const server = await connectStdio([], {
+      ...configured(emulator.credentials.ak, emulator.credentials.sk),
+      HUAWEICLOUD_SDK_DOMAIN_ID: ""
+    })
+    try {
+      const result = await call(server.client, "list_sources_with_results", {})
+      expect(result.isError, textOf(result)).toBeFalsy()
+      const identity = `AK EMUL…0000 (domain ${emulator.credentials.domainId}, looked up)`
+      expect(ListSourcesOut(result.structuredContent).identity).toBe(identity)
+      expect(textOf(result)).toContain(`Acted as ${identity} on ${emulator.url}`)
+    } finally {
+      await server.close()
+    }
+  })
+
   it("serves the exported files as resources: a link reads back byte-identical; nothing outside the folder", async () => {
     const exportRoot = join(tmpdir(), `sms-mcp-resources-${process.pid}-${Date.now()}`)
     const outside = join(exportRoot, "..", `outside-${process.pid}-${Date.now()}.txt`)

@@ -27,14 +27,28 @@ export type Credentials = Token | AkSk
 /** `AKTE…0000`: enough to tell identities apart, never the whole key. */
 export const maskAk = (ak: string): string => (ak.length <= 8 ? "****" : `${ak.slice(0, 4)}…${ak.slice(-4)}`)
 
-/** A one-line, secret-free description of the identity, e.g. for an MCP result or `--verbose`. */
-export const describe = (credentials: Credentials): string => {
+/**
+ * Where the look-up of a domain id stands, for credentials that give neither a domain nor a project id: not made
+ * yet, made (the id), or failed (the last attempt).
+ */
+export type DomainLookUp = "pending" | "failed" | { readonly domainId: string }
+
+/**
+ * A one-line, secret-free description of the identity, e.g. for an MCP result or `--verbose`: `AK EMUL…0000 (domain
+ * d0a1…)`; for a domain id not given, `(domain to be looked up)`, then `(domain d0a1…, looked up)` or `(domain not
+ * known: its look-up failed)` as `lookUp` says.
+ */
+export const describe = (credentials: Credentials, lookUp: DomainLookUp = "pending"): string => {
   if (credentials._tag === "Token") return "IAM token"
   const scope = credentials.projectId
     ? `project ${credentials.projectId}`
     : credentials.domainId
       ? `domain ${credentials.domainId}`
-      : "domain (looked up)"
+      : lookUp === "pending"
+        ? "domain to be looked up"
+        : lookUp === "failed"
+          ? "domain not known: its look-up failed"
+          : `domain ${lookUp.domainId}, looked up`
   return `AK ${maskAk(credentials.ak)} (${scope}${credentials.securityToken ? ", temporary" : ""})`
 }
 

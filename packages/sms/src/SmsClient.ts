@@ -91,6 +91,7 @@ export interface Options {
 export interface Info {
   readonly endpoint: string
   readonly region?: string | undefined
+  /** As `Credentials.describe` gives it, with the domain id once looked up (read it when it is shown). */
   readonly identity: string
 }
 
@@ -470,6 +471,8 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
           : undefined
 
   let warnedLookUp = false
+  /** How the last look-up of the domain id went, for `info.identity`. */
+  let domainLookUp: Credentials.DomainLookUp = "pending"
 
   /** `GET {iam}/v3/auth/domains`, remembered only on success. */
   const lookUpDomainId = () => (Either.isLeft(checkedIam) ? Effect.fail(checkedIam.left) : lookUpDomainIdAt())
@@ -484,12 +487,21 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
         const id = body.domains[0]?.id
         if (!id) return Effect.fail(new DecodeError({ reason: "IAM returned no domain for this AK" }))
         scopedHeaders = withScope("x-domain-id", id)
+        domainLookUp = { domainId: id }
         return Effect.succeed(scopedHeaders)
       }),
-      // The error is IAM's, not the service's. A 401 is the credentials' own, as the service's would be (said once,
-      // with how to do without the look-up). Anything else (IAM down, unreachable, an odd answer, after the look-up's
-      // own retries) becomes missing credentials that say so: not a transient failure that each caller's retries
-      // would look up again (4 × 4 calls to IAM), nor one whose hint blames the SMS endpoint.
+      Effect.tapError(() =>
+        Effect.sync(() => {
+          domainLookUp = "failed"
+        })
+      ),
+      // The error is IAM's, not the service's. A 401 is the credentials' own (a wrong SK, an expired token, a
+      // clock off), as the service's would be: passed on, with a warning (once) that it came from the look-up; a
+      // domain id given would not help, the service would refuse them the same. Anything else (IAM down,
+      // unreachable, not answering this path, refusing the look-up, an odd answer, after the look-up's own retries)
+      // becomes missing credentials that say so, and that a domain id given skips the look-up: not a transient
+      // failure that each caller's retries would look up again (4 × 4 calls to IAM), nor one whose hint blames the
+      // SMS endpoint.
       Effect.catchAll((error): Effect.Effect<never, SmsError> => {
         if (error._tag !== "Unauthorized")
           return Effect.fail(
@@ -504,8 +516,8 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
         warnedLookUp = true
         return Effect.zipRight(
           Effect.logWarning(
-            `looking up the account's domain id at ${iamEndpoint}/v3/auth/domains failed; set ` +
-              "HUAWEICLOUD_SDK_DOMAIN_ID (or HUAWEICLOUD_SDK_PROJECT_ID) to skip it, or HUAWEICLOUD_SDK_IAM_ENDPOINT"
+            `looking up the account's domain id at ${iamEndpoint}/v3/auth/domains failed: IAM refused the ` +
+              `credentials: ${error.message}`
           ),
           Effect.fail(error)
         )
@@ -969,10 +981,13 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
     )
 
   // An endpoint refused is not shown: it may hold user info (a password).
-  const info = {
+  // The identity is read when shown: a domain id looked up since is part of it.
+  const info: Info = {
     endpoint: Either.isRight(checkedEndpoint) ? endpoint : "(invalid endpoint)",
     region: options.region,
-    identity: Credentials.describe(credentials)
+    get identity() {
+      return Credentials.describe(credentials, domainLookUp)
+    }
   }
   if (Either.isLeft(checkedEndpoint)) {
     const invalid = () => Effect.fail(checkedEndpoint.left)
