@@ -735,6 +735,27 @@ describe("export against the emulator", () => {
     expect(r.stdout).toContain("Exported 2 tasks in 1 file")
     expect(r.stderr).toContain("retry 1/3")
   })
+
+  it("--all whose listing fails: the error says the listing failed, with a listing's hint and exit code, in --json too", async () => {
+    const cwd = await tempDir()
+    const reset = { _tag: "ResetBeforeBody" } as const
+    const failing = "listing the source servers \\(--all\\) failed: Transport error: ECONNRESET"
+    await Effect.runPromise(emu.script([reset, reset]))
+    const text = await cli(["export", "--all", "--retries", "1"], { cwd, env: envFor() })
+    expect(text.code).toBe(5)
+    expect(text.stdout).toBe("")
+    const [error, hint] = text.stderr.split("\n")
+    expect(error).toMatch(new RegExp(`^error: ${failing}\\b`))
+    expect(hint).toBe("hint: A network or service problem; retrying later usually helps.")
+    await Effect.runPromise(emu.script([reset, reset]))
+    const doc = await cli(["export", "--all", "--retries", "1", "--json"], { cwd, env: envFor() })
+    expect(doc.code).toBe(5)
+    const { error: json } = JSON.parse(doc.stdout)
+    expect(json.tag).toBe("TransportError")
+    expect(json.message).toMatch(new RegExp(`^${failing}\\b`))
+    expect(doc.stderr.split("\n")[0]).toBe(`error: ${json.message}`)
+    expect(await readdir(cwd)).toEqual([])
+  })
 })
 
 describe("bad input: one line on stderr, exit 2, nothing sent", () => {

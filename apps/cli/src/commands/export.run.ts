@@ -176,9 +176,13 @@ export const run = (args: Args): Effect.Effect<void, Exit> =>
     const early = given === undefined ? undefined : yield* planFor(given)
     return yield* Effect.gen(function* () {
       const client = yield* SmsClient.SmsClient
-      // A failed discovery is reported as the listing it is (its hint is not about task ids).
+      // A failed discovery is reported as the listing it is: said so (the error alone does not say what failed), and
+      // with a listing's hint (not one about task ids).
       const tasks =
-        given ?? (yield* discover(Option.getOrUndefined(args.name)).pipe(reported(args.json, forError, "list")))
+        given ??
+        (yield* discover(Option.getOrUndefined(args.name)).pipe(
+          reported(args.json, forError, "list", "listing the source servers (--all) failed")
+        ))
       if (tasks.length === 0) {
         const matching = Option.match(args.name, {
           onNone: () => "",

@@ -106,22 +106,24 @@ export const clientLayer = (c: Connection): Layer.Layer<SmsClient.SmsClient, Sms
 
 /**
  * `error: …` (and a hint for service failures, fit for the `operation` that failed) on stderr; in JSON mode also
- * `{"error": …}` on stdout.
+ * `{"error": …}` on stdout. `context`, when given, says what was being done, before the error's own message in both
+ * (`listing the source servers (--all) failed: Transport error: …`).
  */
-export const report = (error: SmsError, asJson: boolean, operation: Operation): Effect.Effect<void> =>
+export const report = (error: SmsError, asJson: boolean, operation: Operation, context?: string): Effect.Effect<void> =>
   Effect.gen(function* () {
-    if (asJson) yield* writeOut(json({ error: errorJson(error) }))
-    yield* writeError(error.message)
+    const message = context === undefined ? error.message : `${context}: ${error.message}`
+    if (asJson) yield* writeOut(json({ error: { ...errorJson(error), message } }))
+    yield* writeError(message)
     const remedy = error._tag === "InvalidRequest" ? undefined : hint(error, operation)
     if (remedy !== undefined) yield* writeErr(`hint: ${remedy}`)
   })
 
-/** Reports a failure of `operation` the command did not handle itself and turns it into `Exit`. */
+/** Reports a failure of `operation` the command did not handle itself (in `context`) and turns it into `Exit`. */
 export const reported =
-  (asJson: boolean, codeFor: (error: SmsError) => number, operation: Operation) =>
+  (asJson: boolean, codeFor: (error: SmsError) => number, operation: Operation, context?: string) =>
   <A, R>(effect: Effect.Effect<A, Failure, R>): Effect.Effect<A, Exit, R> =>
     Effect.catchAll(effect, (error) =>
       error._tag === "Exit"
         ? Effect.fail(error)
-        : Effect.zipRight(report(error, asJson, operation), Effect.fail(new Exit({ code: codeFor(error) })))
+        : Effect.zipRight(report(error, asJson, operation, context), Effect.fail(new Exit({ code: codeFor(error) })))
     )
