@@ -12,7 +12,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { createHash, createHmac } from "node:crypto"
 import { closeSync, existsSync, openSync } from "node:fs"
 import { lstat, mkdir, readdir, readFile, stat, symlink, truncate, writeFile } from "node:fs/promises"
-import { createServer } from "node:net"
+import { createServer, type Socket } from "node:net"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest"
@@ -734,6 +734,38 @@ describe("export against the emulator", () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toContain("Exported 2 tasks in 1 file")
     expect(r.stderr).toContain("retry 1/3")
+  })
+
+  it("a timeout's hint names --timeout with the value waited (and the default), in an export and a listing", async () => {
+    // A service that accepts connections and never answers.
+    const sockets = new Set<Socket>()
+    const silent = createServer((socket) => sockets.add(socket))
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve))
+    onTestFinished(() => {
+      for (const socket of sockets) socket.destroy()
+      silent.close()
+    })
+    const address = silent.address()
+    const url = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`
+    const cwd = await tempDir()
+    const exported = await cli(["export", "--task", "t-1,s-1,web", "--timeout", "200ms", "--retries", "0"], {
+      cwd,
+      env: envFor({ SMS_ENDPOINT: url })
+    })
+    expect(exported.code).toBe(5)
+    expect(exported.stderr).toBe(
+      "error: 1 task not exported: Timed out after 200 ms\n" +
+        "hint: The service did not answer within --timeout 200ms: try a longer one (default 30s), or retry later.\n"
+    )
+    const listed = await cli(["tasks", "--timeout", "0.5", "--retries", "0"], {
+      cwd,
+      env: envFor({ SMS_ENDPOINT: url })
+    })
+    expect(listed.code).toBe(5)
+    expect(listed.stderr).toBe(
+      "error: Timed out after 500 ms\n" +
+        "hint: The service did not answer within --timeout 500ms: try a longer one (default 30s), or retry later.\n"
+    )
   })
 
   it("--all whose listing fails: the error says the listing failed, with a listing's hint and exit code, in --json too", async () => {

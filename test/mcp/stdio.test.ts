@@ -1418,6 +1418,10 @@ describe("stdio, emulator in the test process", () => {
       const result = await call(server.client, "show_consistency_result", { task_id: "t-1" }, { timeout: 10_000 })
       expect(result.isError).toBe(true)
       expect(textOf(result)).toContain("Error: Timeout — Timed out after 300 ms")
+      // The hint names the setting and the value waited, not only "retry later".
+      expect(textOf(result)).toContain(
+        "What to do: The service did not answer within SMS_TIMEOUT=300ms: try a longer one (default 30s), or retry later."
+      )
       expect(requests).toBe(2)
       expect(logs).toContainEqual({ level: "debug", data: expect.stringMatching(/: Timeout, retry 1\/1 in \d+ ms$/) })
       // Debug is for the client that asked: stderr keeps info and above.

@@ -462,7 +462,7 @@ const failureOut = (group: Group): typeof FailureOut.Type => {
     requestId: group.requestIds[0],
     requestIds: group.requestIds,
     missingPermissions: group.permissions.size > 0 ? [...group.permissions] : undefined,
-    hint: SmsError.hint(group.error),
+    hint: SmsError.hint(group.error, "export", Format.hintOptions),
     calls: group.calls,
     callsNotSent: group.notSent,
     taskCount: group.tasks.length,

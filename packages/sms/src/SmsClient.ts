@@ -36,6 +36,7 @@ import * as Signer from "./Signer.js"
 import {
   BadRequest,
   DecodeError,
+  defaultTimeoutMs,
   FileError,
   Forbidden,
   InvalidRequest,
@@ -417,8 +418,8 @@ export const make = Effect.fn("SmsClient.make")(function* (options: Options) {
   )
   const iamEndpoint = Either.getOrElse(checkedIam, () => options.iamEndpoint ?? Region.defaultIamEndpoint)
   // `Duration.decode` makes `NaN` and negatives zero; zero would time every attempt out at once.
-  const givenTimeoutMs = Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(30)))
-  const timeoutMs = givenTimeoutMs > 0 ? Math.min(givenTimeoutMs, Transport.maxTimeoutMs) : 30_000
+  const givenTimeoutMs = Duration.toMillis(Duration.decode(options.timeout ?? Duration.millis(defaultTimeoutMs)))
+  const timeoutMs = givenTimeoutMs > 0 ? Math.min(givenTimeoutMs, Transport.maxTimeoutMs) : defaultTimeoutMs
   // Not a finite number (`NaN`, `Infinity`: retrying forever): the default.
   const retries = Math.max(0, Math.floor(Number.isFinite(options.retries) ? (options.retries as number) : 3))
   // As the timeout: zero, negative or `NaN` (all zero once decoded) is the default, not retries that follow at once;

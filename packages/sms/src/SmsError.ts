@@ -3,6 +3,7 @@
  * `X-Request-Id`, `errorCode`, `errorMsg`) and never a request object, header map, token or key.
  */
 import { Schema } from "effect"
+import { formatDuration } from "./internal/duration.js"
 
 const WireFields = {
   status: Schema.optional(Schema.Number),
@@ -206,6 +207,28 @@ export const isServiceNotFound = (e: SmsError): boolean =>
 
 const networkHint = "A network or service problem; retrying later usually helps."
 
+/** The per-attempt timeout a client waits when given none (`SmsClient.Options.timeout`). */
+export const defaultTimeoutMs = 30_000
+
+/** How the caller names its settings, for hints that fit them. */
+export interface HintOptions {
+  /**
+   * The timeout setting with a value, as the user gives it: `(v) => \`--timeout ${v}\`` (a CLI),
+   * `(v) => \`SMS_TIMEOUT=${v}\`` (an environment variable). With it, a `Timeout`'s hint names it, with the value
+   * the call waited and the default, rather than the network hint.
+   */
+  readonly timeoutSetting?: (value: string) => string
+}
+
+/**
+ * A timeout's hint in the caller's terms: `The service did not answer within --timeout 200ms: try a longer one
+ * (default 30s), or retry later.`
+ */
+const timeoutHint = (timeoutMs: number, setting: (value: string) => string): string =>
+  timeoutMs === defaultTimeoutMs
+    ? `The service did not answer within ${setting(formatDuration(timeoutMs))} (the default): try a longer one, or retry later.`
+    : `The service did not answer within ${setting(formatDuration(timeoutMs))}: try a longer one (default ${formatDuration(defaultTimeoutMs)}), or retry later.`
+
 /** TLS verification failures (Node's codes): the endpoint's certificate chain is not trusted here. */
 const untrustedCertificate =
   /^(?:SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(?:_LOCALLY)?|CERT_[A-Z_]+)$/
@@ -225,8 +248,11 @@ const transportHint = (reason: string): string => {
   return networkHint
 }
 
-/** A short, actionable hint for a person or an AI assistant, for the `operation` that failed (default: an export). */
-export const hint = (e: SmsError, operation: Operation = "export"): string | undefined => {
+/**
+ * A short, actionable hint for a person or an AI assistant, for the `operation` that failed (default: an export),
+ * naming the caller's settings as `options` names them.
+ */
+export const hint = (e: SmsError, operation: Operation = "export", options: HintOptions = {}): string | undefined => {
   switch (e._tag) {
     case "MissingCredentials":
       if (e.remedy !== undefined) return e.remedy
@@ -259,6 +285,7 @@ export const hint = (e: SmsError, operation: Operation = "export"): string | und
     case "TransportError":
       return transportHint(e.reason)
     case "Timeout":
+      return options.timeoutSetting === undefined ? networkHint : timeoutHint(e.timeoutMs, options.timeoutSetting)
     case "ServerError":
       return networkHint
     case "FileError":

@@ -9,7 +9,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
-import { type Connection, Exit, type Failure } from "./common.js"
+import { type Connection, Exit, type Failure, hintOptions } from "./common.js"
 import { errorJson, json } from "./render.js"
 import { writeErr, writeError, writeOut } from "./terminal.js"
 
@@ -114,7 +114,7 @@ export const report = (error: SmsError, asJson: boolean, operation: Operation, c
     const message = context === undefined ? error.message : `${context}: ${error.message}`
     if (asJson) yield* writeOut(json({ error: { ...errorJson(error), message } }))
     yield* writeError(message)
-    const remedy = error._tag === "InvalidRequest" ? undefined : hint(error, operation)
+    const remedy = error._tag === "InvalidRequest" ? undefined : hint(error, operation, hintOptions)
     if (remedy !== undefined) yield* writeErr(`hint: ${remedy}`)
   })
 

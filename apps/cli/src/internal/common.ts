@@ -4,7 +4,7 @@
  */
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
-import type { SmsError } from "@sms-consistency/sms/SmsError"
+import type { HintOptions, SmsError } from "@sms-consistency/sms/SmsError"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
@@ -142,6 +142,9 @@ export const emulatorOptionMessage = (message: string): string =>
  * 2^31-1 ms (about 24.8 days) Node's timers fire at once, so that every call would time out.
  */
 export const timeoutRange = { minMs: 100, min: "100ms", maxMs: 24 * 3_600_000, max: "24h" } as const
+
+/** The CLI's settings, for the library's hints: a timeout's names `--timeout` with the value the call waited. */
+export const hintOptions: HintOptions = { timeoutSetting: (value) => `--timeout ${value}` }
 
 /** `--timeout`'s value, or why it is not one: unreadable, or outside `timeoutRange`. */
 export const parseTimeout = (raw: string): Either.Either<Duration.Duration, string> =>

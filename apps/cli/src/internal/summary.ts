@@ -5,6 +5,7 @@ import type * as SmsClient from "@sms-consistency/sms/SmsClient"
 import { hint } from "@sms-consistency/sms/SmsError"
 import * as Effect from "effect/Effect"
 import { isAbsolute, relative } from "node:path"
+import { hintOptions } from "./common.js"
 import { ExitCode, forError } from "./exitCodes.js"
 import { interruption } from "./interruption.js"
 import type { Plan } from "./output.js"
@@ -219,7 +220,7 @@ export const reportFailed = (result: BatchExport.Result): Effect.Effect<void> =>
   Effect.suspend(() => {
     const first = result.failed[0]?.error
     if (first === undefined) return Effect.void
-    const remedy = hint(first)
+    const remedy = hint(first, "export", hintOptions)
     return Effect.zipRight(
       writeError(`${plural(result.failed.length, "task")} not exported: ${first.message}`),
       remedy === undefined ? Effect.void : writeErr(`hint: ${remedy}`)

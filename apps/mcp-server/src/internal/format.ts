@@ -14,6 +14,9 @@ export const actedAs = (info: SmsClient.Info): string => `Acted as ${identityOn(
 /** `Will act as AK EMUL…0000 (domain …) on https://… (region …).`: at start, before any call. */
 export const willActAs = (info: SmsClient.Info): string => `Will act as ${identityOn(info)}.`
 
+/** The server's settings, for the library's hints: a timeout's names `SMS_TIMEOUT` with the value the call waited. */
+export const hintOptions: SmsError.HintOptions = { timeoutSetting: (value) => `SMS_TIMEOUT=${value}` }
+
 /** The permissions a 403 names (`error_param`), e.g. `sms:server:getBatchConsistencyResults`. */
 export const missingPermissions = (error: SmsError.SmsError): ReadonlyArray<string> =>
   error._tag === "Forbidden" ? (error.errorParam ?? []) : []
@@ -54,7 +57,7 @@ export const errorLines = (
   if (w.requestId) lines.push(`Request id: ${w.requestId}`)
   const permissions = missingPermissions(error)
   if (permissions.length > 0) lines.push(`Missing permission: ${permissions.join(", ")}`)
-  const hint = SmsError.hint(error, operation)
+  const hint = SmsError.hint(error, operation, hintOptions)
   if (hint) lines.push(`What to do: ${hint}`)
   return lines
 }

@@ -11,3 +11,15 @@ export const parseDuration = (raw: string): Option.Option<Duration.Duration> => 
   const ms = Number(match[1]) * (unitMs[(match[2] ?? "s").toLowerCase()] ?? 1000)
   return Number.isFinite(ms) ? Option.some(Duration.millis(ms)) : Option.none()
 }
+
+/**
+ * A duration as `parseDuration` reads it back, in the largest unit that holds it whole: `200ms`, `1500ms`, `30s`,
+ * `90s`, `2m`, `1h`.
+ */
+export const formatDuration = (ms: number): string => {
+  const whole = Math.round(ms)
+  if (whole % 1000 !== 0 || whole === 0) return `${whole}ms`
+  if (whole % 60_000 !== 0) return `${whole / 1000}s`
+  if (whole % 3_600_000 !== 0) return `${whole / 60_000}m`
+  return `${whole / 3_600_000}h`
+}
