@@ -507,7 +507,8 @@ describe("export against the emulator", () => {
   const exportSignalled = async (
     sources: number,
     signal: NodeJS.Signals,
-    extra: (tasks: ReadonlyArray<string>) => ReadonlyArray<string> = () => []
+    extra: (tasks: ReadonlyArray<string>) => ReadonlyArray<string> = () => [],
+    asJson = true
   ) => {
     const slow = await Effect.runPromise(Scope.extend(Emulator.start({ sources, latencyMs: 1200 }), scope))
     const cwd = await tempDir()
@@ -518,7 +519,8 @@ describe("export against the emulator", () => {
     await writeFile(join(cwd, "tasks.csv"), rows.join("\n"))
     const out = join(cwd, "out")
     await mkdir(out)
-    const r = await cli(["export", "--tasks-file", "tasks.csv", "--output", "out", "--concurrency", "1", "--json"], {
+    const args = ["export", "--tasks-file", "tasks.csv", "--output", "out", "--concurrency", "1"]
+    const r = await cli(asJson ? [...args, "--json"] : args, {
       cwd,
       env: envFor({ SMS_ENDPOINT: slow.url }),
       onSpawn: signalWhenWritten(out, signal)
@@ -556,6 +558,18 @@ describe("export against the emulator", () => {
     expect(JSON.parse(rest.stdout)).toMatchObject({ exported: 50, failed: [], files: [{ tasks: 50 }] })
     const sent = slow.requests().slice(before)
     expect(sent.map((q) => q.path)).toEqual(["/v3/tasks/consistency-results/export"])
+  })
+
+  it("Ctrl+C mid-export without --json: the summary says how to make an export resumable, not that --json lists them", async () => {
+    const { r } = await exportSignalled(300, "SIGINT", undefined, false)
+    expect(r.code).toBe(130)
+    const lines = r.stdout.trimEnd().split("\n")
+    expect(lines[0]).toMatch(/^Exported 200 tasks in 1 file from /)
+    expect(lines.at(-1)).toBe(
+      "Interrupted: 50 tasks not exported; to resume an interrupted export, run it with --json > out.json, then " +
+        "export --tasks-file out.json"
+    )
+    expect(r.stderr).toContain("interrupted: 200 tasks exported, 50 tasks not")
   })
 
   it("SIGHUP (the terminal closed) mid-export: as Ctrl+C, the unfinished file removed and the summary printed", async () => {

@@ -292,10 +292,13 @@ describe("demo", () => {
     expect(lastLine({ exported: 0, failed: [failure] }, 5, ".")).toBe("Failed in 5 ms: 1 task failed, none exported.")
   })
 
-  it("points to --json for the tasks its summary leaves out only where the command has it (export, not demo)", () => {
+  it("says how to resume an interrupted export with --json only where the command has it (export, not demo)", () => {
     const task = { task_id: "t", source_id: "s", source_name: "n" }
     const { result, summary } = interrupted([], [task], { endpoint: "http://e", identity: "AK x" })
-    expect(renderSummary(result, summary, false)).toContain("Interrupted: 1 task not exported (--json lists them)")
+    expect(renderSummary(result, summary, false)).toContain(
+      "Interrupted: 1 task not exported; to resume an interrupted export, run it with --json > out.json, then " +
+        "export --tasks-file out.json"
+    )
     expect(renderSummary(result, summary, false, { hasJson: false })).toMatch(/^Interrupted: 1 task not exported$/m)
   })
 })

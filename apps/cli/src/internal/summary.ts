@@ -202,8 +202,13 @@ export const renderSummary = (
     }
   }
   if (summary.interrupted) {
+    // Text lists no tasks, and this run printed no --json to finish the export from: how to make the next one
+    // resumable (its --json output is a tasks file).
     const left = summary.failed.length - result.failed.length
-    lines.push(`${bold("Interrupted", color)}: ${plural(left, "task")} not exported${see("them")}`)
+    const resume = hasJson
+      ? "; to resume an interrupted export, run it with --json > out.json, then export --tasks-file out.json"
+      : ""
+    lines.push(`${bold("Interrupted", color)}: ${plural(left, "task")} not exported${resume}`)
   }
   return lines.join("\n")
 }
