@@ -1,7 +1,7 @@
 /**
  * The READMEs show what the code is: the library example is `packages/sms/examples/export.ts` word for word, the
  * emulator's `packages/emulator/examples/start.ts` (both typechecked), and `export --help` is the built bin's, in
- * full in apps/cli/README.md and condensed in README.md.
+ * full in apps/cli/README.md and condensed in README.md, and the shells of `--completions` are the ones it lists.
  * An edit to one without the other fails here.
  */
 import { spawnSync } from "node:child_process"
@@ -74,4 +74,12 @@ it("apps/cli/README.md shows export --help as the bin prints it; README.md, cond
   expect(help.startsWith("sms-consistency 0.1.0\n")).toBe(true)
   expect(blocks(read("apps/cli/README.md"), "console")).toContain(`$ sms-consistency export --help\n${help}`)
   expect(blocks(read("README.md"), "text")).toContain(condensed(help))
+})
+
+it("apps/cli/README.md names the shells --completions takes, as export --help lists them", () => {
+  const listed = /^--completions (.+)$/m.exec(exportHelp())?.[1]?.split(" | ")
+  expect(listed?.length).toBeGreaterThan(0)
+  const named = [...read("apps/cli/README.md").matchAll(/`--completions ([a-z|]+)`/g)].map((m) => m[1]?.split("|"))
+  expect(named.length).toBeGreaterThan(0)
+  for (const shells of named) expect([...(shells ?? [])].sort()).toEqual([...(listed ?? [])].sort())
 })
