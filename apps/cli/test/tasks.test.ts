@@ -242,17 +242,19 @@ describe("parseTasksFile", () => {
       [";", '";"'],
       ["\t", "tabs"]
     ])
+      // Quoted too, as some spreadsheets write every cell: that header is no CSV at all (text after a quote).
       for (const label of ["t.csv", "t.txt", "t.json"])
-        expect(
-          message(
-            Tasks.parseTasksInput(
-              `\uFEFFTask_ID${separator}source_id${separator}source_name\nt${separator}s${separator}n\n`,
-              label
+        for (const q of ["", '"'])
+          expect(
+            message(
+              Tasks.parseTasksInput(
+                `\uFEFF${q}Task_ID${q}${separator}${q}source_id${q}${separator}${q}source_name${q}\nt${separator}s${separator}n\n`,
+                label
+              )
             )
+          ).toBe(
+            `${label} line 1: the columns must be separated by commas, not ${said} (save the file as CSV with commas, or change the separator)`
           )
-        ).toBe(
-          `${label} line 1: the columns must be separated by commas, not ${said} (save the file as CSV with commas, or change the separator)`
-        )
     const sources =
       "SOURCE ID                             NAME    IP        STATE     TASK ID                               TASK STATE    RESULTS\n" +
       "7c841e4e-c3b4-4cdc-8ff2-b8fd1411ffb9  web-01  10.0.0.1  finished  48207830-b79d-41cd-8142-dec54f694cf2  SYNC_SUCCESS  yes\n"

@@ -205,7 +205,13 @@ const headerMistake = (fields: ReadonlyArray<string>): string | undefined => {
     [";", '";"'],
     ["\t", "tabs"]
   ] as const) {
-    const names = line.split(separator).map((f) => f.trim().toLowerCase())
+    // Quoted or not (a spreadsheet may quote every header cell).
+    const names = line.split(separator).map((f) =>
+      f
+        .trim()
+        .replace(/^"(.*)"$/, "$1")
+        .toLowerCase()
+    )
     if (csvColumns.every((column) => names.includes(column)))
       return `the columns must be separated by commas, not ${said} (save the file as CSV with commas, or change the separator)`
   }
@@ -264,7 +270,13 @@ export const parseTasksCsv = (text: string, label: string): Either.Either<Readon
     if (Either.isLeft(checked)) return refuse(checked.left)
     return tasks.push(checked.right) > 0
   })
-  if (syntax !== undefined) return fail(`${label} line ${syntax.line}`, syntax.reason)
+  if (syntax !== undefined) {
+    // A header that cannot be read as CSV (`"task_id";"source_id";…`: text after a closing quote) may be a known
+    // mistake: said as such rather than as the syntax error it makes.
+    const firstLine = width < 0 ? (text.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/, 1)[0] ?? "") : ""
+    const mistake = width < 0 && syntax.line === 1 ? headerMistake([firstLine]) : undefined
+    return fail(`${label} line ${syntax.line}`, mistake ?? syntax.reason)
+  }
   if (refused !== undefined) return Either.left(refused)
   if (width < 0) return fail(label, "is empty (expected a header row task_id,source_id,source_name)")
   return Either.right(tasks)
