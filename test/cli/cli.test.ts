@@ -1303,6 +1303,12 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
       expected: /^error: --STATE: unknown option \(did you mean --state\?\); see sms-consistency tasks --help$/
     },
     {
+      // Blank, it would filter nothing: every task listed as if --state had not been given.
+      name: "a blank --state",
+      args: ["tasks", "--state", "  "],
+      expected: /^error: --state: must not be blank \(a task state, e\.g\. SYNC_SUCCESS\)$/
+    },
+    {
       name: "a flag in mixed case",
       args: ["sources", "--Json"],
       expected: /^error: --Json: unknown option \(did you mean --json\?\); see sms-consistency sources --help$/

@@ -313,6 +313,11 @@ describe("stdio, --emulator", () => {
     const total = (r: typeof upper) => (r.structuredContent as { total: number }).total
     expect(total(upper)).toBeGreaterThan(0)
     expect(total(lower)).toBe(total(upper))
+    // Blank, it would be no filter: refused, naming the field (its schema says so too).
+    expect(isJson(input) ? input.pattern : undefined).toBe("\\S")
+    const blank = await call(server.client, "list_migration_tasks", { state: "  " })
+    expect(blank.isError).toBe(true)
+    expect(textOf(blank)).toContain("state: must not be blank (a task state, e.g. SYNC_SUCCESS)")
   })
 
   it("sends no response for a cancelled call", async () => {

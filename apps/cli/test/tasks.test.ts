@@ -238,11 +238,11 @@ describe("parseTasksFile", () => {
   })
 
   it("says the columns must be separated by commas, or that a file is the table sources or tasks prints", () => {
+    // Quoted too, as some spreadsheets write every cell: that header is no CSV at all (text after a quote).
     for (const [separator, said] of [
       [";", '";"'],
       ["\t", "tabs"]
     ])
-      // Quoted too, as some spreadsheets write every cell: that header is no CSV at all (text after a quote).
       for (const label of ["t.csv", "t.txt", "t.json"])
         for (const q of ["", '"'])
           expect(

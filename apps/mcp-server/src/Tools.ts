@@ -1002,6 +1002,12 @@ const ListTasksInput = Schema.Struct({
       64,
       `Only tasks in this state (any case: sent upper-cased): ${Model.taskStates.join(", ")}, the states the ` +
         "service documents; its list is open, so another is sent too."
+    ).pipe(
+      // Blank, it would filter nothing: every task listed, as if no state had been given.
+      Schema.filter((state) => state.trim() !== "", {
+        message: () => "must not be blank (a task state, e.g. SYNC_SUCCESS)",
+        jsonSchema: { pattern: "\\S" }
+      })
     )
   ),
   name: Schema.optional(

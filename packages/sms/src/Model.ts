@@ -252,7 +252,8 @@ export const taskStates = [
  * open, so a state not in `taskStates` is passed on too (upper-cased), not refused.
  */
 export const taskStateFilter = (state: string | undefined): string | undefined => {
-  const upper = state?.trim().toUpperCase()
+  // ASCII letters only, as the states are spelled: `toUpperCase` would make `ß` "SS", `ı` "I".
+  const upper = state?.trim().replace(/[a-z]+/g, (letters) => letters.toUpperCase())
   return upper === "" ? undefined : upper
 }
 

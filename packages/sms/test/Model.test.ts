@@ -153,6 +153,8 @@ describe("Model.taskStateFilter", () => {
     expect(Model.taskStateFilter("READY")).toBe("READY")
     expect(Model.taskStateFilter("new_state")).toBe("NEW_STATE")
     expect(Model.taskStateFilter("  ")).toBeUndefined()
+    // ASCII letters only: the states are.
+    expect(Model.taskStateFilter("straße_ı")).toBe("STRAßE_ı")
     expect(Model.taskStateFilter(undefined)).toBeUndefined()
   })
 })

@@ -3,6 +3,7 @@
  * The work is in `tasks.run.ts`, reached through `Handlers`.
  */
 import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import { Handlers } from "../internal/handlers.js"
@@ -10,6 +11,14 @@ import { boundedText, connection, jsonFlag } from "../internal/common.js"
 
 const options = {
   state: boundedText("state", 64).pipe(
+    // A blank state would be no filter at all: every task listed, as if --state had not been given.
+    Options.mapTryCatch(
+      (state) => {
+        if (state.trim() === "") throw new Error("blank")
+        return state
+      },
+      () => HelpDoc.p("--state: must not be blank (a task state, e.g. SYNC_SUCCESS)")
+    ),
     Options.withPseudoName("S"),
     Options.withDescription(
       "Only tasks in this state (any case: sent upper-cased): READY, RUNNING, SYNCING, MIGRATE_SUCCESS, MIGRATE_FAIL, SYNC_SUCCESS, SYNC_FAIL, ABORTING, ABORT, …"
