@@ -438,6 +438,26 @@ describe("BatchExport: a call answered 404 is split until its missing tasks stan
     })
   )
 
+  it.effect("a chunk is done when all of its pieces are: not when its last one is, before a parked one", () =>
+    Effect.gen(function* () {
+      const calls: Array<ReadonlyArray<string>> = []
+      // Missing tasks in the first half of the first chunk only: its second half is exported early, its first
+      // half's pieces are parked until the second chunk has run.
+      const missing = new Set(Array.from({ length: 12 }, (_, i) => `t${i * 8}`))
+      const layer = exportStub((ids) => ids.some((id) => missing.has(id)), calls)
+      const progress: Array<[number, number, number]> = []
+      const result = yield* BatchExport.exportAll(numbered(400), {
+        concurrency: 1,
+        onProgress: (p) => Effect.sync(() => progress.push([p.chunk, p.chunksDone, p.tasksDone]))
+      }).pipe(Effect.provide(Layer.merge(layer, warningsInto([]))))
+      expect(result.failed.map((f) => f.task.task_id)).toEqual([...missing])
+      // The first chunk's second half was reported before its parked pieces; the chunks were done only at the end.
+      expect(progress.findIndex(([chunk]) => chunk === 1)).toBeGreaterThan(0)
+      expect(progress.filter(([, done]) => done === 2)).toEqual([[0, 2, 400]])
+      expect(progress.at(-1)).toEqual([0, 2, 400])
+    })
+  )
+
   it.effect("a parked 404 is not split once the export has stopped (a 401): it fails as it is, no call unsent", () =>
     Effect.gen(function* () {
       const calls: Array<ReadonlyArray<string>> = []

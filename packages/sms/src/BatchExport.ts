@@ -39,8 +39,6 @@ interface Call {
   readonly chunk: number
   readonly tasks: ReadonlyArray<Model.TaskRef>
   readonly piece: Piece | undefined
-  /** The chunk's last piece: once it is reported, the chunk is done. */
-  readonly last: boolean
   readonly budget: { own: number }
   readonly outcome: ChunkOutcome
   /** Its file was already reported as it was placed. */
@@ -62,7 +60,7 @@ export interface Progress {
   /** The chunk the call was for (0-based). */
   readonly chunk: number
   readonly chunks: number
-  /** Chunks whose every task is accounted for (a split chunk counts once its last piece is done). */
+  /** Chunks whose every task is accounted for (a split chunk counts once every piece of it is done). */
   readonly chunksDone: number
   /** Tasks accounted for, exported or failed; reaches `tasksTotal`. */
   readonly tasksDone: number
@@ -219,8 +217,13 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
   const splitsUseful = () => exportedTasks > 0 || missingAlone < missingBeforeGivingUp
   // The failure that stopped the export (see the module's note), which the calls not yet made fail with.
   let stopped: SmsError | undefined
-  const report = (chunk: number, outcome: ChunkOutcome, chunkDone: boolean) => {
-    if (chunkDone) chunksDone += 1
+  // Tasks of each chunk not yet accounted for: a chunk is done when none is left, whichever piece is reported last
+  // (a parked piece may be, after later pieces of its chunk).
+  const unaccounted = chunks.map((chunk) => chunk.length)
+  const report = (chunk: number, outcome: ChunkOutcome) => {
+    const left = (unaccounted[chunk] ?? 0) - outcome.tasks.length
+    unaccounted[chunk] = left
+    if (left === 0) chunksDone += 1
     tasksDone += outcome.tasks.length
     return options.onProgress
       ? options.onProgress({
@@ -238,7 +241,6 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     chunk: number,
     tasks: ReadonlyArray<Model.TaskRef>,
     piece: Piece | undefined,
-    last: boolean,
     budget: { own: number }
   ): Effect.Effect<ReadonlyArray<ChunkOutcome>> => {
     const request = options.language ? { task_info: tasks, language: options.language } : { task_info: tasks }
@@ -264,7 +266,7 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
         onWritten: (file) =>
           Effect.suspend(() => {
             reported = true
-            return Effect.zipRight(target.onWritten?.(file) ?? Effect.void, report(chunk, exported(file), last))
+            return Effect.zipRight(target.onWritten?.(file) ?? Effect.void, report(chunk, exported(file)))
           })
       })
     })
@@ -289,7 +291,7 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
         const missing = outcome._tag === "Failed" && isServiceNotFound(outcome.error)
         if (outcome._tag === "Exported") exportedTasks += tasks.length
         else if (missing && tasks.length === 1) missingAlone += 1
-        return afterCall({ chunk, tasks, piece, last, budget, outcome, reported })
+        return afterCall({ chunk, tasks, piece, budget, outcome, reported })
       })
     )
   }
@@ -299,7 +301,7 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
    * hand cannot split while chunks still run is parked, to be split with what they leave (see the module's note).
    */
   const afterCall = (call: Call): Effect.Effect<ReadonlyArray<ChunkOutcome>> => {
-    const { chunk, tasks, piece, last, budget, outcome } = call
+    const { chunk, tasks, piece, budget, outcome } = call
     const error = outcome._tag === "Failed" ? outcome.error : undefined
     const wanted = isolate && error !== undefined && isServiceNotFound(error) && tasks.length > 1
     const useful = wanted && splitsUseful()
@@ -308,7 +310,7 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
         parked.push(call)
         return Effect.succeed([])
       }
-      const done = Effect.as(call.reported ? Effect.void : report(chunk, outcome, last), [outcome])
+      const done = Effect.as(call.reported ? Effect.void : report(chunk, outcome), [outcome])
       // Once the export has stopped (see the module's note), a split would only make calls that fail unsent.
       if (!wanted || stopped !== undefined) return done
       if (!useful) {
@@ -338,8 +340,8 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     return Effect.zipRight(
       Effect.logDebug(`call ${chunk + 1}: ${error?.message}; splitting its ${tasks.length} tasks`),
       Effect.zipWith(
-        exportPart(chunk, tasks.slice(0, half), { offset, size: half }, false, budget),
-        exportPart(chunk, tasks.slice(half), { offset: offset + half, size: tasks.length - half }, last, budget),
+        exportPart(chunk, tasks.slice(0, half), { offset, size: half }, budget),
+        exportPart(chunk, tasks.slice(half), { offset: offset + half, size: tasks.length - half }, budget),
         (first, second) => [...first, ...second]
       )
     )
@@ -349,7 +351,7 @@ export const exportAll = Effect.fn("BatchExport.exportAll")(function* (
     chunks,
     (chunk, index) => {
       const budget = { own: maxSplitCalls }
-      return exportPart(index, chunk, undefined, true, budget).pipe(
+      return exportPart(index, chunk, undefined, budget).pipe(
         Effect.ensuring(
           Effect.sync(() => {
             leftUnspent += budget.own
