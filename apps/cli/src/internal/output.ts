@@ -4,7 +4,8 @@ import {
   isControlCharacter,
   maxNameLength,
   reservedCharacters,
-  sanitizeFileName
+  sanitizeFileName,
+  specialKind
 } from "@sms-consistency/sms/internal/files"
 import * as Model from "@sms-consistency/sms/Model"
 import type { FileTarget } from "@sms-consistency/sms/SmsClient"
@@ -79,16 +80,7 @@ export const nameProblem = (name: string): string | undefined => {
 /** What is at a path: a directory (a link to one included), a regular file, nothing, or something else, said. */
 type Kind = "directory" | "file" | "missing" | { readonly other: string }
 
-const otherKind = (s: Stats): string =>
-  s.isFIFO()
-    ? "a FIFO"
-    : s.isSocket()
-      ? "a socket"
-      : s.isCharacterDevice()
-        ? "a character device"
-        : s.isBlockDevice()
-          ? "a block device"
-          : "not a file or a directory"
+const otherKind = (s: Stats): string => specialKind(s) ?? "not a file or a directory"
 
 /**
  * The kind of `path`, its last component not followed unless it links to a directory: the export replaces a file

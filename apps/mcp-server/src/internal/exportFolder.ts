@@ -2,24 +2,14 @@
  * The export folder (`SMS_EXPORT_DIR`) checked: at start, a warning; before an export, a refusal that nothing can
  * fix but the user who configured the server, said before anything is sent to the service.
  */
+import { specialKind } from "@sms-consistency/sms/internal/files"
 import * as Effect from "effect/Effect"
 import { constants } from "node:fs"
 import type { Stats } from "node:fs"
 import { access, lstat, stat } from "node:fs/promises"
 import { dirname } from "node:path"
 
-const whatItIs = (s: Stats): string | undefined =>
-  s.isFile()
-    ? "a file"
-    : s.isFIFO()
-      ? "a FIFO"
-      : s.isSocket()
-        ? "a socket"
-        : s.isCharacterDevice()
-          ? "a character device"
-          : s.isBlockDevice()
-            ? "a block device"
-            : undefined
+const whatItIs = (s: Stats): string | undefined => (s.isFile() ? "a file" : specialKind(s))
 
 /**
  * Why files cannot be written into `directory` (made if missing, as an export does), if they cannot: it, or its

@@ -1,9 +1,22 @@
 /** File naming and atomic placement for exported bodies: no partial file ever stands under a final name. */
 import { Effect } from "effect"
 import { randomBytes } from "node:crypto"
+import type { Stats } from "node:fs"
 import { link, mkdir, rename, stat, unlink } from "node:fs/promises"
 import { basename, dirname, extname, join } from "node:path"
 import { FileError } from "../SmsError.js"
+
+/** What a special file is, said (`a FIFO`, `a socket`, `a character device`, `a block device`), else undefined. */
+export const specialKind = (s: Stats): string | undefined =>
+  s.isFIFO()
+    ? "a FIFO"
+    : s.isSocket()
+      ? "a socket"
+      : s.isCharacterDevice()
+        ? "a character device"
+        : s.isBlockDevice()
+          ? "a block device"
+          : undefined
 
 /** The longest file name `sanitizeFileName` keeps whole (in UTF-16 code units); a longer one loses the end of its stem. */
 export const maxNameLength = 200
