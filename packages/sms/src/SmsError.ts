@@ -215,18 +215,19 @@ export interface HintOptions {
   /**
    * The timeout setting with a value, as the user gives it: `(v) => \`--timeout ${v}\`` (a CLI),
    * `(v) => \`SMS_TIMEOUT=${v}\`` (an environment variable). With it, a `Timeout`'s hint names it, with the value
-   * the call waited and the default, rather than the network hint.
+   * the call waited and the default (when it differs), rather than the network hint.
    */
   readonly timeoutSetting?: (value: string) => string
 }
 
 /**
  * A timeout's hint in the caller's terms: `The service did not answer within --timeout 200ms: try a longer one
- * (default 30s), or retry later.`
+ * (default 30s), or retry later.` The default is named only when the value differs from it (a value equal to it
+ * may have been set explicitly, and is then not "the default").
  */
 const timeoutHint = (timeoutMs: number, setting: (value: string) => string): string =>
   timeoutMs === defaultTimeoutMs
-    ? `The service did not answer within ${setting(formatDuration(timeoutMs))} (the default): try a longer one, or retry later.`
+    ? `The service did not answer within ${setting(formatDuration(timeoutMs))}: try a longer one, or retry later.`
     : `The service did not answer within ${setting(formatDuration(timeoutMs))}: try a longer one (default ${formatDuration(defaultTimeoutMs)}), or retry later.`
 
 /** TLS verification failures (Node's codes): the endpoint's certificate chain is not trusted here. */
