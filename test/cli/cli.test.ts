@@ -546,7 +546,7 @@ describe("export against the emulator", () => {
     expect(doc.failed.map((f: { task_id: string }) => f.task_id)).toEqual(
       tasks.slice(200, 250).map((t) => t.split(",")[0])
     )
-    expect(r.stderr).toContain("interrupted: 200 tasks exported, 50 tasks not")
+    expect(r.stderr).toContain("interrupted: 200 tasks exported, 0 failed, 50 not done")
     // The output given back as --tasks-file finishes the job: the 50 tasks, and only those.
     await writeFile(join(cwd, "last.json"), r.stdout)
     const before = slow.requests().length
@@ -569,7 +569,7 @@ describe("export against the emulator", () => {
       "Interrupted: 50 tasks not exported; to resume an interrupted export, run it with --json > out.json, then " +
         "export --tasks-file out.json"
     )
-    expect(r.stderr).toContain("interrupted: 200 tasks exported, 50 tasks not")
+    expect(r.stderr).toContain("interrupted: 200 tasks exported, 0 failed, 50 not done")
   })
 
   it("SIGHUP (the terminal closed) mid-export: as Ctrl+C, the unfinished file removed and the summary printed", async () => {
@@ -581,7 +581,7 @@ describe("export against the emulator", () => {
     expect(doc.failed).toHaveLength(50)
     // No hidden `.….partial` file left behind: only the finished file.
     expect(await readdir(out)).toEqual([doc.files[0].path.split("/").at(-1)])
-    expect(r.stderr).toContain("interrupted: 200 tasks exported, 50 tasks not")
+    expect(r.stderr).toContain("interrupted: 200 tasks exported, 0 failed, 50 not done")
   })
 
   it("Ctrl+C before any export call (discovery, a listing): exit 130, a line on stderr, one JSON document", async () => {
@@ -1780,7 +1780,7 @@ describe("emulator and demo", () => {
     expect(r.stdout).not.toContain("Done in")
     // demo has no --json to list the tasks left.
     expect(r.stdout).not.toContain("--json")
-    expect(r.stderr).toBe(`interrupted: ${exported} tasks exported, ${left} tasks not\n`)
+    expect(r.stderr).toBe(`interrupted: ${exported} tasks exported, 0 failed, ${left} not done\n`)
   })
 
   it("Ctrl+C before the demo's export started: exit 130, one line on stderr that says so, no file", async () => {

@@ -8,7 +8,8 @@ import { lastLine } from "../src/commands/demo.run.js"
 import { tasksPerCall } from "../src/commands/export.js"
 import { maxLatencyMs, maxSeed } from "../src/internal/common.js"
 import { informational } from "../src/internal/route.js"
-import { displayPath, interrupted, pasteable, renderSummary } from "../src/internal/summary.js"
+import { displayPath, interrupted, interruptedLine, pasteable, renderSummary } from "../src/internal/summary.js"
+import * as SmsError from "@sms-consistency/sms/SmsError"
 
 describe("light command definitions", () => {
   it("export's help states the core's per-call limit", () => {
@@ -300,5 +301,19 @@ describe("demo", () => {
         "export --tasks-file out.json"
     )
     expect(renderSummary(result, summary, false, { hasJson: false })).toMatch(/^Interrupted: 1 task not exported$/m)
+  })
+
+  it("the interrupted line on stderr counts the tasks that failed apart from those not done", () => {
+    const tasks = Array.from({ length: 5 }, (_, i) => ({ task_id: `t${i}`, source_id: `s${i}`, source_name: `n${i}` }))
+    const info = { endpoint: "http://e", identity: "AK x" }
+    const notFound = new SmsError.NotFound({ status: 404, errorCode: "SMS.0205", errorMsg: "no such task" })
+    const done = [
+      { _tag: "Exported", chunk: 0, tasks: tasks.slice(0, 2), result: { _tag: "Json", body: {} } },
+      { _tag: "Failed", chunk: 0, piece: { offset: 2, size: 1 }, tasks: tasks.slice(2, 3), error: notFound }
+    ] as never
+    const { result, summary } = interrupted(done, tasks, info)
+    expect(interruptedLine(result, summary)).toBe("interrupted: 2 tasks exported, 1 failed, 2 not done")
+    const none = interrupted([], tasks.slice(0, 1), info)
+    expect(interruptedLine(none.result, none.summary)).toBe("interrupted: 0 tasks exported, 0 failed, 1 not done")
   })
 })

@@ -110,17 +110,25 @@ export const reportInterrupted = (
   Effect.suspend(() => {
     interruption.reported = true
     const { result, summary } = interrupted(done, tasks, info)
-    const left = summary.failed.length - result.failed.length
     return Effect.asVoid(
       Effect.all([
         output.progressShown ? writeErr("") : Effect.void,
         writeOut(
           output.asJson ? json(summary) : renderSummary(result, summary, stdoutColor(), { hasJson: output.hasJson })
         ),
-        writeErr(`interrupted: ${plural(summary.exported, "task")} exported, ${plural(left, "task")} not`)
+        writeErr(interruptedLine(result, summary))
       ])
     )
   })
+
+/**
+ * The line on stderr for an interrupted export (see `interrupted`), which accounts for every task given:
+ * `interrupted: 19 tasks exported, 6 failed, 1004 not done`.
+ */
+export const interruptedLine = (result: BatchExport.Result, summary: Summary): string => {
+  const left = summary.failed.length - result.failed.length
+  return `interrupted: ${plural(summary.exported, "task")} exported, ${result.failed.length} failed, ${left} not done`
+}
 
 export const summarize = (result: BatchExport.Result, info: SmsClient.Info): Summary => {
   const files: Array<FileJson> = []
