@@ -987,6 +987,19 @@ describe("bad input: one line on stderr, exit 2, nothing sent", () => {
         /^error: --output: the file name "n{197}\.zip" is 201 characters long, over the limit of 200; choose a shorter name$/
     },
     {
+      // 94 characters, but 274 bytes: filesystems count bytes (255 at most; 240 leaves room for a `-N` suffix).
+      name: "an --output file name over 240 bytes in UTF-8",
+      args: ["export", "--task", "t1,s1,web", "--output", `${"名".repeat(90)}.zip`],
+      expected:
+        /^error: --output: the file name "名{90}\.zip" is 274 bytes long in UTF-8, over the limit of 240; choose a shorter name$/
+    },
+    {
+      name: "an --output file name whose derived names would be over 240 bytes in UTF-8",
+      args: ["export", "--task", "t1,s1,web", "--task", "t2,s2,db", "--output", `${"名".repeat(77)}.zip`],
+      expected:
+        /^error: --output: the file name "名{77}\.zip" is too long for the names the export derives from it: with "-tasks-2-2" added \(the name for a piece of the call, split to isolate missing tasks\) it would be 245 bytes long in UTF-8, over the limit of 240; choose a shorter name$/
+    },
+    {
       name: "an --output file name checked before the discovery of --all",
       args: ["export", "--all", "--output", "a:b.zip"],
       expected: /^error: --output: the file name "a:b\.zip" may not contain ":"/

@@ -156,6 +156,8 @@ describe("hostile file names from Content-Disposition", () => {
         const safe = files.sanitizeFileName(raw ?? "", "fallback.bin")
         expect(safe.length).toBeGreaterThan(0)
         expect(safe.length).toBeLessThanOrEqual(216)
+        // Within a filesystem's 255 bytes, with room for a `-N` suffix.
+        expect(Buffer.byteLength(safe, "utf8")).toBeLessThanOrEqual(files.maxNameBytes)
         expect([...safe].some((c) => c === "/" || c === "\\" || (c.codePointAt(0) ?? 0) < 0x20)).toBe(false)
         expect(safe.startsWith(".")).toBe(false)
         const rel = relative(dir, join(dir, safe))

@@ -590,6 +590,17 @@ describe("--output", () => {
         'with "-part-1-tasks-200-200" added (the name for a piece of call 1 of 2, split to isolate missing tasks) it ' +
         "would be 215 characters long, over the limit of 200; choose a shorter name"
     )
+    // Filesystems count a name's bytes: a CJK name within 200 characters may be over the limit in UTF-8.
+    expect(await why(`${"名".repeat(90)}.zip`)).toBe(
+      `--output: the file name "${"名".repeat(90)}.zip" is 274 bytes long in UTF-8, over the limit of 240; ` +
+        "choose a shorter name"
+    )
+    expect(await why(`${"名".repeat(77)}.zip`, 1, 2)).toBe(
+      `--output: the file name "${"名".repeat(77)}.zip" is too long for the names the export derives from it: ` +
+        'with "-tasks-2-2" added (the name for a piece of the call, split to isolate missing tasks) it would be ' +
+        "245 bytes long in UTF-8, over the limit of 240; choose a shorter name"
+    )
+    expect(await why(`${"名".repeat(75)}.zip`, 1, 2)).toBe("ok")
     // One task is never split: its name is only the one given.
     expect(await why(`${"n".repeat(196)}.zip`, 1, 1)).toBe("ok")
     expect(await why(`${"n".repeat(196)}.zip`, 1, 2)).toMatch(/with "-tasks-2-2" added \(the name for a piece of the/)

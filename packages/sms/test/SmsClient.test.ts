@@ -407,6 +407,31 @@ for (const name of ["undici", "node:http", "platform HttpClient"] as const) {
           expect((yield* Effect.promise(() => readdir(dir))).sort()).toEqual(["passwd", "passwd-1"])
         }).pipe(Effect.scoped)
       )
+      it.live(
+        "a long CJK name from Content-Disposition is cut to fit the filesystem's 255 bytes, suffixes included",
+        () =>
+          Effect.gen(function* () {
+            const server = yield* Server.start
+            const dir = yield* Effect.promise(() => mkdtemp(join(tmpdir(), "sms-client-")))
+            // 274 bytes in UTF-8 (90 characters of 3 bytes, and .zip): over 255, though only 94 UTF-16 units.
+            const long = `${"名".repeat(90)}.zip`
+            const disposition = { "content-disposition": `attachment; filename*=UTF-8''${encodeURIComponent(long)}` }
+            server.respond(Server.bytes(randomBytes(1000), disposition), Server.bytes(randomBytes(1000), disposition))
+            const run = withClient(
+              server.url,
+              Effect.flatMap(SmsClient.SmsClient, (c) =>
+                c.exportConsistencyResultsToFile({ task_info: [task(1)] }, { directory: dir })
+              )
+            )
+            const first = yield* run
+            const second = yield* run
+            assert(first._tag === "File" && second._tag === "File")
+            // Whole characters up to 240 bytes, the extension kept; the second file's suffix kept too.
+            expect(first.fileName).toBe(`${"名".repeat(78)}.zip`)
+            expect(second.fileName).toBe(`${"名".repeat(78)}-1.zip`)
+            expect((yield* Effect.promise(() => readdir(dir))).sort()).toEqual([first.fileName, second.fileName].sort())
+          }).pipe(Effect.scoped)
+      )
     })
 
     describe("SmsClient: errors", () => {

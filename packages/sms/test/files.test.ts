@@ -76,3 +76,36 @@ describe("files.place", () => {
     })
   )
 })
+
+describe("files.sanitizeFileName", () => {
+  const bytes = (name: string) => Buffer.byteLength(name, "utf8")
+
+  it("keeps a name within 240 bytes of UTF-8 as well as 200 UTF-16 units, cut on a character, its extension kept", () => {
+    // 94 units, 274 bytes: cut to whole characters within 240 bytes.
+    expect(files.sanitizeFileName(`${"名".repeat(90)}.zip`, "f")).toBe(`${"名".repeat(78)}.zip`)
+    // Four-byte characters (two units each) are never cut in half.
+    const emoji = files.sanitizeFileName(`${"😀".repeat(70)}.zip`, "f")
+    expect(emoji).toBe(`${"😀".repeat(59)}.zip`)
+    expect(bytes(emoji)).toBeLessThanOrEqual(240)
+    // A mix: never a lone surrogate, never over either limit.
+    const mixed = files.sanitizeFileName(`${"a😀名é".repeat(40)}.csv`, "f")
+    expect(mixed.endsWith(".csv")).toBe(true)
+    expect(mixed).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/)
+    expect(bytes(mixed)).toBeLessThanOrEqual(240)
+    expect(mixed.length).toBeLessThanOrEqual(200)
+    // Within both limits: unchanged.
+    expect(files.sanitizeFileName(`${"名".repeat(78)}.zip`, "f")).toBe(`${"名".repeat(78)}.zip`)
+    expect(files.sanitizeFileName(`${"n".repeat(196)}.zip`, "f")).toBe(`${"n".repeat(196)}.zip`)
+    expect(files.maxNameBytes).toBe(240)
+  })
+
+  it("a suffix added to a name at the byte limit survives, and leaves it under the filesystem's 255 bytes", () => {
+    const name = files.sanitizeFileName(`${"名".repeat(90)}.zip`, "f")
+    for (const k of [1, 12, 10_000]) {
+      const suffixed = files.withSuffix(name, k)
+      expect(suffixed.endsWith(`-${k}.zip`)).toBe(true)
+      expect(bytes(suffixed)).toBeLessThanOrEqual(240)
+      expect(files.sanitizeFileName(suffixed, "f")).toBe(suffixed)
+    }
+  })
+})

@@ -1,7 +1,9 @@
 /** Where exported files go (`--output`), decided and checked before anything is sent. */
 import type { Piece } from "@sms-consistency/sms/BatchExport"
 import {
+  byteLength,
   isControlCharacter,
+  maxNameBytes,
   maxNameLength,
   reservedCharacters,
   sanitizeFileName,
@@ -50,6 +52,16 @@ const space = (char: string): string =>
   char === " " ? "a space" : `whitespace (U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")})`
 
 /**
+ * How a name is over the sanitiser's length limits, if it is: `204 characters long, over the limit of 200`, or
+ * `274 bytes long in UTF-8, over the limit of 240` (filesystems count bytes).
+ */
+const overLong = (name: string): string | undefined => {
+  if (name.length > maxNameLength) return `${name.length} characters long, over the limit of ${maxNameLength}`
+  const bytes = byteLength(name)
+  return bytes > maxNameBytes ? `${bytes} bytes long in UTF-8, over the limit of ${maxNameBytes}` : undefined
+}
+
+/**
  * Why the core would write a file asked for as `name` under another name, or undefined if it would not: it runs
  * every name through `sanitizeFileName` (and then makes the changed name unique), which would silently put the file
  * elsewhere than the path given, or with --force replace an unrelated file. Whether it would is the sanitiser's own
@@ -72,8 +84,8 @@ export const nameProblem = (name: string): string | undefined => {
   if (/\s/.test(first)) return `the file name ${quoted} may not start with ${space(first)}; choose another name`
   const last = name[name.length - 1] ?? ""
   if (/\s/.test(last)) return `the file name ${quoted} may not end with ${space(last)}; choose another name`
-  if (name.length > maxNameLength)
-    return `the file name ${quoted} is ${name.length} characters long, over the limit of ${maxNameLength}; choose a shorter name`
+  const long = overLong(name)
+  if (long !== undefined) return `the file name ${quoted} is ${long}; choose a shorter name`
   return `the file name ${quoted} would be written as ${JSON.stringify(sanitizeFileName(name, ""))}; choose another name`
 }
 
@@ -171,15 +183,18 @@ const derivedTooLong = (path: string, paths: ReadonlyArray<string>, tasks: numbe
     // A call of one task is never split.
     const longest = size >= 2 ? pieceName(part, { offset: size - 1, size: 1 }) : part
     const name = basename(longest)
-    if (nameProblem(name) === undefined) continue
+    const problem = nameProblem(name)
+    if (problem === undefined) continue
+    const long = overLong(name)
+    // Only its length can be wrong (the name given passed, and what is added is plain), but say whatever it is.
+    if (long === undefined) return problem
     const added = name.slice(stem.length, name.length - extname(name).length)
     const call = paths.length > 1 ? `call ${i + 1} of ${paths.length}` : "the call"
     const what =
       longest === part ? `the name for ${call}` : `the name for a piece of ${call}, split to isolate missing tasks`
     return (
       `the file name ${JSON.stringify(given)} is too long for the names the export derives from it: with ` +
-      `"${added}" added (${what}) it would be ${name.length} characters long, over the limit of ${maxNameLength}; ` +
-      "choose a shorter name"
+      `"${added}" added (${what}) it would be ${long}; choose a shorter name`
     )
   }
   return undefined

@@ -20,6 +20,30 @@ export const specialKind = (s: Stats): string | undefined =>
 
 /** The longest file name `sanitizeFileName` keeps whole (in UTF-16 code units); a longer one loses the end of its stem. */
 export const maxNameLength = 200
+/**
+ * The most UTF-8 bytes of a file name `sanitizeFileName` keeps whole; a longer one loses the end of its stem.
+ * Filesystems limit a name to 255 bytes (not characters): this leaves room for the `-N` suffix `place` may add.
+ */
+export const maxNameBytes = 240
+
+/** A name's length as the filesystem counts it: UTF-8 bytes (a lone surrogate as its 3-byte replacement). */
+export const byteLength = (name: string): number => Buffer.byteLength(name, "utf8")
+
+/**
+ * The longest start of `text` within `units` UTF-16 code units and `bytes` UTF-8 bytes, cut between characters
+ * (never inside a surrogate pair or a multi-byte character).
+ */
+const prefixWithin = (text: string, units: number, bytes: number): string => {
+  let end = 0
+  let used = 0
+  for (const char of text) {
+    const size = byteLength(char)
+    if (end + char.length > units || used + size > bytes) break
+    end += char.length
+    used += size
+  }
+  return text.slice(0, end)
+}
 /** Characters `sanitizeFileName` replaces with `_`, besides control characters (reserved on Windows). */
 export const reservedCharacters = '<>:"|?*'
 /** A control character: `sanitizeFileName` replaces it with `_`. */
@@ -36,7 +60,9 @@ const plainName = /^[^./\\\s\x00-\x1f\x7f<>:"|?*][^/\\\x00-\x1f\x7f<>:"|?*]*(?<!
  * characters, no leading dots, bounded length. `fallback` when nothing usable is left.
  */
 export const sanitizeFileName = (raw: string, fallback: string): string =>
-  raw.length <= maxNameLength && plainName.test(raw) ? raw : sanitizeThoroughly(raw, fallback)
+  raw.length <= maxNameLength && plainName.test(raw) && byteLength(raw) <= maxNameBytes
+    ? raw
+    : sanitizeThoroughly(raw, fallback)
 
 /** `sanitizeFileName` without its fast path for names that need no change (the reference it is tested against). */
 export const sanitizeThoroughly = (raw: string, fallback: string): string => {
@@ -44,9 +70,9 @@ export const sanitizeThoroughly = (raw: string, fallback: string): string => {
   let name = ""
   for (const char of last) name += isControlCharacter(char) || reservedCharacters.includes(char) ? "_" : char
   name = name.replace(/^[.\s]+/, "").trim()
-  if (name.length > maxNameLength) {
-    const ext = extname(name).slice(0, 16)
-    name = name.slice(0, maxNameLength - ext.length) + ext
+  if (name.length > maxNameLength || byteLength(name) > maxNameBytes) {
+    const ext = prefixWithin(extname(name), 16, maxNameBytes)
+    name = prefixWithin(name, maxNameLength - ext.length, maxNameBytes - byteLength(ext)) + ext
   }
   return name === "" || name === "." || name === ".." ? fallback : name
 }
@@ -148,15 +174,21 @@ export const errnoCode = (cause: unknown): unknown =>
 const nextSuffix = new Map<string, number>()
 
 /**
- * `name` with `-k` before its extension: `results.zip` → `results-2.zip`; a name at the length limit loses the end
- * of its stem instead, so that the suffix survives `sanitizeFileName` (which would cut it, and so make every
- * suffixed name the same).
+ * `name` with `-k` before its extension: `results.zip` → `results-2.zip`; a name at a length limit (UTF-16 units or
+ * UTF-8 bytes) loses the end of its stem instead, so that the suffix survives `sanitizeFileName` (which would cut
+ * it, and so make every suffixed name the same).
  */
 export const withSuffix = (name: string, k: number): string => {
   const ext = extname(name)
   const tag = `-${k}`
   const stem = name.slice(0, name.length - ext.length)
-  return `${stem.slice(0, Math.max(1, maxNameLength - ext.length - tag.length))}${tag}${ext}`
+  const kept = prefixWithin(
+    stem,
+    Math.max(1, maxNameLength - ext.length - tag.length),
+    Math.max(1, maxNameBytes - byteLength(ext) - tag.length)
+  )
+  // At least the stem's first character, as ever (an extension that long leaves no room for more).
+  return `${kept === "" ? ([...stem][0] ?? "") : kept}${tag}${ext}`
 }
 
 /**
