@@ -500,6 +500,28 @@ describe("export against the emulator", () => {
     expect(r.stderr).toContain("error: 1 task not exported")
   })
 
+  it("run again without --force, an export that split a call into pieces refuses, as for the file itself", async () => {
+    const cwd = await tempDir()
+    const tasks = [taskOf(0), { task_id: "00000000-0000-0000-0000-000000000000", source_id: "x", source_name: "x" }]
+    await writeFile(join(cwd, "tasks.csv"), ["task_id,source_id,source_name", ...tasks.map(Object.values)].join("\n"))
+    const args = ["export", "--tasks-file", "tasks.csv", "--output", "res.zip", "--json"]
+    const first = await cli(args, { cwd, env: envFor() })
+    expect(first.code).toBe(1)
+    expect(await readdir(cwd)).toContain("res-tasks-1-1.zip")
+    const before = exportsSent()
+    // res.zip itself was never written: a piece's name is what is taken.
+    const again = await cli(args, { cwd, env: envFor() })
+    expect(again.code).toBe(2)
+    expect(again.stderr).toBe(
+      `error: --output: ${join(cwd, "res-tasks-1-1.zip")} already exists (use --force to overwrite it)\n`
+    )
+    expect(exportsSent()).toBe(before)
+    // With --force the piece is replaced, not put beside under another name.
+    const forced = await cli([...args, "--force"], { cwd, env: envFor() })
+    expect(forced.code).toBe(1)
+    expect((await readdir(cwd)).filter((n) => n.startsWith("res")).sort()).toEqual(["res-tasks-1-1.zip"])
+  })
+
   /**
    * `export --concurrency 1 --json` of the first 250 tasks (and `extra` rows) of an emulator of `sources` answering in
    * 1.2 s, sent `signal` once the first call's file is in place (the second call is then in flight).

@@ -568,6 +568,39 @@ describe("--output", () => {
     })
   })
 
+  it("refuses, unless --force, a file in the folder under a name the export could derive for a piece of a call", async () => {
+    const cwd = await mkdtemp(join(tmpdir(), "sms-output-"))
+    const plan = (output: string, chunks: number, force: boolean, tasks?: number) =>
+      reasonOf(Output.plan(output, chunks, force, cwd, tasks))
+    // Names of pieces of other exports, or no piece this one could have: no matter.
+    for (const name of ["res-tasks-1-1.csv", "other-tasks-1-2.zip", "res-tasks-2-1.zip", "res-tasks-01-2.zip"])
+      await writeFile(join(cwd, name), "x")
+    expect(await plan("res.zip", 1, false, 3)).toBe("ok")
+    await writeFile(join(cwd, "res-tasks-2-3.zip"), "x")
+    expect(await plan("res.zip", 1, false, 3)).toBe(
+      `--output: ${join(cwd, "res-tasks-2-3.zip")} already exists (use --force to overwrite it)`
+    )
+    // A call of 2 tasks could not write tasks 2-3.
+    expect(await plan("res.zip", 1, false, 2)).toBe("ok")
+    await writeFile(join(cwd, "res-tasks-2-2.zip"), "x")
+    expect(await plan("res.zip", 1, false, 2)).toBe(
+      `--output: ${join(cwd, "res-tasks-2-2.zip")} already exists (use --force to overwrite it)`
+    )
+    expect(await plan("res.zip", 1, false, 1)).toBe("ok")
+    expect(await plan("res.zip", 1, true, 2)).toBe("ok")
+    // Of several calls: -part-N-tasks-A-B, for the parts this export has and the size of each.
+    await writeFile(join(cwd, "res-part-2-tasks-1-50.zip"), "x")
+    expect(await plan("res.zip", 2, false, 249)).toBe("ok")
+    expect(await plan("res.zip", 2, false, 250)).toBe(
+      `--output: ${join(cwd, "res-part-2-tasks-1-50.zip")} already exists (use --force to overwrite it)`
+    )
+    expect(await plan("res.zip", 3, false, 450)).toMatch(/res-part-2-tasks-1-50\.zip already exists/)
+    expect(await plan("res.zip", 2, true, 250)).toBe("ok")
+    // Not even --force replaces one that is not a regular file.
+    await symlink("res-tasks-2-3.zip", join(cwd, "res-part-1-tasks-7-9.zip"))
+    expect(await plan("res.zip", 2, true, 250)).toMatch(/res-part-1-tasks-7-9\.zip is not a regular file/)
+  })
+
   it("refuses a file name the core would change, saying why; passes an odd but legal one as it is", async () => {
     const cwd = await mkdtemp(join(tmpdir(), "sms-output-"))
     const why = (output: string, chunks = 1, tasks?: number) => reasonOf(Output.plan(output, chunks, true, cwd, tasks))

@@ -15,8 +15,8 @@ import { InvalidRequest } from "@sms-consistency/sms/SmsError"
 import * as Effect from "effect/Effect"
 import { constants } from "node:fs"
 import type { Stats } from "node:fs"
-import { access, lstat, stat } from "node:fs/promises"
-import { basename, dirname, extname, resolve, sep } from "node:path"
+import { access, lstat, readdir, stat } from "node:fs/promises"
+import { basename, dirname, extname, join, resolve, sep } from "node:path"
 
 export type Plan =
   /** Files go inside `directory`, named by the service, made unique unless `overwrite`. */
@@ -170,6 +170,10 @@ const resolveOutput = (output: string | undefined, cwd: string) =>
 export const check = (output: string | undefined, cwd: string = process.cwd()): Effect.Effect<void, InvalidRequest> =>
   Effect.asVoid(resolveOutput(output, cwd))
 
+/** The number of tasks of call `i` (0-based) of an export of `tasks` tasks. */
+const callSize = (i: number, tasks: number): number =>
+  Math.min(Model.Limits.tasksPerCall, tasks - i * Model.Limits.tasksPerCall)
+
 /**
  * Why a name the export derives from a file `--output` (`-part-N` for a call of several, `-tasks-A-B` for a piece of
  * a call split to isolate missing tasks) would be cut by the core's sanitiser, if one would: the longest for each
@@ -179,7 +183,7 @@ const derivedTooLong = (path: string, paths: ReadonlyArray<string>, tasks: numbe
   const given = basename(path)
   const stem = given.slice(0, given.length - extname(given).length)
   for (const [i, part] of paths.entries()) {
-    const size = Math.min(Model.Limits.tasksPerCall, tasks - i * Model.Limits.tasksPerCall)
+    const size = callSize(i, tasks)
     // A call of one task is never split.
     const longest = size >= 2 ? pieceName(part, { offset: size - 1, size: 1 }) : part
     const name = basename(longest)
@@ -201,9 +205,39 @@ const derivedTooLong = (path: string, paths: ReadonlyArray<string>, tasks: numbe
 }
 
 /**
+ * The files already in the output's folder under names the export could derive for pieces of its calls
+ * (`<name>-tasks-A-B<ext>` for a call's file `<name><ext>`, 1 ≤ A ≤ B ≤ the call's size), first piece first: which
+ * pieces there will be depends on which tasks turn out missing, so any of them could be written.
+ */
+const piecesThere = (directory: string, paths: ReadonlyArray<string>, tasks: number): Effect.Effect<Array<string>> =>
+  Effect.promise(async () => {
+    // A call of one task is never split.
+    if (!paths.some((_, i) => callSize(i, tasks) >= 2)) return []
+    const names = await readdir(directory).catch(() => [])
+    const found: Array<{ readonly path: string; readonly order: ReadonlyArray<number> }> = []
+    for (const [i, part] of paths.entries()) {
+      const size = callSize(i, tasks)
+      const given = basename(part)
+      const ext = extname(given)
+      const prefix = `${given.slice(0, given.length - ext.length)}-tasks-`
+      for (const name of names) {
+        if (!name.startsWith(prefix) || !name.endsWith(ext)) continue
+        const range = /^([1-9]\d*)-([1-9]\d*)$/.exec(name.slice(prefix.length, name.length - ext.length))
+        const [from, to] = [Number(range?.[1]), Number(range?.[2])]
+        if (range !== null && from <= to && to <= size)
+          found.push({ path: join(directory, name), order: [i, from, to] })
+      }
+    }
+    const byOrder = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): number =>
+      a.reduce((sign, x, k) => sign || x - (b[k] ?? 0), 0)
+    return found.sort((a, b) => byOrder(a.order, b.order)).map((f) => f.path)
+  })
+
+/**
  * An existing directory (or a path ending in `/`, or a new one without an extension) receives the files; anything
  * else is the file path (with `-part-N` before the extension for several chunks). An existing file is an error
- * unless `force`, and so is a directory that cannot be made or written to.
+ * unless `force` (one under a name a piece of a call could be written under too), and so is a directory that cannot
+ * be made or written to.
  */
 export const plan = (
   output: string | undefined,
@@ -218,7 +252,8 @@ export const plan = (
     const paths = chunks <= 1 ? [path] : Array.from({ length: chunks }, (_, i) => partName(path, i + 1))
     const tooLong = derivedTooLong(path, paths, tasks)
     if (tooLong !== undefined) return yield* new InvalidRequest({ field: "--output", reason: tooLong })
-    for (const p of paths) {
+    // A call's file, and any piece of a call (see `piecesThere`: the file itself is then never written).
+    for (const p of [...paths, ...(yield* piecesThere(directory, paths, tasks))]) {
       const k = p === path ? kind : yield* kindOf(p)
       if (typeof k === "object") return yield* notRegular(p, k)
       if (k !== "missing" && !force)
