@@ -182,6 +182,49 @@ describe("Streamable HTTP, --emulator, bearer token", () => {
     )
   })
 
+  it("answers a request the SDK cannot parse (params: null, params not an object, a bad progress token) with a JSON-RPC error and its id", async () => {
+    const requests = [
+      [
+        '{"jsonrpc":"2.0","id":"s","method":"tools/call","params":null}',
+        '{"jsonrpc":"2.0","id":"s","error":{"code":-32602,"message":"Invalid params for tools/call: params: expected ' +
+          'object, received null"}}'
+      ],
+      [
+        '{"jsonrpc":"2.0","id":6,"method":"ping","params":"x"}',
+        '{"jsonrpc":"2.0","id":6,"error":{"code":-32602,"message":"Invalid params for ping: params: expected object, ' +
+          'received string"}}'
+      ],
+      [
+        '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"list_sources_with_results","arguments":{},' +
+          '"_meta":{"progressToken":{"a":1}}}}',
+        '{"jsonrpc":"2.0","id":8,"error":{"code":-32602,"message":"Invalid params for tools/call: ' +
+          'params._meta.progressToken: expected string or number, received object"}}'
+      ],
+      [
+        '{"jsonrpc":"1.0","id":9,"method":"ping"}',
+        '{"jsonrpc":"2.0","id":9,"error":{"code":-32600,"message":"Invalid Request: jsonrpc: expected \\"2.0\\""}}'
+      ]
+    ] as const
+    for (const [body, expected] of requests) {
+      const answer = await raw(server.port, { headers: mcpHeaders(server.port), body })
+      expect({ status: answer.status, body: answer.body }).toEqual({ status: 200, body: expected })
+      expect(answer.headers["content-type"]).toBe("application/json")
+    }
+    // Without an id to answer with, the SDK's 400 as before; and a client that does not accept the transport's
+    // answers is still refused by it (406).
+    const noId = await raw(server.port, {
+      headers: mcpHeaders(server.port),
+      body: '{"jsonrpc":"2.0","method":"ping","params":"x"}'
+    })
+    expect(noId.status).toBe(400)
+    expect(JSON.parse(noId.body)).toMatchObject({ id: null, error: { code: -32700 } })
+    const notAccepted = await raw(server.port, {
+      headers: mcpHeaders(server.port, { Accept: "application/json" }),
+      body: requests[0][0]
+    })
+    expect(notAccepted.status).toBe(406)
+  })
+
   it("answers GET and DELETE with 405, a bad protocol version with 400, an oversized body with 413", async () => {
     const get = await raw(server.port, { method: "GET", headers: mcpHeaders(server.port) })
     expect(get.status).toBe(405)

@@ -12,7 +12,7 @@ import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv
 import { Emulator } from "@sms-consistency/emulator"
 import * as Model from "@sms-consistency/sms/Model"
 import { Effect, Exit, Redacted, Scope } from "effect"
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import {
   mkdirSync,
@@ -490,6 +490,161 @@ describe("stdio, --emulator", () => {
 const listedFiles = 20
 
 const linksOf = (result: CallToolResult) => result.content.flatMap((c) => (c.type === "resource_link" ? [c] : []))
+
+/** The bin over stdio with raw bytes: lines a client that is not the SDK's may send, and what comes back. */
+const rawStdio = (args: ReadonlyArray<string>, env: Record<string, string>) => {
+  const child = spawn(process.execPath, [binPath, ...args], { env, stdio: ["pipe", "pipe", "pipe"] })
+  let stdout = ""
+  let stderr = ""
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8")
+  })
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8")
+  })
+  const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code)))
+  return {
+    write: (bytes: string | Buffer) => child.stdin.write(bytes),
+    end: () => child.stdin.end(),
+    stdout: () => stdout,
+    /** Every line written to stdout, parsed (each must be JSON). */
+    messages: (): ReadonlyArray<Json> =>
+      stdout
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line)),
+    stderr: () => stderr,
+    exited,
+    kill: () => {
+      if (child.exitCode === null) child.kill("SIGTERM")
+    }
+  }
+}
+
+describe("stdio, lines that are not valid JSON-RPC messages", () => {
+  const initialize = {
+    jsonrpc: "2.0",
+    id: 0,
+    method: "initialize",
+    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } }
+  }
+
+  it("answers each one that has an id: -32602 naming the field, or -32600; a batch, or a line that is not JSON, with id null", async () => {
+    assertBuilt()
+    const server = rawStdio(["--emulator"], cleanEnv())
+    try {
+      server.write(`${JSON.stringify(initialize)}\n{"jsonrpc":"2.0","method":"notifications/initialized"}\n`)
+      await until("initialize's answer", () => server.messages().some((m) => m.id === 0))
+      const lines = [
+        '{"jsonrpc":"2.0","id":"s","method":"tools/call","params":null}',
+        '{"jsonrpc":"2.0","id":6,"method":"ping","params":"x"}',
+        '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"list_sources_with_results","arguments":{},' +
+          '"_meta":{"progressToken":{"a":1}}}}',
+        '{"jsonrpc":"2.0","id":9,"method":"ping","extra":1}',
+        '{"jsonrpc":"1.0","id":10,"method":"ping"}',
+        '{"jsonrpc":"2.0","id":11}',
+        '[{"jsonrpc":"2.0","id":12,"method":"ping"},{"jsonrpc":"2.0","id":13,"method":"ping"}]',
+        "this is not JSON",
+        // No id: a notification, which gets no answer, valid or not; nor does a blank line.
+        '{"jsonrpc":"2.0","method":"notifications/cancelled","params":"x"}',
+        "",
+        '{"jsonrpc":"2.0","id":14,"method":"ping"}'
+      ]
+      // Several lines in one chunk, and lines split across chunks.
+      const text = `${lines.join("\n")}\n`
+      for (let at = 0; at < text.length; at += 37) {
+        server.write(text.slice(at, at + 37))
+        await new Promise((r) => setTimeout(r, 2))
+      }
+      await until("the last ping's answer", () => server.messages().some((m) => m.id === 14))
+      await until("the answers", () => server.messages().length >= 10)
+      const byId = (id: unknown) => server.messages().filter((m) => m.id === id && m.id !== undefined)
+      expect(byId("s")).toEqual([
+        {
+          jsonrpc: "2.0",
+          id: "s",
+          error: { code: -32602, message: "Invalid params for tools/call: params: expected object, received null" }
+        }
+      ])
+      expect(byId(6)).toEqual([
+        {
+          jsonrpc: "2.0",
+          id: 6,
+          error: { code: -32602, message: "Invalid params for ping: params: expected object, received string" }
+        }
+      ])
+      expect(byId(8)).toMatchObject([
+        {
+          id: 8,
+          error: {
+            code: -32602,
+            message:
+              "Invalid params for tools/call: params._meta.progressToken: expected string or number, received object"
+          }
+        }
+      ])
+      expect(byId(9)).toMatchObject([
+        { id: 9, error: { code: -32600, message: expect.stringMatching(/^Invalid Request: [^\n]*"extra"[^\n]*$/) } }
+      ])
+      expect(byId(10)).toMatchObject([
+        { id: 10, error: { code: -32600, message: expect.stringMatching(/^Invalid Request: jsonrpc: [^\n]*"2\.0"/) } }
+      ])
+      expect(byId(11)).toMatchObject([
+        { id: 11, error: { code: -32600, message: expect.stringMatching(/^Invalid Request: method: [^\n]+$/) } }
+      ])
+      const unnamed = server.messages().filter((m) => m.id === null)
+      expect(unnamed).toEqual([
+        {
+          jsonrpc: "2.0",
+          id: null,
+          error: {
+            code: -32600,
+            message: "Invalid Request: a batch (a JSON array) is not supported: send one JSON-RPC message a line"
+          }
+        },
+        { jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error: the line is not JSON" } }
+      ])
+      expect(byId(12)).toEqual([])
+      expect(byId(14)).toEqual([{ jsonrpc: "2.0", id: 14, result: {} }])
+      // Nothing else: one answer a line above that has an id, the batch and the line that is not JSON.
+      expect(server.messages()).toHaveLength(1 + 6 + 2 + 1)
+      expect(server.stderr()).not.toMatch(/\n\s+at /)
+      // stdin's end still ends the server.
+      server.end()
+      expect(await server.exited).toBe(0)
+    } finally {
+      server.kill()
+    }
+  })
+
+  it("passes a valid message through byte for byte: a character split across chunks, CRLF, several in one chunk", async () => {
+    assertBuilt()
+    const server = rawStdio(["--emulator"], cleanEnv())
+    try {
+      const name = "naïve–工具"
+      const call = Buffer.from(
+        `${JSON.stringify(initialize)}\r\n{"jsonrpc":"2.0","method":"notifications/initialized"}\n` +
+          `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: {} } })}\r\n` +
+          '{"jsonrpc":"2.0","id":2,"method":"ping"}\n',
+        "utf8"
+      )
+      const split = call.indexOf(Buffer.from("工", "utf8")) + 1
+      server.write(call.subarray(0, split))
+      await new Promise((r) => setTimeout(r, 20))
+      server.write(call.subarray(split))
+      await until("the answers", () => server.messages().some((m) => m.id === 2))
+      await until("the tool's answer", () => server.messages().some((m) => m.id === 1))
+      expect(server.messages().find((m) => m.id === 1)).toMatchObject({
+        error: { code: -32602, message: expect.stringContaining(`Unknown tool: ${name}.`) }
+      })
+      expect(server.messages().find((m) => m.id === 2)).toEqual({ jsonrpc: "2.0", id: 2, result: {} })
+      server.end()
+      expect(await server.exited).toBe(0)
+    } finally {
+      server.kill()
+    }
+  })
+})
 
 describe("stdio, an export of more files than its result lists", () => {
   let server: StdioServer

@@ -2,7 +2,8 @@
  * Streamable HTTP on `node:http`, stateless: a new transport (and `Server`) per POST. In front of the SDK:
  * a Host allow-list (loopback names + port; DNS rebinding), the spec's Origin rule (present and invalid → 403),
  * an optional bearer token (`SMS_MCP_TOKEN`, compared in constant time, never forwarded), a body cap (413),
- * GET/DELETE → 405 (no SSE stream, no sessions), an unsupported `MCP-Protocol-Version` → 400, no CORS headers.
+ * GET/DELETE → 405 (no SSE stream, no sessions), an unsupported `MCP-Protocol-Version` → 400, no CORS headers; a
+ * request the SDK would refuse 400 without its id (`InvalidParams.malformed`) → a JSON-RPC error with it.
  */
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js"
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js"
@@ -129,6 +130,18 @@ const parseJson = (text: string): { readonly ok: true; readonly value: unknown }
   }
 }
 
+/**
+ * The transport's checks before it parses a body (both answer types accepted, a JSON content type): a request
+ * that fails them is left for it to refuse (406, 415), as any other.
+ */
+const transportTakes = (req: Http.IncomingMessage): boolean => {
+  const accept = req.headers.accept ?? ""
+  const contentType = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase()
+  return (
+    accept.includes("application/json") && accept.includes("text/event-stream") && contentType === "application/json"
+  )
+}
+
 export const handler = (
   app: App,
   options: { readonly host: string; readonly port: () => number } & Omit<Options, "host" | "port">
@@ -168,6 +181,14 @@ export const handler = (
     if (body._tag === "Aborted") return
     const parsed = parseJson(body.text)
     if (!parsed.ok) return reject(app, res, 400, "Parse error: the body is not JSON", {}, -32700)
+    // A request the SDK cannot parse (params: null, a progress token that is an object), which it answers 400
+    // "Parse error" without the id: answered as over stdio, with its id, for the client to match it.
+    const malformed = transportTakes(req) ? InvalidParams.malformed(parsed.value) : undefined
+    if (malformed !== undefined && !Array.isArray(parsed.value) && "id" in malformed && malformed.id !== null) {
+      res.writeHead(200, { "Content-Type": "application/json" })
+      res.end(JSON.stringify(malformed))
+      return
+    }
     // One connection per POST: a cancelled call's (which gets no response) is closed, ending the POST's stream.
     const server = Server.make(app, { closeWhenCancelled: true })
     const transport = new StreamableHTTPServerTransport({})

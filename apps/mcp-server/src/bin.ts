@@ -27,6 +27,7 @@ import * as ExportFolder from "./internal/exportFolder.js"
 import * as Format from "./internal/format.js"
 import * as InvalidParams from "./internal/invalidParams.js"
 import * as Logging from "./internal/logging.js"
+import * as StdioLines from "./internal/stdioLines.js"
 import * as Server from "./Server.js"
 
 const usage = `${name} ${version}: SMS consistency-result export as MCP tools
@@ -237,15 +238,24 @@ const clientFromEmulator = (handle: Emulator.EmulatorHandle, settings: ClientSet
 const serveStdio = (app: App) =>
   Effect.async<void>((resume) => {
     const server = Server.make(app)
-    const transport = new StdioServerTransport()
+    // stdin through a line filter that answers what the transport would drop without a word (params: null, a
+    // batch, a line that is not JSON); its own writes are the transport's, whole lines on stdout.
+    const lines = StdioLines.filter(process.stdin, (answer) => {
+      transport.send(answer).catch(() => undefined)
+    })
+    const transport = new StdioServerTransport(lines)
     let done = false
     const finish = () => {
       if (done) return
       done = true
+      // As the transport did when it read stdin itself: stdin no longer holds the process.
+      process.stdin.unpipe()
+      process.stdin.pause()
       resume(Effect.void)
     }
     server.onclose = finish
-    process.stdin.once("end", () => {
+    // stdin's end, once its last line has reached the transport.
+    lines.once("end", () => {
       void server.close().finally(finish)
     })
     InvalidParams.connect(server, transport).catch(finish)
