@@ -53,6 +53,16 @@ const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest(
 type Json = Record<string, unknown>
 const isJson = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value)
 
+/**
+ * A result that failed before any call ends with who the server would have acted as, not that it acted: "Nothing was
+ * sent to the service." is not followed by "Acted as …".
+ */
+const expectNoActedAs = (text: string) => {
+  expect(text).not.toContain("Acted as")
+  // The text block's last line (a link that follows it reads as an empty line here).
+  expect(text.trimEnd().split("\n").at(-1)).toMatch(/^Would act as .+ on .+\.$/)
+}
+
 /** Every property of every object schema (recursively) carries a description. */
 const undescribed = (schema: unknown, at = "$"): ReadonlyArray<string> => {
   if (!isJson(schema)) return []
@@ -1146,6 +1156,7 @@ describe("stdio, emulator in the test process", () => {
       expect(text).toContain("task_info[3].task_id")
       expect(text).toContain("at most 36 characters (got 40)")
       expect(text).toContain("Nothing was sent")
+      expectNoActedAs(text)
       const missing = await call(server.client, "export_consistency_results", {})
       expect(missing.isError).toBe(true)
       expect(textOf(missing)).toContain(
@@ -1206,6 +1217,7 @@ describe("stdio, emulator in the test process", () => {
         expect(result.isError).toBe(true)
         expect(textOf(result)).toContain(`InvalidRequest — ${reason}`)
         expect(textOf(result)).toContain("Nothing was sent to the service.")
+        expectNoActedAs(textOf(result))
       }
       expect(emulator.stats().requests).toBe(sent)
     } finally {
@@ -1432,6 +1444,7 @@ describe("stdio, emulator in the test process", () => {
         expect(text, given).toContain("InvalidRequest — tasks_file: ")
         expect(text, given).toContain(reason)
         expect(text, given).toContain("Nothing was sent to the service.")
+        expectNoActedAs(text)
       }
       expect(emulator.stats().requests).toBe(sent)
       // Nothing made in the root by a refusal.
@@ -1509,6 +1522,9 @@ describe("stdio, emulator in the test process", () => {
         )
         expect(text).toContain(`SMS_EXPORT_DIR ${JSON.stringify(setting)}: ${why}.`)
         expect(text).toContain("Nothing was sent to the service.")
+        expect(text.split("\n").at(-1)).toBe(
+          `Would act as AK EMUL…0000 (domain ${emulator.credentials.domainId}) on ${emulator.url}.`
+        )
         expect(text).not.toContain("FileError")
       }
       // Not even the listing all: true starts with.
@@ -1634,6 +1650,10 @@ describe("stdio, not configured", () => {
       expect(text).not.toContain("region option")
       expect(text).toContain("HUAWEICLOUD_SDK_AK")
       expect(text).toContain("HUAWEICLOUD_SDK_SK")
+      expect(text.split("\n").at(-1)).toBe(
+        "Would act as (no credentials configured) on (no valid endpoint configured)."
+      )
+      expect(text).not.toContain("Acted as")
     } finally {
       await server.close()
     }
@@ -1673,6 +1693,7 @@ describe("stdio, not configured", () => {
       expect(out.failedCalls).toBe(0)
       expect(out.failed).toMatchObject([{ error: "MissingCredentials", calls: 0, callsNotSent: 3, taskCount: 450 }])
       expect(text).toContain("Nothing was sent to the service.")
+      expectNoActedAs(text)
       // all: true fails at its listing, which the text says (with the listing's hint).
       const all = await call(server.client, "export_consistency_results", { all: true })
       expect(all.isError).toBe(true)
@@ -1680,6 +1701,7 @@ describe("stdio, not configured", () => {
         /^export_consistency_results failed\.\nListing the source servers with consistency results \(all: true\) failed; nothing was exported\.\nError: MissingCredentials/
       )
       expect(textOf(all)).toContain("Nothing was sent to the service.")
+      expectNoActedAs(textOf(all))
     } finally {
       await server.close()
     }

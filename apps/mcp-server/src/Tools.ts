@@ -38,6 +38,8 @@ export interface Reply<O> {
   readonly output: O
   readonly links?: ReadonlyArray<CallToolTypes.ResourceLink>
   readonly isError?: boolean
+  /** Nothing was sent to the service: the text ends with who the server would act as, not "Acted as". */
+  readonly sentNothing?: boolean
 }
 
 export interface Definition {
@@ -96,7 +98,10 @@ interface Spec<I, IE, O, OE> {
 export const nothingSent = (error: SmsError.SmsError): boolean =>
   error._tag === "InvalidRequest" || error._tag === "MissingCredentials"
 
-/** A failure as a tool result: what failed, what to do (for the tool's `operation`), who acted where. */
+/**
+ * A failure as a tool result: what failed, what to do (for the tool's `operation`), who acted where (or would have,
+ * when nothing was sent).
+ */
 export const errorResult = (
   tool: string,
   operation: SmsError.Operation,
@@ -111,8 +116,7 @@ export const errorResult = (
         `${tool} failed.`,
         ...(note === undefined ? [] : [note]),
         ...Format.errorLines(error, operation),
-        ...(nothingSent(error) ? ["Nothing was sent to the service."] : []),
-        Format.actedAs(info)
+        ...(nothingSent(error) ? ["Nothing was sent to the service.", Format.wouldActAs(info)] : [Format.actedAs(info)])
       ].join("\n")
     }
   ],
@@ -135,7 +139,7 @@ const unusableFolderResult = (
           "this MCP server's configuration to a folder the server can create and write to, and restart the server (or " +
           "make this one usable).",
         "Nothing was sent to the service.",
-        Format.actedAs(info)
+        Format.wouldActAs(info)
       ].join("\n")
     }
   ],
@@ -171,7 +175,10 @@ export const make = <I, IE, O, OE>(spec: Spec<I, IE, O, OE>): Tool => {
               Effect.map(
                 (structured): CallToolTypes.CallToolResult => ({
                   content: [
-                    { type: "text", text: `${reply.text}\n${Format.actedAs(client.info)}` },
+                    {
+                      type: "text",
+                      text: `${reply.text}\n${(reply.sentNothing ? Format.wouldActAs : Format.actedAs)(client.info)}`
+                    },
                     ...(reply.links ?? [])
                   ],
                   ...(isStructured(structured) ? { structuredContent: structured } : {}),
@@ -828,8 +835,16 @@ export const exportConsistencyResults = make({
     }
     if (result.duplicates > 0)
       lines.push(`${Format.count(result.duplicates, "duplicate entry", "duplicate entries")} left out (exported once).`)
+    // No call at all: every failure before its call, nothing exported, no listing (all: true).
+    const sentNothing =
+      groups.length > 0 &&
+      groups.every((g) => nothingSent(g.error)) &&
+      exported === 0 &&
+      jsonResponses.length === 0 &&
+      discovered === undefined
     return {
       text: lines.join("\n"),
+      sentNothing,
       output: {
         ...actedAs(client.info),
         exportDirectory: wroteSomething ? directory : undefined,

@@ -11,6 +11,12 @@ const identityOn = (info: SmsClient.Info): string =>
 /** `Acted as AK EMUL…0000 (domain …) on https://… (region …).`: after a call, in its result. */
 export const actedAs = (info: SmsClient.Info): string => `Acted as ${identityOn(info)}.`
 
+/**
+ * `Would act as AK EMUL…0000 (domain …) on https://… (region …).`: in a result that failed before any call (nothing
+ * was sent to the service), where "Acted as" would contradict it.
+ */
+export const wouldActAs = (info: SmsClient.Info): string => `Would act as ${identityOn(info)}.`
+
 /** `Will act as AK EMUL…0000 (domain …) on https://… (region …).`: at start, before any call. */
 export const willActAs = (info: SmsClient.Info): string => `Will act as ${identityOn(info)}.`
 
