@@ -111,7 +111,8 @@ describe("parseCsvRecords", () => {
             afterQuote = true
           }
         } else {
-          if (char === "\n") line++
+          // (Changed since: a CR alone inside quotes is a line break too, as between records.)
+          if (char === "\n" || (char === "\r" && source[i + 1] !== "\n")) line++
           field += char
         }
         continue
@@ -143,6 +144,15 @@ describe("parseCsvRecords", () => {
     if (!atStart || field !== "" || fields.length > 0) endRecord()
     return Either.right(records)
   }
+
+  it("counts a line break inside quotes as between records: LF, CRLF or a CR alone (a file with CR line ends)", () => {
+    for (const eol of ["\n", "\r\n", "\r"]) {
+      const text = ["task_id,source_id,source_name", '"a', 'b",s,n', "d"].join(eol)
+      expect(message(Tasks.parseTasksCsv(text, "t.csv"))).toBe(
+        "t.csv line 4: expected 3 fields like the header (got 1)"
+      )
+    }
+  })
 
   it("reads any text as the character-at-a-time parser does: records, lines, errors", () => {
     const text = fc
