@@ -1130,14 +1130,32 @@ describe("stdio, emulator in the test process", () => {
         ".x.zip.0123456789ab.partial"
       )
 
-      // Too large for one message: refused, with the path on the server's machine.
+      // Too large for one message: refused, with the path on the server's machine. The SDK's stdio client takes a
+      // message of at most 10 MiB, and closes the connection past it: a file of 7 MiB (9.3 MiB in base64) is the most.
       const large = join(callDir, "large.zip")
       writeFileSync(large, "")
-      truncateSync(large, 16 * 1024 * 1024 + 1)
+      truncateSync(large, 7 * 1024 * 1024 + 1)
       await expect(server.client.readResource({ uri: pathToFileURL(large).href })).rejects.toMatchObject({
         code: -32602,
         message: expect.stringContaining(`it is at ${large} on the server's machine`)
       })
+      truncateSync(large, 7 * 1024 * 1024)
+      const most = await server.client.readResource({ uri: pathToFileURL(large).href })
+      const [mostContent] = most.contents
+      expect(mostContent && "blob" in mostContent ? Buffer.from(mostContent.blob, "base64").length : 0).toBe(
+        7 * 1024 * 1024
+      )
+      // A text file within the size, but longer as JSON (every quote escaped): refused too.
+      const quotes = join(callDir, "quotes.csv")
+      writeFileSync(quotes, '"'.repeat(6 * 1024 * 1024))
+      await expect(server.client.readResource({ uri: pathToFileURL(quotes).href })).rejects.toMatchObject({
+        code: -32602,
+        message: expect.stringMatching(
+          /^MCP error -32602: quotes\.csv is 12\.0 MiB as JSON text, over what one resources\/read/
+        )
+      })
+      // And the connection is still there.
+      await expect(server.client.ping()).resolves.toEqual({})
     } finally {
       await server.close()
       rmSync(outside, { force: true })

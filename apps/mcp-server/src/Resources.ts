@@ -24,8 +24,15 @@ import { RequestError } from "./internal/requestError.js"
 import * as TasksFile from "./internal/tasksFile.js"
 import { filesManifestName } from "./Tools.js"
 
-/** What one `resources/read` returns at most: a JSON-RPC message carries it whole, in base64. */
-export const maxReadBytes = 16 * 1024 * 1024
+/**
+ * The largest file one `resources/read` returns: a JSON-RPC message carries it whole, in base64 (4 bytes for 3), and
+ * the official SDK's stdio client takes a message of at most 10 MiB (`STDIO_DEFAULT_MAX_BUFFER_SIZE`): past it, it
+ * closes the connection. 7 MiB is 9.3 MiB in base64, with room for the message around it.
+ */
+export const maxReadBytes = 7 * 1024 * 1024
+
+/** The most one `resources/read` answer may take as JSON (a text file's escapes may make it longer than the file). */
+const maxMessageBytes = 10 * 1024 * 1024 - 64 * 1024
 
 /** What one `resources/list` lists at most: a page; `nextCursor` is there when there are more. */
 export const maxListed = 200
@@ -239,23 +246,28 @@ const pathUnder = async (root: string, uri: string): Promise<string> => {
 }
 
 /** The file `uri` names, if it is an exported file under `root`. */
+/** A file too large for one `resources/read` answer (see `maxReadBytes`), refused with its path. */
+const tooLarge = (path: string, uri: string, size: number, said: string) =>
+  new RequestError(
+    ErrorCode.InvalidParams,
+    `${basename(path)} is ${said}, over what one resources/read returns (${Format.bytes(maxReadBytes)}: a stdio ` +
+      `client takes a message of at most 10 MiB); it is at ${path} on the server's machine`,
+    { uri, size, maxReadBytes }
+  )
+
 export const read = async (root: string, uri: string): Promise<ReadResourceResult> => {
   const path = await pathUnder(root, uri)
   const s = await stat(path).catch(() => undefined)
   if (s === undefined || !s.isFile()) throw notFound(uri)
-  if (s.size > maxReadBytes)
-    throw new RequestError(
-      ErrorCode.InvalidParams,
-      `${basename(path)} is ${Format.bytes(s.size)}, over the ${Format.bytes(maxReadBytes)} a resources/read ` +
-        `returns; it is at ${path} on the server's machine`,
-      { uri, size: s.size, maxReadBytes }
-    )
+  if (s.size > maxReadBytes) throw tooLarge(path, uri, s.size, Format.bytes(s.size))
   const bytes = await readFile(path)
   const mimeType = Format.mimeTypeOf(basename(path))
   const text = mimeType.startsWith("text/") || mimeType === "application/json"
-  return {
-    contents: [
-      text ? { uri, mimeType, text: bytes.toString("utf8") } : { uri, mimeType, blob: bytes.toString("base64") }
-    ]
-  }
+  const content = text
+    ? { uri, mimeType, text: bytes.toString("utf8") }
+    : { uri, mimeType, blob: bytes.toString("base64") }
+  // A text file within the size may still be too long as JSON (each quote, line break, control character escaped).
+  const messageBytes = text ? Buffer.byteLength(JSON.stringify(content.text)) : 0
+  if (messageBytes > maxMessageBytes) throw tooLarge(path, uri, s.size, `${Format.bytes(messageBytes)} as JSON text`)
+  return { contents: [content] }
 }
