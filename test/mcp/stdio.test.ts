@@ -513,6 +513,8 @@ const rawStdio = (args: ReadonlyArray<string>, env: Record<string, string>) => {
     stderr += chunk.toString("utf8")
   })
   const exited = new Promise<number | null>((resolveExit) => child.once("exit", (code) => resolveExit(code)))
+  // A write the server no longer reads (it closed stdin, or exited) fails EPIPE: each test checks what it answered.
+  child.stdin.on("error", () => undefined)
   return {
     write: (bytes: string | Buffer) => child.stdin.write(bytes),
     end: () => child.stdin.end(),
@@ -650,6 +652,20 @@ describe("stdio, lines that are not valid JSON-RPC messages", () => {
       expect(server.messages().find((m) => m.id === 2)).toEqual({ jsonrpc: "2.0", id: 2, result: {} })
       server.end()
       expect(await server.exited).toBe(0)
+    } finally {
+      server.kill()
+    }
+  })
+
+  it("a line over the transport's 10 MiB, after which it closes, is said on stderr, not silently", async () => {
+    assertBuilt()
+    const server = rawStdio(["--emulator"], cleanEnv())
+    try {
+      server.write(
+        `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", params: { x: "a".repeat(11 * 1024 * 1024) } })}\n`
+      )
+      await server.exited
+      expect(server.stderr()).toMatch(/ WARN {2}stdio: ReadBuffer exceeded maximum size of 10485760 bytes\n/)
     } finally {
       server.kill()
     }

@@ -19,6 +19,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Runtime from "effect/Runtime"
 import { parseArgs } from "node:util"
 import * as Http from "./Http.js"
 import { type App, exportRootFrom, exportSettingFrom, name, version } from "./internal/app.js"
@@ -254,6 +255,11 @@ const serveStdio = (app: App) =>
       resume(Effect.void)
     }
     server.onclose = finish
+    // What the transport says went wrong (a line over its 10 MiB limit, after which it closes; a response it could
+    // not send): on stderr, not silently.
+    server.onerror = (error) => {
+      Runtime.runFork(app.runtime)(Effect.logWarning(`stdio: ${error.message.replace(/\s+/g, " ")}`))
+    }
     // stdin's end, once its last line has reached the transport.
     lines.once("end", () => {
       void server.close().finally(finish)
