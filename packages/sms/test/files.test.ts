@@ -93,6 +93,11 @@ describe("files.sanitizeFileName", () => {
     expect(mixed).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/)
     expect(bytes(mixed)).toBeLessThanOrEqual(240)
     expect(mixed.length).toBeLessThanOrEqual(200)
+    // A letter keeps its combining accent (e + U+0301, 3 bytes): the cut falls between letters, not within one.
+    const accented = files.sanitizeFileName(`${"e\u0301".repeat(100)}.zip`, "f")
+    expect(accented).toBe(`${"e\u0301".repeat(78)}.zip`)
+    // One cluster longer than the limits (a letter under 300 accents) is cut between code points all the same.
+    expect(bytes(files.sanitizeFileName(`e${"\u0301".repeat(300)}.zip`, "f"))).toBeLessThanOrEqual(240)
     // Within both limits: unchanged.
     expect(files.sanitizeFileName(`${"名".repeat(78)}.zip`, "f")).toBe(`${"名".repeat(78)}.zip`)
     expect(files.sanitizeFileName(`${"n".repeat(196)}.zip`, "f")).toBe(`${"n".repeat(196)}.zip`)

@@ -29,20 +29,33 @@ export const maxNameBytes = 240
 /** A name's length as the filesystem counts it: UTF-8 bytes (a lone surrogate as its 3-byte replacement). */
 export const byteLength = (name: string): number => Buffer.byteLength(name, "utf8")
 
-/**
- * The longest start of `text` within `units` UTF-16 code units and `bytes` UTF-8 bytes, cut between characters
- * (never inside a surrogate pair or a multi-byte character).
- */
-const prefixWithin = (text: string, units: number, bytes: number): string => {
+/** Made when first needed: most names are never cut. */
+let graphemes: Intl.Segmenter | undefined
+
+/** The longest start of `text` made of whole `pieces` within `units` UTF-16 code units and `bytes` UTF-8 bytes. */
+const piecesWithin = (text: string, pieces: Iterable<string>, units: number, bytes: number): string => {
   let end = 0
   let used = 0
-  for (const char of text) {
-    const size = byteLength(char)
-    if (end + char.length > units || used + size > bytes) break
-    end += char.length
+  for (const piece of pieces) {
+    const size = byteLength(piece)
+    if (end + piece.length > units || used + size > bytes) break
+    end += piece.length
     used += size
   }
   return text.slice(0, end)
+}
+
+/**
+ * The longest start of `text` within `units` UTF-16 code units and `bytes` UTF-8 bytes, cut between what a reader
+ * sees as characters (grapheme clusters: a letter keeps its combining accent, an emoji sequence stays whole), else,
+ * for one cluster longer than the limits, between code points (never inside a surrogate pair or a multi-byte
+ * character).
+ */
+const prefixWithin = (text: string, units: number, bytes: number): string => {
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: "grapheme" })
+  const clusters = Array.from(graphemes.segment(text), (s) => s.segment)
+  const whole = piecesWithin(text, clusters, units, bytes)
+  return whole !== "" || text === "" ? whole : piecesWithin(text, text, units, bytes)
 }
 /** Characters `sanitizeFileName` replaces with `_`, besides control characters (reserved on Windows). */
 export const reservedCharacters = '<>:"|?*'
