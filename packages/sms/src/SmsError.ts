@@ -225,10 +225,10 @@ export interface HintOptions {
  * (default 30s), or retry later.` The default is named only when the value differs from it (a value equal to it
  * may have been set explicitly, and is then not "the default").
  */
-const timeoutHint = (timeoutMs: number, setting: (value: string) => string): string =>
-  timeoutMs === defaultTimeoutMs
-    ? `The service did not answer within ${setting(formatDuration(timeoutMs))}: try a longer one, or retry later.`
-    : `The service did not answer within ${setting(formatDuration(timeoutMs))}: try a longer one (default ${formatDuration(defaultTimeoutMs)}), or retry later.`
+const timeoutHint = (timeoutMs: number, setting: (value: string) => string): string => {
+  const theDefault = timeoutMs === defaultTimeoutMs ? "" : ` (default ${formatDuration(defaultTimeoutMs)})`
+  return `The service did not answer within ${setting(formatDuration(timeoutMs))}: try a longer one${theDefault}, or retry later.`
+}
 
 /** TLS verification failures (Node's codes): the endpoint's certificate chain is not trusted here. */
 const untrustedCertificate =

@@ -169,15 +169,6 @@ export const readCsvRecords = (
   return undefined
 }
 
-/** Every record `readCsvRecords` reads, with the line it starts on, or the first syntax error. */
-export const parseCsvRecords = (
-  text: string
-): Either.Either<ReadonlyArray<{ readonly line: number; readonly fields: ReadonlyArray<string> }>, CsvError> => {
-  const records: Array<{ line: number; fields: Array<string> }> = []
-  const error = readCsvRecords(text, (line, fields) => records.push({ line, fields }) > 0)
-  return error === undefined ? Either.right(records) : Either.left(error)
-}
-
 const csvColumns = ["task_id", "source_id", "source_name"] as const
 
 /**
